@@ -1,0 +1,148 @@
+"""The records every part of Tsudoi exchanges: plain dataclasses, WGS84 coordinates."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from shapely.geometry import MultiPolygon
+
+Kind = Literal["gathering", "venue"]
+KINDS: tuple[str, ...] = ("gathering", "venue")
+Status = Literal["active", "paused", "closed"]
+STATUSES: tuple[str, ...] = ("active", "paused", "closed")
+Precision = Literal["exact", "town"]
+PRECISIONS: tuple[str, ...] = ("exact", "town")
+
+
+@dataclass
+class City:
+    """A municipality the store holds (the names come from the bundled N03 list)."""
+
+    code: str
+    name: str
+    prefecture: str
+    crs_epsg: int
+    name_kana: str | None = None
+    name_en: str | None = None
+    parent_code: str | None = None  # a ward's designated city
+
+
+@dataclass
+class Contact:
+    """Whom a resident calls about an area: its 地域包括支援センター, coordinator, council …"""
+
+    role: str
+    name: str
+    phone: str | None = None
+    fax: str | None = None
+    address: str | None = None
+    hours: str | None = None
+    email: str | None = None
+    url: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items()}
+
+
+@dataclass
+class Area:
+    """A division of a city at some level (1 = ward/第1層, 2 = daily-living area/第2層 …)."""
+
+    id: str
+    city: str
+    level: int
+    name: str
+    geometry: MultiPolygon
+    parent: str | None = None
+    name_kana: str | None = None
+    contacts: list[Contact] = field(default_factory=list)
+    source: str | None = None
+    source_date: str | None = None
+    demo: bool = False
+
+    def content_hash(self) -> str:
+        """Hash of everything a re-import could change, so unchanged rows are recognised."""
+        body = {
+            "city": self.city,
+            "level": self.level,
+            "name": self.name,
+            "parent": self.parent,
+            "name_kana": self.name_kana,
+            "contacts": [c.as_dict() for c in self.contacts],
+            "source": self.source,
+            "source_date": self.source_date,
+            "demo": self.demo,
+            "wkb": self.geometry.normalize().wkb_hex,
+        }
+        return _hash(body)
+
+
+@dataclass
+class Category:
+    """A kind of place as a map layer: slug, labels, colour, and whether it counts as coverage."""
+
+    slug: str
+    label_ja: str
+    label_en: str
+    color: str
+    kind: Kind = "gathering"
+    icon: str | None = None
+    city: str | None = None  # None: the default catalogue
+    sort: int = 100
+
+
+@dataclass
+class Place:
+    """A gathering place (shown and counted) or a venue (a candidate site)."""
+
+    id: str
+    city: str
+    kind: Kind
+    category: str
+    name: str
+    lon: float
+    lat: float
+    kana: str | None = None
+    address: str | None = None
+    schedule: str | None = None  # free text as the city writes it
+    schedule_rules: list[dict[str, Any]] | None = None
+    fee: str | None = None
+    organiser: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    description: str | None = None
+    url: str | None = None
+    accessibility: str | None = None
+    status: Status = "active"
+    location_precision: Precision = "exact"
+    last_verified: str | None = None
+    internal_contact: str | None = None  # never shown publicly
+    source: str | None = None
+    source_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    demo: bool = False
+    updated_at: str | None = None
+
+    def content_hash(self) -> str:
+        """Hash of every field an import sets (not updated_at), to count unchanged rows."""
+        body = asdict(self)
+        body.pop("updated_at", None)
+        body["lon"] = round(self.lon, 9)
+        body["lat"] = round(self.lat, 9)
+        return _hash(body)
+
+
+PUBLIC_PLACE_FIELDS: tuple[str, ...] = (
+    "id", "city", "kind", "category", "name", "kana", "address", "schedule", "schedule_rules",
+    "fee", "organiser", "phone", "email", "description", "url", "accessibility", "status",
+    "location_precision", "last_verified", "source", "demo", "updated_at",
+)
+INTERNAL_PLACE_FIELDS: tuple[str, ...] = ("internal_contact", "extra")
+
+
+def _hash(body: dict[str, Any]) -> str:
+    raw = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]

@@ -1,0 +1,135 @@
+"""The one interface both stores implement; the contract tests hold them to the same answers."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from geo.model import Area, Category, City, Place
+
+
+@dataclass(frozen=True)
+class PlaceQuery:
+    """What a list of places is narrowed by; every field is optional and they combine with AND."""
+
+    city: str | None = None
+    categories: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ("gathering",)
+    statuses: tuple[str, ...] = ("active",)
+    area: str | None = None  # an area id: places covered by its polygon
+    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
+    q: str | None = None  # already normalised with geo.text.fold(); matched as a substring
+    source: str | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+@dataclass
+class CityCounts:
+    """How much a store holds for one city, for the city list."""
+
+    areas_by_level: dict[int, int] = field(default_factory=dict)
+    places_by_kind: dict[str, int] = field(default_factory=dict)  # active places only
+
+
+@dataclass
+class AreaChanges:
+    """One import's areas, applied in a single transaction."""
+
+    upsert: list[Area] = field(default_factory=list)
+
+
+@dataclass
+class PlaceChanges:
+    """One import's places, applied in a single transaction."""
+
+    upsert: list[Place] = field(default_factory=list)
+    close: list[str] = field(default_factory=list)  # ids whose status becomes 'closed'
+
+
+class Store(ABC):
+    """Cities, categories, areas and places, with spatial queries.
+
+    Ordering is part of the contract: areas by (level, id), places by id unless a distance orders
+    them, then by (distance, id). Coordinates are WGS84; distances are geodesic metres.
+    """
+
+    url: str
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections and file handles."""
+
+    # -- cities ----------------------------------------------------------------------------
+    @abstractmethod
+    def put_city(self, city: City) -> None:
+        """Insert or update a city (idempotent)."""
+
+    @abstractmethod
+    def cities(self) -> list[City]:
+        """Every city the store holds, ordered by code."""
+
+    @abstractmethod
+    def city_counts(self, code: str) -> CityCounts:
+        """Counts of areas per level and of active places per kind."""
+
+    # -- categories ------------------------------------------------------------------------
+    @abstractmethod
+    def put_categories(self, categories: list[Category]) -> None:
+        """Insert or update categories keyed by (city or default, slug)."""
+
+    @abstractmethod
+    def categories(self, city: str | None = None) -> list[Category]:
+        """The default catalogue with the city's own categories over it (a city's slug wins).
+
+        Ordered by (sort, slug).
+        """
+
+    # -- areas -----------------------------------------------------------------------------
+    @abstractmethod
+    def areas(self, city: str, level: int | None = None) -> list[Area]:
+        """The city's areas, optionally of one level, ordered by (level, id)."""
+
+    @abstractmethod
+    def area(self, area_id: str) -> Area | None:
+        """One area by id."""
+
+    @abstractmethod
+    def areas_at(self, city: str, lon: float, lat: float) -> list[Area]:
+        """The city's areas whose polygon covers the point (boundary included)."""
+
+    @abstractmethod
+    def area_hashes(self, city: str) -> dict[str, str]:
+        """id → content hash of the city's stored areas, for an import's diff."""
+
+    @abstractmethod
+    def apply_areas(self, changes: AreaChanges) -> None:
+        """Write all of it in one transaction, or nothing."""
+
+    # -- places ----------------------------------------------------------------------------
+    @abstractmethod
+    def places(self, query: PlaceQuery) -> list[Place]:
+        """Places matching the query, ordered by id."""
+
+    @abstractmethod
+    def count_places(self, query: PlaceQuery) -> int:
+        """How many places match (limit and offset ignored)."""
+
+    @abstractmethod
+    def place(self, place_id: str) -> Place | None:
+        """One place by id, internal fields included (the web layer decides what to show)."""
+
+    @abstractmethod
+    def nearby(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery
+    ) -> list[tuple[Place, float]]:
+        """The nearest matching places with their geodesic distance in metres, nearest first."""
+
+    @abstractmethod
+    def place_hashes(self, city: str) -> dict[str, tuple[str, str | None, str]]:
+        """id → (content hash, source, status) of the city's stored places, for an import's diff."""
+
+    @abstractmethod
+    def apply_places(self, changes: PlaceChanges) -> None:
+        """Write all of it in one transaction, or nothing."""
