@@ -15,7 +15,9 @@ def geodesic_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return float(d)
 
 
-def geodesic_many_m(lon: float, lat: float, lons: ArrayLike, lats: ArrayLike) -> NDArray[np.float64]:
+def geodesic_many_m(
+    lon: float, lat: float, lons: ArrayLike, lats: ArrayLike
+) -> NDArray[np.float64]:
     """Distances in metres from one point to many (vectorised)."""
     lons_a = np.asarray(lons, dtype=float)
     lats_a = np.asarray(lats, dtype=float)

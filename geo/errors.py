@@ -67,7 +67,9 @@ class UnknownCity(TsudoiError):
 
     def __init__(self, code: str, reason: str | None = None) -> None:
         self.code = code
-        super().__init__(reason or f"unknown municipal code {code!r}: give a JIS code such as 15100")
+        super().__init__(
+            reason or f"unknown municipal code {code!r}: give a JIS code such as 15100"
+        )
 
 
 class NotFound(TsudoiError):

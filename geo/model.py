@@ -136,9 +136,28 @@ class Place:
 
 
 PUBLIC_PLACE_FIELDS: tuple[str, ...] = (
-    "id", "city", "kind", "category", "name", "kana", "address", "schedule", "schedule_rules",
-    "fee", "organiser", "phone", "email", "description", "url", "accessibility", "status",
-    "location_precision", "last_verified", "source", "demo", "updated_at",
+    "id",
+    "city",
+    "kind",
+    "category",
+    "name",
+    "kana",
+    "address",
+    "schedule",
+    "schedule_rules",
+    "fee",
+    "organiser",
+    "phone",
+    "email",
+    "description",
+    "url",
+    "accessibility",
+    "status",
+    "location_precision",
+    "last_verified",
+    "source",
+    "demo",
+    "updated_at",
 )
 INTERNAL_PLACE_FIELDS: tuple[str, ...] = ("internal_contact", "extra")
 

@@ -1,0 +1,488 @@
+"""The server store: PostgreSQL + PostGIS, for many cities or many users at once.
+
+Spatial predicates run in SQL on GIST indexes. Distances are still computed in Python with
+geo.distance on the stored coordinates, so this store and the GeoPackage store report identical
+metres and orders. Geometries travel as WKB both ways, so coordinates round-trip bit for bit.
+The schema belongs to Alembic (geo/store/migrations); this class only checks it is at head.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from geoalchemy2 import Geometry
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    Row,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    create_engine,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from geo.distance import geodesic_many_m
+from geo.errors import StoreError
+from geo.model import Area, Category, City, Contact, Place
+from geo.store import migrate
+from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
+from geo.store.gpkg import like_pattern, now_iso, place_search_text
+from geo.text import fold
+
+__all__ = ["PostgisStore", "upgrade"]
+
+upgrade = migrate.upgrade  # `tsudoi db upgrade` may import it from here or from geo.store.migrate
+
+_SRID = 4326
+
+# The tables as migration 0001 creates them; used to build statements, never to create tables.
+metadata = MetaData()
+
+cities_t = Table(
+    "cities", metadata,
+    Column("code", Text, primary_key=True),
+    Column("name", Text), Column("prefecture", Text), Column("crs_epsg", Integer),
+    Column("name_kana", Text), Column("name_en", Text), Column("parent_code", Text),
+)
+
+categories_t = Table(
+    "categories", metadata,
+    Column("city", Text, primary_key=True), Column("slug", Text, primary_key=True),
+    Column("label_ja", Text), Column("label_en", Text), Column("color", Text),
+    Column("kind", Text), Column("icon", Text), Column("sort", Integer),
+)
+
+areas_t = Table(
+    "areas", metadata,
+    Column("id", Text, primary_key=True),
+    Column("city", Text), Column("level", Integer), Column("name", Text),
+    Column("name_kana", Text), Column("parent", Text),
+    Column("contacts", JSONB), Column("source", Text), Column("source_date", Text),
+    Column("demo", Boolean), Column("content_hash", Text),
+    Column("geom", Geometry("MULTIPOLYGON", srid=_SRID, spatial_index=False)),
+)
+
+places_t = Table(
+    "places", metadata,
+    Column("id", Text, primary_key=True),
+    *(
+        Column(name, Text)
+        for name in (
+            "city", "kind", "category", "name", "kana", "address", "schedule", "fee",
+            "organiser", "phone", "email", "description", "url", "accessibility", "status",
+            "location_precision", "last_verified", "internal_contact", "source", "source_id",
+            "updated_at", "content_hash", "search",
+        )
+    ),
+    Column("schedule_rules", JSONB(none_as_null=True)),
+    Column("extra", JSONB),
+    Column("demo", Boolean),
+    Column("geom", Geometry("POINT", srid=_SRID, spatial_index=False)),
+)
+
+_AREA_COLUMNS = [c for c in areas_t.c if c.name != "content_hash"]
+_PLACE_COLUMNS = [c for c in places_t.c if c.name not in ("content_hash", "search")]
+_PLACE_FIELDS = [c.name for c in _PLACE_COLUMNS if c.name != "geom"]
+
+# Lower bounds of the WGS84 ellipsoid's metres per degree (meridian at the equator: 110 574 m;
+# parallel: a·cos φ ≥ 111 319 m·cos φ), rounded down so the search box in nearby() only grows.
+_M_PER_DEG_LAT = 110_000.0
+_M_PER_DEG_LON_EQUATOR = 111_000.0
+
+
+def _point(lon: float, lat: float) -> ColumnElement[Any]:
+    return func.ST_SetSRID(func.ST_MakePoint(lon, lat), _SRID)
+
+
+def _envelope(box: tuple[float, float, float, float]) -> ColumnElement[Any]:
+    return func.ST_MakeEnvelope(*box, _SRID)
+
+
+def _as_multipolygon(geom: BaseGeometry) -> BaseGeometry:
+    """The column is MultiPolygon; a single polygon is stored as a one-part MultiPolygon."""
+    return MultiPolygon([geom]) if isinstance(geom, Polygon) else geom
+
+
+def _search_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """A lon/lat box holding every point within ``radius_m`` geodesic metres of (lon, lat).
+
+    A path of length r changes latitude by at most r / (metres per degree of meridian) and,
+    staying inside that latitude band, longitude by at most r / (a·cos φmax).
+    """
+    margin = radius_m * (1 + 1e-9) + 1e-3
+    dlat = margin / _M_PER_DEG_LAT
+    lat_lo, lat_hi = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+    cos_max = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
+    dlon = margin / (_M_PER_DEG_LON_EQUATOR * cos_max) if cos_max > 1e-6 else math.inf
+    if dlon >= 180 or lon - dlon < -180 or lon + dlon > 180:  # a pole or the antimeridian
+        return (-1e9, lat_lo, 1e9, lat_hi)
+    return (lon - dlon, lat_lo, lon + dlon, lat_hi)
+
+
+class PostgisStore(Store):
+    """Cities, categories, areas and places in a PostGIS database migrated to head."""
+
+    def __init__(self, url: str, auto_upgrade: bool = False) -> None:
+        target = migrate.database_url(url)
+        self.url = target.render_as_string(hide_password=True)
+        self._engine = create_engine(target, pool_pre_ping=True)
+        try:
+            self._check_schema(target, auto_upgrade)
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def _check_schema(self, target: URL, auto_upgrade: bool) -> None:
+        """Refuse a schema other than head, so no query runs against columns it does not know."""
+        with self._connect() as conn:
+            rev = migrate.current_revision(conn)
+        head = migrate.head()
+        if rev == head:
+            return
+        if rev is not None and rev not in migrate.known_revisions():
+            raise StoreError(
+                f"the database at {self.url} has schema revision {rev}, which this Tsudoi does "
+                "not know (written by a newer version?); upgrade Tsudoi"
+            )
+        if auto_upgrade:
+            migrate.upgrade(target)
+            return
+        found = "no Tsudoi schema" if rev is None else f"schema revision {rev}"
+        raise StoreError(
+            f"the database at {self.url} has {found}, but this Tsudoi needs {head}; "
+            "run `tsudoi db upgrade`"
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        """A connection for reads; database failures become StoreError."""
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the database at {self.url} failed: {exc}") from exc
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back entirely if it raises."""
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"nothing was written to {self.url}: {getattr(exc, 'orig', None) or exc}"
+            ) from exc
+
+    def _rows(self, stmt: Select[Any]) -> Sequence[Row[Any]]:
+        with self._connect() as conn:
+            return conn.execute(stmt).all()
+
+    # -- cities ----------------------------------------------------------------------------
+    def put_city(self, city: City) -> None:
+        values = {
+            "code": city.code, "name": city.name, "prefecture": city.prefecture,
+            "crs_epsg": city.crs_epsg, "name_kana": city.name_kana, "name_en": city.name_en,
+            "parent_code": city.parent_code,
+        }
+        stmt = pg_insert(cities_t).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[cities_t.c.code],
+            set_={k: stmt.excluded[k] for k in values if k != "code"},
+        )
+        with self._tx() as conn:
+            conn.execute(stmt)
+
+    def cities(self) -> list[City]:
+        rows = self._rows(select(cities_t).order_by(cities_t.c.code))
+        return [City(**r._asdict()) for r in rows]
+
+    def city_counts(self, code: str) -> CityCounts:
+        counts = CityCounts()
+        with self._connect() as conn:
+            for level, n in conn.execute(
+                select(areas_t.c.level, func.count())
+                .where(areas_t.c.city == code)
+                .group_by(areas_t.c.level)
+                .order_by(areas_t.c.level)
+            ):
+                counts.areas_by_level[int(level)] = int(n)
+            for kind, n in conn.execute(
+                select(places_t.c.kind, func.count())
+                .where(places_t.c.city == code, places_t.c.status == "active")
+                .group_by(places_t.c.kind)
+                .order_by(places_t.c.kind)
+            ):
+                counts.places_by_kind[str(kind)] = int(n)
+        return counts
+
+    # -- categories ------------------------------------------------------------------------
+    def put_categories(self, categories: list[Category]) -> None:
+        if not categories:
+            return
+        rows = {  # one statement cannot upsert a key twice: the last one given wins
+            (c.city or "", c.slug): {
+                "city": c.city or "", "slug": c.slug, "label_ja": c.label_ja,
+                "label_en": c.label_en, "color": c.color, "kind": c.kind, "icon": c.icon,
+                "sort": c.sort,
+            }
+            for c in categories
+        }
+        stmt = pg_insert(categories_t)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[categories_t.c.city, categories_t.c.slug],
+            set_={
+                k: stmt.excluded[k]
+                for k in ("label_ja", "label_en", "color", "kind", "icon", "sort")
+            },
+        )
+        with self._tx() as conn:
+            conn.execute(stmt, list(rows.values()))
+
+    def categories(self, city: str | None = None) -> list[Category]:
+        rows = self._rows(
+            select(categories_t)
+            .where(categories_t.c.city.in_(["", city or ""]))
+            .order_by(categories_t.c.city, categories_t.c.slug)  # '' sorts first: city's win
+        )
+        merged: dict[str, Category] = {}
+        for r in rows:
+            merged[r.slug] = Category(
+                slug=r.slug, label_ja=r.label_ja, label_en=r.label_en, color=r.color,
+                kind=r.kind, icon=r.icon, city=r.city or None, sort=int(r.sort),
+            )
+        return sorted(merged.values(), key=lambda c: (c.sort, c.slug))
+
+    # -- areas -----------------------------------------------------------------------------
+    @staticmethod
+    def _area(r: Row[Any]) -> Area:
+        return Area(
+            id=r.id, city=r.city, level=int(r.level), name=r.name,
+            geometry=_as_multipolygon(to_shape(r.geom)),
+            parent=r.parent, name_kana=r.name_kana,
+            contacts=[Contact(**c) for c in r.contacts or []],
+            source=r.source, source_date=r.source_date, demo=bool(r.demo),
+        )
+
+    def _areas(self, *where: ColumnElement[bool]) -> list[Area]:
+        stmt = select(*_AREA_COLUMNS).where(*where).order_by(areas_t.c.level, areas_t.c.id)
+        return [self._area(r) for r in self._rows(stmt)]
+
+    def areas(self, city: str, level: int | None = None) -> list[Area]:
+        where = [areas_t.c.city == city]
+        if level is not None:
+            where.append(areas_t.c.level == level)
+        return self._areas(*where)
+
+    def area(self, area_id: str) -> Area | None:
+        found = self._areas(areas_t.c.id == area_id)
+        return found[0] if found else None
+
+    def areas_at(self, city: str, lon: float, lat: float) -> list[Area]:
+        return self._areas(
+            areas_t.c.city == city, func.ST_Covers(areas_t.c.geom, _point(lon, lat))
+        )
+
+    def area_hashes(self, city: str) -> dict[str, str]:
+        rows = self._rows(
+            select(areas_t.c.id, areas_t.c.content_hash).where(areas_t.c.city == city)
+        )
+        return {r.id: r.content_hash for r in rows}
+
+    def apply_areas(self, changes: AreaChanges) -> None:
+        if not changes.upsert:
+            return
+        rows = {  # one statement cannot upsert a key twice: the last one given wins
+            a.id: {
+                "id": a.id, "city": a.city, "level": a.level, "name": a.name,
+                "name_kana": a.name_kana, "parent": a.parent,
+                "contacts": [c.as_dict() for c in a.contacts], "source": a.source,
+                "source_date": a.source_date, "demo": a.demo, "content_hash": a.content_hash(),
+                "geom": from_shape(_as_multipolygon(a.geometry), srid=_SRID),
+            }
+            for a in changes.upsert
+        }
+        stmt = pg_insert(areas_t)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[areas_t.c.id],
+            set_={c.name: stmt.excluded[c.name] for c in areas_t.c if c.name != "id"},
+        )
+        with self._tx() as conn:
+            conn.execute(stmt, list(rows.values()))
+
+    # -- places ----------------------------------------------------------------------------
+    @staticmethod
+    def _place(r: Row[Any]) -> Place:
+        values = {k: getattr(r, k) for k in _PLACE_FIELDS}
+        point = to_shape(r.geom)
+        values["extra"] = values["extra"] or {}
+        values["demo"] = bool(values["demo"])
+        return Place(lon=point.x, lat=point.y, **values)
+
+    @staticmethod
+    def _where(query: PlaceQuery) -> list[ColumnElement[bool]]:
+        p = places_t.c
+        where: list[ColumnElement[bool]] = []
+        if query.city:
+            where.append(p.city == query.city)
+        if query.categories:
+            where.append(p.category.in_(query.categories))
+        if query.kinds:
+            where.append(p.kind.in_(query.kinds))
+        if query.statuses:
+            where.append(p.status.in_(query.statuses))
+        if query.area is not None:
+            area_geom = select(areas_t.c.geom).where(areas_t.c.id == query.area)
+            where.append(func.ST_Covers(area_geom.scalar_subquery(), p.geom))
+        if query.bbox:
+            env = _envelope(query.bbox)
+            where.append(p.geom.op("&&")(env))
+            where.append(func.ST_Intersects(p.geom, env))
+        text = fold(query.q)  # fold is idempotent: a query folded by the caller is unchanged
+        if text:
+            where.append(p.search.like(like_pattern(text), escape="\\"))
+        if query.source is not None:
+            where.append(p.source == query.source)
+        return where
+
+    def places(self, query: PlaceQuery) -> list[Place]:
+        stmt = select(*_PLACE_COLUMNS).where(*self._where(query)).order_by(places_t.c.id)
+        if query.offset:
+            stmt = stmt.offset(query.offset)
+        if query.limit is not None:
+            stmt = stmt.limit(query.limit)
+        return [self._place(r) for r in self._rows(stmt)]
+
+    def count_places(self, query: PlaceQuery) -> int:
+        with self._connect() as conn:
+            n = conn.execute(
+                select(func.count()).select_from(places_t).where(*self._where(query))
+            ).scalar_one()
+        return int(n)
+
+    def place(self, place_id: str) -> Place | None:
+        rows = self._rows(select(*_PLACE_COLUMNS).where(places_t.c.id == place_id))
+        return self._place(rows[0]) if rows else None
+
+    def nearby(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery
+    ) -> list[tuple[Place, float]]:
+        """query.limit and query.offset are ignored: ``limit`` says how many.
+
+        KNN (<->) on 4326 geometry ranks by degrees, not metres, so it only finds a radius:
+        the geodesic distance r of its limit-th candidate bounds the true answer. Every match
+        within r is then fetched through a lon/lat box and ranked by (geodesic metres, id).
+        """
+        if limit <= 0:
+            return []
+        where = self._where(query)
+        with self._connect() as conn:
+            knn = conn.execute(
+                select(*_PLACE_COLUMNS)
+                .where(*where)
+                .order_by(places_t.c.geom.op("<->")(_point(lon, lat)))
+                .limit(limit)
+            ).all()
+            if len(knn) < limit:  # fewer matches than asked for: these are all of them
+                rows: Sequence[Row[Any]] = knn
+                radius = math.inf
+            else:
+                candidates = [self._place(r) for r in knn]
+                radius = float(
+                    geodesic_many_m(
+                        lon, lat, [p.lon for p in candidates], [p.lat for p in candidates]
+                    ).max()
+                )
+                env = _envelope(_search_box(lon, lat, radius))
+                rows = conn.execute(
+                    select(*_PLACE_COLUMNS).where(*where, places_t.c.geom.op("&&")(env))
+                ).all()
+        found = [self._place(r) for r in rows]
+        dist = geodesic_many_m(lon, lat, [p.lon for p in found], [p.lat for p in found])
+        ranked = sorted(
+            ((p, float(d)) for p, d in zip(found, dist, strict=True) if d <= radius),
+            key=lambda pd: (pd[1], pd[0].id),
+        )
+        return ranked[:limit]
+
+    def place_hashes(self, city: str) -> dict[str, tuple[str, str | None, str]]:
+        p = places_t.c
+        rows = self._rows(select(p.id, p.content_hash, p.source, p.status).where(p.city == city))
+        return {r.id: (r.content_hash, r.source, r.status) for r in rows}
+
+    def apply_places(self, changes: PlaceChanges) -> None:
+        """Rows whose content hash is unchanged are left alone, updated_at included."""
+        stamp = now_iso()
+        latest = {p.id: p for p in changes.upsert}  # the last one given for an id wins
+        p = places_t.c
+        with self._tx() as conn:
+            stored: dict[str, str] = {}
+            if latest:
+                stored = {
+                    r.id: r.content_hash
+                    for r in conn.execute(
+                        select(p.id, p.content_hash)
+                        .where(p.id.in_(list(latest)))
+                        .with_for_update()
+                    )
+                }
+            rows = []
+            for place in latest.values():
+                digest = place.content_hash()
+                if stored.get(place.id) == digest:
+                    continue
+                row = {k: getattr(place, k) for k in _PLACE_FIELDS}
+                row.update(
+                    updated_at=stamp, content_hash=digest, search=place_search_text(place),
+                    geom=from_shape(Point(place.lon, place.lat), srid=_SRID),
+                )
+                rows.append(row)
+            if rows:
+                stmt = pg_insert(places_t)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[p.id],
+                    set_={c.name: stmt.excluded[c.name] for c in places_t.c if c.name != "id"},
+                )
+                conn.execute(stmt, rows)
+            if changes.close:
+                closing = [
+                    self._place(r)
+                    for r in conn.execute(
+                        select(*_PLACE_COLUMNS)
+                        .where(p.id.in_(list(dict.fromkeys(changes.close))), p.status != "closed")
+                        .with_for_update()
+                    )
+                ]
+                for place in closing:
+                    place.status = "closed"
+                if closing:
+                    conn.execute(
+                        update(places_t)
+                        .where(p.id == bindparam("b_id"))
+                        .values(
+                            status="closed",
+                            updated_at=stamp,
+                            content_hash=bindparam("b_hash"),
+                        ),
+                        [{"b_id": c.id, "b_hash": c.content_hash()} for c in closing],
+                    )

@@ -1,0 +1,259 @@
+"""The `tsudoi` command: serve, load the demo, import areas and places, upgrade the database.
+
+Exit codes: 0 done, 1 the input was refused (nothing changed), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from geo.errors import InputError, StoreError, UnknownCity, UsageError
+from geo.municipalities import get_city
+from geo.report import ImportReport
+from geo.store import open_store
+from geo.store.base import Store
+
+app = typer.Typer(
+    help="Tsudoi (集い): gathering places and daily-living areas.", no_args_is_help=True
+)
+import_app = typer.Typer(help="Import areas or places from a file.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the PostGIS schema.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="TSUDOI_DATABASE_URL",
+        help="Store: a .gpkg path (default ./tsudoi.gpkg) or postgresql+psycopg://…",
+    ),
+]
+CityOption = Annotated[str, typer.Option("--city", help="JIS municipal code, e.g. 15100")]
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _store(db: str | None) -> Store:
+    try:
+        return open_store(db)
+    except UsageError as exc:
+        _fail(str(exc), 2)
+    except StoreError as exc:
+        _fail(str(exc), 1)
+
+
+def _city(store: Store, code: str) -> str:
+    try:
+        city = get_city(code)
+    except UnknownCity as exc:
+        _fail(str(exc), 2)
+    store.put_city(city)
+    return city.code
+
+
+def _print_report(report: ImportReport, as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    if report.dry_run:
+        out.print("[yellow]dry run: nothing was written[/]")
+    out.print(report.summary(), highlight=False, soft_wrap=True)
+    for line in report.repaired:
+        out.print(f"  repaired: {line}", highlight=False, soft_wrap=True)
+    for line in report.notes:
+        out.print(f"  note: {line}", highlight=False, soft_wrap=True)
+    if report.missing:
+        verb = "closed (--prune)" if report.closed else "left as they are (--prune closes them)"
+        out.print(f"  {len(report.missing)} in the store but not in the file, {verb}:")
+        for pid, name in report.missing[:50]:
+            out.print(f"    {pid}  {name}", highlight=False)
+
+
+def _run_import(
+    kind: str, func: object, store: Store, path: Path, opts: object, as_json: bool
+) -> None:
+    try:
+        report = func(store, path, opts)  # type: ignore[operator]
+    except InputError as exc:
+        if as_json:
+            body = {
+                "file": path.name,
+                "what": kind,
+                "rejected": True,
+                "problems": [p.as_dict() for p in exc.problems],
+            }
+            out.print_json(json.dumps(body, ensure_ascii=False))
+        _fail(str(exc), 1)
+    except UsageError as exc:
+        _fail(str(exc), 2)
+    finally:
+        store.close()
+    _print_report(report, as_json)
+
+
+@import_app.command("areas")
+def import_areas_cmd(
+    file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile (.shp/.zip) or KML")],
+    city: CityOption,
+    level: Annotated[
+        int | None, typer.Option(help="Area level (1 = ward/第1層, 2 = 日常生活圏域)")
+    ] = None,
+    name_field: Annotated[str | None, typer.Option(help="Column with the area name")] = None,
+    id_field: Annotated[str | None, typer.Option(help="Column with the area's own id")] = None,
+    parent_field: Annotated[
+        str | None, typer.Option(help="Column with the parent area's id")
+    ] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of a GeoPackage")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report only")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import area boundaries; features sharing an id (or name) are merged into one area."""
+    from boundaries.area_import import AreaImportOptions, import_areas
+
+    store = _store(db)
+    code = _city(store, city)
+    opts = AreaImportOptions(
+        city=code,
+        level=level,
+        name_field=name_field,
+        id_field=id_field,
+        parent_field=parent_field,
+        layer=layer,
+        dry_run=dry_run,
+    )
+    _run_import("areas", import_areas, store, file, opts, as_json)
+
+
+@import_app.command("places")
+def import_places_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="CSV, XLSX, GeoJSON, GeoPackage, Shapefile, KML/KMZ")
+    ],
+    city: CityOption,
+    category: Annotated[
+        str | None, typer.Option(help="One category (slug or label) for every row")
+    ] = None,
+    category_field: Annotated[
+        str | None, typer.Option(help="Column with each row's category")
+    ] = None,
+    kind: Annotated[str | None, typer.Option(help="gathering or venue for every row")] = None,
+    id_field: Annotated[str | None, typer.Option(help="Column with the source's own id")] = None,
+    name_field: Annotated[str | None, typer.Option(help="Column with the place name")] = None,
+    lat_field: Annotated[str | None, typer.Option(help="Latitude column (CSV/XLSX)")] = None,
+    lon_field: Annotated[str | None, typer.Option(help="Longitude column (CSV/XLSX)")] = None,
+    layer: Annotated[
+        str | None, typer.Option(help="Layer of a GeoPackage or sheet of an XLSX")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Source name (default: the file name)")] = None,
+    create_categories: Annotated[
+        bool, typer.Option("--create-categories", help="Create unknown categories")
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Close places of this source missing from the file")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report only")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import gathering places or venues; re-importing the same file changes nothing."""
+    from layers.place_import import PlaceImportOptions, import_places
+
+    store = _store(db)
+    code = _city(store, city)
+    opts = PlaceImportOptions(
+        city=code,
+        category=category,
+        category_field=category_field,
+        kind=kind,
+        id_field=id_field,
+        name_field=name_field,
+        lat_field=lat_field,
+        lon_field=lon_field,
+        layer=layer,
+        source=source,
+        create_categories=create_categories,
+        prune=prune,
+        dry_run=dry_run,
+    )
+    _run_import("places", import_places, store, file, opts, as_json)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create or migrate the PostGIS schema (Alembic); the GeoPackage store needs no step."""
+    target = db or ""
+    if not target.startswith(("postgresql", "postgres://")):
+        out.print("the embedded GeoPackage store creates its schema itself; nothing to do")
+        return
+    from geo.store.migrate import upgrade
+
+    try:
+        upgrade(target)
+    except StoreError as exc:
+        _fail(str(exc), 1)
+    out.print("database schema is at the latest revision")
+
+
+def _serve(store_url: str | None, host: str, port: int) -> None:
+    import uvicorn
+
+    from service.app import create_app
+
+    store = _store(store_url)
+    out.print(f"Tsudoi serving {store.url} on http://{host}:{port}  (Ctrl+C stops)")
+    uvicorn.run(create_app(store), host=host, port=port, log_level="info")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Serve the current store's maps and API."""
+    _serve(db, host, port)
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    db: DbOption = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the demo and stop")] = False,
+) -> None:
+    """Load the bundled demo city (新潟市) into the store, then serve it."""
+    from service.demo import load_demo
+
+    store = _store(db)
+    try:
+        for report in load_demo(store):
+            out.print(report.summary(), highlight=False, soft_wrap=True)
+    except InputError as exc:
+        _fail(f"the demo pack did not load: {exc}", 1)
+    finally:
+        store.close()
+    if not no_serve:
+        _serve(db, host, port)
+
+
+def main() -> None:
+    """Entry point for `python -m service.cli`."""
+    app(prog_name="tsudoi")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

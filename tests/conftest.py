@@ -1,0 +1,116 @@
+"""Store fixtures: a GeoPackage file per test, and a PostGIS database per session emptied per test.
+
+PostGIS comes from TSUDOI_TEST_DATABASE_URL, or else from a throwaway database on a local server
+(127.0.0.1:5432, user postgres) that is dropped at the end. Without either the PostGIS tests
+skip with the reason, unless TSUDOI_REQUIRE_POSTGIS=1 (CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+from sqlalchemy import Engine, create_engine, pool, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from geo.errors import StoreError
+from geo.store.base import Store
+from geo.store.gpkg import GpkgStore
+from geo.store.migrate import database_url, upgrade
+from geo.store.postgis import PostgisStore
+
+URL_ENV = "TSUDOI_TEST_DATABASE_URL"
+REQUIRE_ENV = "TSUDOI_REQUIRE_POSTGIS"
+LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+STORE_TABLES = ("places", "areas", "categories", "cities")
+
+
+def _unavailable(reason: str) -> NoReturn:
+    """Skip, or fail when CI demands PostGIS: a silent skip there would hide a broken setup."""
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"PostGIS is required ({REQUIRE_ENV}=1) but unavailable: {reason}", pytrace=False)
+    pytest.skip(f"PostGIS unavailable: {reason}")
+
+
+def _create_database(admin: Engine, name: str) -> None:
+    """Prefer an ICU collation that does not sort by code point, so ORDER BY bugs show."""
+    with admin.connect() as conn:
+        try:
+            conn.execute(text(
+                f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING UTF8'
+                " LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C.UTF-8'"
+            ))
+        except SQLAlchemyError:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> Iterator[str]:
+    """A database migrated to head; created here and dropped afterwards unless given by env."""
+    given = os.environ.get(URL_ENV)
+    if given:
+        try:
+            upgrade(given)
+        except StoreError as exc:
+            _unavailable(f"{URL_ENV} is set but cannot be migrated: {exc}")
+        yield given
+        return
+
+    admin = create_engine(
+        LOCAL_SERVER, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool,
+        connect_args={"connect_timeout": 3},
+    )
+    name = f"tsudoi_test_{secrets.token_hex(4)}"
+    try:
+        _create_database(admin, name)
+    except SQLAlchemyError as exc:
+        admin.dispose()
+        _unavailable(f"{URL_ENV} is unset and no server lets us create a database at "
+                     f"127.0.0.1:5432 as postgres ({type(exc).__name__}: {exc.args[0]})")
+    url = database_url(LOCAL_SERVER).set(database=name).render_as_string(hide_password=False)
+    try:
+        try:
+            upgrade(url)  # creates the postgis extension
+        except StoreError as exc:
+            _unavailable(f"cannot create the postgis extension in a fresh database: {exc}")
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgis_engine(postgis_url: str) -> Iterator[Engine]:
+    """For test setup only (emptying tables); the code under test opens its own."""
+    engine = create_engine(database_url(postgis_url), poolclass=pool.NullPool)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgis_store(postgis_engine: Engine, postgis_url: str) -> Iterator[PostgisStore]:
+    """A PostGIS store with empty tables (emptied before, so a failed test leaves its rows)."""
+    with postgis_engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(STORE_TABLES)}"))
+    store = PostgisStore(postgis_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def gpkg_store(tmp_path: Path) -> Iterator[GpkgStore]:
+    store = GpkgStore(tmp_path / "t.gpkg")
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
+def store(request: pytest.FixtureRequest) -> Store:
+    """Each store in turn, empty: the contract tests run once per implementation."""
+    found: Store = request.getfixturevalue(f"{request.param}_store")
+    return found

@@ -1,0 +1,261 @@
+"""The committed 新潟市 demo pack (service/demo_data/15100): shape, honesty and reproducibility.
+
+Everything but the reproducibility check reads the committed pack only, never ../shared.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import subprocess
+import sys
+from functools import cache
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import Transformer
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+REPO = Path(__file__).resolve().parents[1]
+PACK = REPO / "service" / "demo_data" / "15100"
+SHARED = REPO.parent / "shared" / "data"
+WARD_IDS = [f"1510{i}" for i in range(1, 9)]
+PHONE = re.compile(r"^0\d{1,4}-000-\d{4}$")
+SCHOOL_WORDS = ("学校", "小学校", "中学校", "高校", "高等学校", "大学", "幼稚園", "保育園")
+CATEGORIES = {"salon", "chanoma", "community-cafe", "dementia-cafe", "kayoinoba", "model-house"}
+_TO_PLANE = Transformer.from_crs(4326, 6676, always_xy=True)
+
+
+def _read(name: str) -> Any:
+    plain = PACK / name
+    if plain.exists():
+        return json.loads(plain.read_text(encoding="utf-8"))
+    with gzip.open(PACK / f"{name}.gz", "rt", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _features(name: str) -> list[dict[str, Any]]:
+    features: list[dict[str, Any]] = _read(name)["features"]
+    return features
+
+
+def _plane(geom: BaseGeometry) -> BaseGeometry:
+    def fn(xy: np.ndarray) -> np.ndarray:
+        x, y = _TO_PLANE.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geom, fn)
+
+
+@cache
+def _wards() -> dict[str, BaseGeometry]:
+    return {
+        f["properties"]["id"]: _plane(shape(f["geometry"]))
+        for f in _features("areas_wards.geojson")
+    }
+
+
+@cache
+def _daily() -> list[tuple[dict[str, Any], BaseGeometry]]:
+    return [
+        (f["properties"], _plane(shape(f["geometry"]))) for f in _features("areas_daily.geojson")
+    ]
+
+
+@cache
+def _places() -> list[tuple[dict[str, Any], BaseGeometry]]:
+    return [(f["properties"], _plane(shape(f["geometry"]))) for f in _features("places.geojson")]
+
+
+def _halls() -> list[dict[str, Any]]:
+    return _features("halls.geojson")
+
+
+def _pack_files() -> list[Path]:
+    return sorted(p for p in PACK.iterdir() if p.is_file())
+
+
+def test_wards_are_the_eight_real_wards_at_level_one() -> None:
+    feats = _features("areas_wards.geojson")
+    assert sorted(f["properties"]["id"] for f in feats) == WARD_IDS
+    for f in feats:
+        p = f["properties"]
+        assert p["level"] == 1 and p["parent"] is None
+        assert p["demo"] is False and p["contacts"] == []
+        assert p["name"].endswith("区") and "N03" in p["source"]
+        assert shape(f["geometry"]).is_valid
+
+
+def test_daily_areas_are_27_with_a_ward_parent_and_stable_ids() -> None:
+    daily = _daily()
+    assert [p["id"] for p, _ in daily] == [f"15100-d{i:02d}" for i in range(1, 28)]
+    for p, geom in daily:
+        assert p["level"] == 2 and p["parent"] in WARD_IDS
+        assert p["demo"] is True and p["name"].endswith("（デモ）")
+        assert geom.is_valid and not geom.is_empty
+    assert {p["parent"] for p, _ in daily} == set(WARD_IDS)
+    per_ward = {w: sum(p["parent"] == w for p, _ in daily) for w in WARD_IDS}
+    assert min(per_ward.values()) >= 2
+
+
+def test_daily_areas_lie_inside_their_ward() -> None:
+    wards = _wards()
+    for p, geom in _daily():
+        outside = geom.difference(wards[p["parent"]]).area
+        assert outside < 0.005 * geom.area, p["id"]
+
+
+def test_daily_areas_of_a_ward_do_not_overlap() -> None:
+    daily = _daily()
+    for ward in WARD_IDS:
+        mine = [(p["id"], g) for p, g in daily if p["parent"] == ward]
+        for (a, ga), (b, gb) in combinations(mine, 2):
+            assert ga.intersection(gb).area < 1.0, (a, b)
+
+
+def test_daily_areas_cover_their_ward() -> None:
+    wards = _wards()
+    daily = _daily()
+    for ward, wgeom in wards.items():
+        union = shapely.union_all([g for p, g in daily if p["parent"] == ward])
+        assert union.intersection(wgeom).area >= 0.995 * wgeom.area, ward
+
+
+def test_daily_area_contacts_are_stand_ins_with_known_roles() -> None:
+    roles = {"地域包括支援センター", "生活支援コーディネーター", "社会福祉協議会"}
+    for p, _ in _daily():
+        contacts = p["contacts"]
+        assert isinstance(contacts, list) and 2 <= len(contacts) <= 3, p["id"]
+        for c in contacts:
+            assert c["role"] in roles
+            assert c["name"].endswith("（デモ）") and c["address"].endswith("（デモ）")
+            assert c["hours"]
+
+
+def test_gathering_places_are_many_and_span_the_categories() -> None:
+    places = _places()
+    assert len(places) >= 150
+    cats = {p["category"] for p, _ in places}
+    assert len(cats) >= 5 and cats <= CATEGORIES
+    assert all(p["kind"] == "gathering" for p, _ in places)
+    counts = {c: sum(p["category"] == c for p, _ in places) for c in cats}
+    assert max(counts, key=lambda c: counts[c]) == "salon"
+
+
+def test_exactly_one_model_house_per_ward() -> None:
+    wards = _wards()
+    houses = [g for p, g in _places() if p["category"] == "model-house"]
+    assert len(houses) == len(WARD_IDS)
+    found = sorted(w for g in houses for w, wg in wards.items() if wg.contains(g))
+    assert found == WARD_IDS
+
+
+def test_every_ward_and_daily_area_has_gathering_places() -> None:
+    places = [g for _, g in _places()]
+    for p, geom in _daily():
+        assert any(geom.contains(g) for g in places), p["id"]
+
+
+def test_every_stand_in_is_marked_demo() -> None:
+    for p, _ in _places():
+        assert p["demo"] is True, p["id"]
+        assert p["name"].endswith("（デモ）"), p["name"]
+        assert p["address"].endswith("（デモ）")
+        assert "デモ" in p["source"]
+    for p, _ in _daily():
+        assert p["demo"] is True and "デモ" in p["source"]
+    credits = _read("credits.json")
+    assert "デモ用の仮データ" in credits["demo_notice_ja"]
+
+
+def test_every_phone_is_a_non_dialable_stand_in() -> None:
+    numbers = [p["phone"] for p, _ in _places() if p.get("phone") is not None]
+    for p, _ in _daily():
+        for c in p["contacts"]:
+            numbers += [n for n in (c.get("phone"), c.get("fax")) if n is not None]
+    assert len(numbers) > 100
+    bad = [n for n in numbers if not PHONE.match(n)]
+    assert bad == []
+
+
+def test_ids_are_unique_across_the_pack() -> None:
+    ids = (
+        list(_wards())
+        + [p["id"] for p, _ in _daily()]
+        + [p["id"] for p, _ in _places()]
+        + [f["properties"]["id"] for f in _halls()]
+    )
+    assert len(ids) == len(set(ids))
+
+
+def test_every_place_and_hall_lies_inside_the_city() -> None:
+    city = shapely.union_all(list(_wards().values()))
+    shapely.prepare(city)
+    outside = [p["id"] for p, g in _places() if not city.contains(g)]
+    outside += [
+        f["properties"]["id"] for f in _halls() if not city.contains(_plane(shape(f["geometry"])))
+    ]
+    assert outside == []
+
+
+def test_places_keep_their_extras_well_formed() -> None:
+    hhmm = re.compile(r"^\d{2}:\d{2}$")
+    for p, _ in _places():
+        assert p["status"] in {"active", "paused"}
+        assert p["location_precision"] in {"exact", "town"}
+        assert re.match(r"^202[56]-\d{2}-\d{2}$", p["last_verified"])
+        assert p["schedule"] and isinstance(p["schedule_rules"], list) and p["schedule_rules"]
+        for rule in p["schedule_rules"]:
+            assert rule["weekdays"] and all(0 <= d <= 6 for d in rule["weekdays"])
+            assert rule["weeks"] is None or all(1 <= w <= 5 for w in rule["weeks"])
+            assert hhmm.match(rule["start"]) and hhmm.match(rule["end"])
+            assert rule["start"] < rule["end"]
+    salons = [p for p, _ in _places() if p["category"] == "salon"]
+    at_town = sum(p["location_precision"] == "town" for p in salons)
+    assert 0.05 * len(salons) <= at_town <= 0.3 * len(salons)
+    names = [p["name"] for p, _ in _places()]
+    assert any("㈱" in n for n in names)
+    assert any(re.search(r"[Ａ-Ｚａ-ｚ０-９]", n) for n in names)
+
+
+def test_halls_are_real_venues_and_none_is_a_school() -> None:
+    halls = _halls()
+    assert len(halls) >= 30
+    for f in halls:
+        p = f["properties"]
+        assert p["kind"] == "venue" and p["category"] == "hall"
+        assert p["demo"] is False
+        assert re.match(r"^E15100\d+$", p["id"])
+        assert not any(w in p["name"] for w in SCHOOL_WORDS), p["name"]
+
+
+def test_credits_name_every_source() -> None:
+    credits = _read("credits.json")
+    assert credits["city"] == "15100" and credits["name"] == "新潟市"
+    text = json.dumps(credits["credits"], ensure_ascii=False)
+    for needle in ("国土数値情報", "国土交通省", "Geolonia", "CC BY 4.0", "国土地理院"):
+        assert needle in text
+
+
+def test_pack_is_small() -> None:
+    assert sum(p.stat().st_size for p in _pack_files()) < 1_500_000
+
+
+@pytest.mark.skipif(not (SHARED / "niigata").is_dir(), reason="needs ../shared/data")
+def test_pack_builds_reproducibly(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "build_demo.py"), "--shared", str(SHARED),
+         "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    built = sorted(p.name for p in tmp_path.iterdir())
+    assert built == [p.name for p in _pack_files()]
+    for name in built:
+        assert (tmp_path / name).read_bytes() == (PACK / name).read_bytes(), name
