@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-# Japan's extent with a small margin: 与那国島 ~122.9E, 南鳥島 ~154.0E, 沖ノ鳥島 ~20.4N, 択捉島 ~45.6N.
+# Japan's extent with a margin: 与那国島 122.9E, 南鳥島 154.0E, 沖ノ鳥島 20.4N, 択捉島 45.6N.
 LON_MIN, LON_MAX = 122.0, 154.0
 LAT_MIN, LAT_MAX = 20.0, 46.0
 
@@ -33,7 +33,7 @@ def swapped(lon: float, lat: float) -> bool:
 
 
 def japan_point_problem(lon: float, lat: float) -> tuple[str, str | None] | None:
-    """Return (reason, hint) if a point cannot be in Japan, e.g. swapped lat/lon; None if plausible."""
+    """(reason, hint) when a point cannot be in Japan, e.g. swapped lat/lon; None if plausible."""
     if in_japan(lon, lat):
         return None
     if not _finite(lon, lat):

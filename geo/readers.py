@@ -50,8 +50,8 @@ from geo.errors import InputError, Problem, UsageError
 FORMATS = ("geojson", "gpkg", "shapefile", "kml", "csv", "xlsx")
 
 SUPPORTED_HINT = (
-    "supported: GeoJSON (.geojson/.json/.geojson.gz), GeoPackage (.gpkg), Shapefile (.shp or .zip), "
-    "KML/KMZ, CSV/TSV, Excel (.xlsx)"
+    "supported: GeoJSON (.geojson/.json/.geojson.gz), GeoPackage (.gpkg), "
+    "Shapefile (.shp or .zip), KML/KMZ, CSV/TSV, Excel (.xlsx)"
 )
 _SUFFIXES: tuple[tuple[str, str], ...] = (
     (".geojson", "geojson"),
@@ -111,17 +111,22 @@ def read_features(
     lat_field: str | None = None,
     lon_field: str | None = None,
 ) -> FeatureSource:
-    """Read any supported file into rows with EPSG:4326 geometry; raise InputError if it cannot be."""
+    """Read any supported file into rows with EPSG:4326 geometry; InputError if it cannot be."""
     if (lat_field is None) != (lon_field is None):
         raise UsageError(
-            "give both lat_field and lon_field (the same column twice for a combined 'lat,lon' column)"
+            "give both lat_field and lon_field "
+            "(the same column twice for a combined 'lat,lon' column)"
         )
     p = Path(path)
     name = p.name or str(p)
     if not p.exists():
         _fail(name, "file not found", hint=f"ファイルが見つかりません: {p}")
     if p.is_dir():
-        _fail(name, "is a folder, not a file", hint="give the .shp inside it, or a .zip of the shapefile")
+        _fail(
+            name,
+            "is a folder, not a file",
+            hint="give the .shp inside it, or a .zip of the shapefile",
+        )
     kind = _kind(name)
     if kind is None:
         _fail_unknown(name)
@@ -194,7 +199,7 @@ def _read_bytes(local: Path, name: str) -> bytes:
 
 
 def _read_gzip(local: Path, name: str, inner: str, opts: _Options) -> FeatureSource:
-    """Unpack a .gz beside nothing else: GeoJSON/KML/CSV from memory, a GeoPackage via a temp file."""
+    """Unpack a .gz: GeoJSON/KML/CSV are read from memory, a GeoPackage via a temp file."""
     try:
         with gzip.open(local, "rb") as fh:
             data = fh.read(_MAX_UNPACKED + 1)
@@ -220,7 +225,7 @@ def _read_gzip(local: Path, name: str, inner: str, opts: _Options) -> FeatureSou
 
 
 def _zip_member_name(info: zipfile.ZipInfo) -> str:
-    """Japanese zips made on Windows store CP932 names without the UTF-8 flag; Python reads CP437."""
+    """Japanese zips made on Windows hold CP932 names without the UTF-8 flag; Python reads CP437."""
     if info.flag_bits & 0x800:
         return info.filename
     try:
@@ -390,9 +395,7 @@ def _read_geojson(data: bytes, name: str) -> FeatureSource:
     columns: dict[str, None] = {}
     for number, feature in enumerate(features, 1):
         if not isinstance(feature, dict):
-            problems.append(
-                Problem(name, "not a GeoJSON Feature", row=number, row_label="feature")
-            )
+            problems.append(Problem(name, "not a GeoJSON Feature", row=number, row_label="feature"))
             rows.append(Row(number, {}, None))
             continue
         raw = feature.get("properties")
@@ -449,7 +452,11 @@ def _legacy_crs(member: Any, name: str) -> CRS:
     try:
         return CRS.from_user_input(value)
     except CRSError:
-        _fail(name, f"unknown coordinate reference system {value!r}", hint="EPSG:4326 で保存してください")
+        _fail(
+            name,
+            f"unknown coordinate reference system {value!r}",
+            hint="EPSG:4326 で保存してください",
+        )
 
 
 # --- GeoPackage / Shapefile (pyogrio) --------------------------------------------------------
@@ -691,13 +698,13 @@ def _check_lonlat(
     if len(bad) == len(located) and not declared:
         if all_swapped:
             _fail(name, "coordinates are in latitude, longitude order", hint=SWAPPED_HINT)
-        hint = (
+        file_hint = (
             "the .prj file is missing: give all parts of the shapefile (.shp .shx .dbf .prj)"
             if no_prj
             else "the file seems to use a projected CRS (平面直角座標系?) without declaring it; "
             "save it as EPSG:4326 (WGS84)"
         )
-        _fail(name, "coordinates are not longitude/latitude", hint=hint)
+        _fail(name, "coordinates are not longitude/latitude", hint=file_hint)
     for row, box in bad:
         hint = SWAPPED_HINT if _box_swapped(box) else None
         problems.append(
@@ -716,8 +723,10 @@ def _check_lonlat(
 
 def _box_swapped(box: Sequence[float]) -> bool:
     minx, miny, maxx, maxy = box
-    return all(math.isfinite(v) for v in box) and -90 <= minx <= maxx <= 90 and (
-        -180 <= miny <= maxy <= 180
+    return (
+        all(math.isfinite(v) for v in box)
+        and -90 <= minx <= maxx <= 90
+        and (-180 <= miny <= maxy <= 180)
     )
 
 
@@ -988,7 +997,11 @@ def _read_xlsx(local: Path, name: str, opts: _Options) -> FeatureSource:
     try:
         workbook = openpyxl.load_workbook(local, read_only=True, data_only=True)
     except Exception as e:  # BadZipFile, KeyError, InvalidFileException ... for non-xlsx files
-        _fail(name, f"not a readable .xlsx file: {_short(e)}", hint="Excel で .xlsx として保存し直してください")
+        _fail(
+            name,
+            f"not a readable .xlsx file: {_short(e)}",
+            hint="Excel で .xlsx として保存し直してください",
+        )
     try:
         sheets = workbook.worksheets
         if not sheets:
@@ -1035,6 +1048,7 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+_COMMA_HINT = 'a value may contain an unquoted comma: カンマを含む値は "…" で囲んでください'
 _DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
 
 
@@ -1046,7 +1060,9 @@ def _looks_like_data(cells: list[Any]) -> bool:
     texts = [unicodedata.normalize("NFKC", str(c)).strip() for c in filled]
     if any(_DECIMAL.match(t) for t in texts) or any(isinstance(c, float) for c in filled):
         return True
-    return all(isinstance(c, int | float) or _is_number(t) for c, t in zip(filled, texts, strict=True))
+    return all(
+        isinstance(c, int | float) or _is_number(t) for c, t in zip(filled, texts, strict=True)
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -1059,6 +1075,7 @@ def _is_number(text: str) -> bool:
 
 def _header_index(lines: list[tuple[int, list[Any]]]) -> int:
     """Skip one-cell title lines above the header, as Japanese spreadsheets often have."""
+
     def filled(cells: list[Any]) -> int:
         return sum(not _is_blank(c) for c in cells)
 
@@ -1082,7 +1099,11 @@ def _table_source(
     lines = [(n, cells) for n, cells in all_lines if any(not _is_blank(c) for c in cells)]
     if not lines:
         what = "sheet" if fmt == "xlsx" else "file"
-        _fail(name, f"the {what} has no header line", hint="1行目に列名 (name, latitude, longitude …) を入れてください")
+        _fail(
+            name,
+            f"the {what} has no header line",
+            hint="1行目に列名 (name, latitude, longitude …) を入れてください",
+        )
     start = _header_index(lines)
     header_number, header_cells = lines[start]
     while header_cells and _is_blank(header_cells[-1]):
@@ -1109,7 +1130,7 @@ def _table_source(
                     row=number,
                     row_label="row",
                     value=_clip(", ".join(str(v) for v in extra)),
-                    hint='カンマを含む値は "…" で囲んでください (a value may contain an unquoted comma)',
+                    hint=_COMMA_HINT,
                 )
             )
         values = (values + [None] * width)[:width]
@@ -1200,8 +1221,8 @@ def _geometry_spec(columns: list[str], opts: _Options, name: str) -> _GeometrySp
         return _GeometrySpec("pair", lat=lat, lon=lon)
     normed = [(c, _norm(c)) for c in columns]
 
-    def best(matches: list[str]) -> str | None:
-        return min(matches, key=_preference) if matches else None
+    def best(matches: list[str]) -> str:
+        return min(matches, key=_preference) if matches else ""
 
     for lat_name in _LAT_NAMES[:2]:  # latitude/longitude, lat/lon|lng|long
         lat = best([c for c, n in normed if n == lat_name])
@@ -1234,7 +1255,7 @@ _DMS = re.compile(
 
 
 def _degrees(value: Any) -> float | None:
-    """A coordinate cell in degrees: numbers, full-width digits, '34°20′51″N' and 北緯34度20分51秒."""
+    """A coordinate cell in degrees: numbers, full-width digits, 34°20′51″N, 北緯34度20分51秒."""
     if _is_blank(value):
         return None
     if isinstance(value, bool):
@@ -1258,7 +1279,9 @@ def _degrees(value: Any) -> float | None:
 
 def _dms(text: str) -> float:
     match = _DMS.match(text)
-    if not match or (match["m"] is None and match["s"] is None and "°" not in text and "度" not in text):
+    if not match or (
+        match["m"] is None and match["s"] is None and "°" not in text and "度" not in text
+    ):
         raise ValueError("not a number")
     minutes = float(match["m"] or 0)
     seconds = float(match["s"] or 0)
@@ -1304,19 +1327,27 @@ def _pair_geometry(
     if _is_blank(lat_raw) or _is_blank(lon_raw):
         missing, given = (lat_col, "longitude") if _is_blank(lat_raw) else (lon_col, "latitude")
         what = "latitude" if missing == lat_col else "longitude"
-        problem(missing, f"{what} is empty while {given} is given", "緯度と経度の両方を入力してください")
+        problem(
+            missing, f"{what} is empty while {given} is given", "緯度と経度の両方を入力してください"
+        )
         return None
     ok = True
     lat = lon = None
     try:
         lat = _degrees(lat_raw)
     except ValueError:
-        problem(lat_col, "latitude is not a number", "緯度は 34.3421 のような十進の度で入力してください")
+        problem(
+            lat_col, "latitude is not a number", "緯度は 34.3421 のような十進の度で入力してください"
+        )
         ok = False
     try:
         lon = _degrees(lon_raw)
     except ValueError:
-        problem(lon_col, "longitude is not a number", "経度は 134.0550 のような十進の度で入力してください")
+        problem(
+            lon_col,
+            "longitude is not a number",
+            "経度は 134.0550 のような十進の度で入力してください",
+        )
         ok = False
     if not ok or lat is None or lon is None:
         return None
@@ -1340,19 +1371,27 @@ def _checked_point(
     return None
 
 
-def _combined_geometry(column: str, value: Any, problem: Callable[..., None]) -> BaseGeometry | None:
+def _combined_geometry(
+    column: str, value: Any, problem: Callable[..., None]
+) -> BaseGeometry | None:
     """'34.342286,134.055021': latitude first, as in the 自治体標準オープンデータセット."""
     text = unicodedata.normalize("NFKC", str(value)).strip()
     if re.match(r"^[A-Za-z]", text) and not re.match(r"^[NSEW]\s*\d", text, re.IGNORECASE):
         return _wkt_geometry(column, value, problem)
     parts = [p for p in re.split(r"[,\s、;]+", text.strip("()[] ")) if p]
     if len(parts) not in (2, 3):
-        problem(column, "expected 'latitude,longitude'", "「34.3422,134.0550」の形で入力してください")
+        problem(
+            column, "expected 'latitude,longitude'", "「34.3422,134.0550」の形で入力してください"
+        )
         return None
     try:
         lat, lon = _degrees(parts[0]), _degrees(parts[1])
     except ValueError:
-        problem(column, "expected 'latitude,longitude' in degrees", "「34.3422,134.0550」の形で入力してください")
+        problem(
+            column,
+            "expected 'latitude,longitude' in degrees",
+            "「34.3422,134.0550」の形で入力してください",
+        )
         return None
     if lat is None or lon is None:
         return None
@@ -1374,7 +1413,11 @@ def _wkt_geometry(column: str, value: Any, problem: Callable[..., None]) -> Base
         else:
             geometry = shapely.from_wkt(text)
     except Exception as e:  # shapely.errors.GEOSException and friends
-        problem(column, f"unreadable geometry: {_short(e)}", "WKT (POINT (134.05 34.34)) で入力してください")
+        problem(
+            column,
+            f"unreadable geometry: {_short(e)}",
+            "WKT (POINT (134.05 34.34)) で入力してください",
+        )
         return None
     if geometry is None or geometry.is_empty:
         return None
