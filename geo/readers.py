@@ -318,10 +318,10 @@ def _pick_member(
         _fail(
             name,
             f"no file '{layer}' in the archive",
-            hint="files: " + ", ".join(Path(m).stem for _, m in candidates),
+            hint="files: " + ", ".join(sorted(Path(m).stem for _, m in candidates)),
         )
     if len(candidates) > 1:
-        stems = ", ".join(Path(m).stem for _, m in candidates)
+        stems = ", ".join(sorted(Path(m).stem for _, m in candidates))
         _fail(
             name,
             f"the archive holds {len(candidates)} {kind} files; choose one with layer",
@@ -967,12 +967,11 @@ def _decode_text(data: bytes, name: str) -> tuple[str, str]:
 
 
 def _sniff_delimiter(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            counts = {d: line.count(d) for d in (",", "\t", ";")}
-            best = max(counts, key=lambda d: counts[d])
-            return best if counts[best] else ","
-    return ","
+    """Comma, tab or semicolon: whichever the first lines use most (a title line may have none)."""
+    lines = [line for line in text.splitlines()[:200] if line.strip()][:20]
+    counts = {d: sum(line.count(d) for line in lines) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _read_csv(data: bytes, name: str, opts: _Options) -> FeatureSource:

@@ -20,7 +20,9 @@ from geo.store import open_store
 from geo.store.base import Store
 
 app = typer.Typer(
-    help="Tsudoi (集い): gathering places and daily-living areas.", no_args_is_help=True
+    help="Tsudoi (集い): gathering places and daily-living areas.",
+    no_args_is_help=True,
+    add_completion=False,
 )
 import_app = typer.Typer(help="Import areas or places from a file.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the PostGIS schema.", no_args_is_help=True)

@@ -32,7 +32,8 @@ STORE_TABLES = ("places", "areas", "categories", "cities")
 def _unavailable(reason: str) -> NoReturn:
     """Skip, or fail when CI demands PostGIS: a silent skip there would hide a broken setup."""
     if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"PostGIS is required ({REQUIRE_ENV}=1) but unavailable: {reason}", pytrace=False)
+        pytest.fail(f"PostGIS is required ({REQUIRE_ENV}=1) but unavailable: {reason}",
+                    pytrace=False)
     pytest.skip(f"PostGIS unavailable: {reason}")
 
 
@@ -100,6 +101,28 @@ def postgis_store(postgis_engine: Engine, postgis_url: str) -> Iterator[PostgisS
     store = PostgisStore(postgis_url)
     yield store
     store.close()
+
+
+@pytest.fixture
+def blank_database_url(postgis_url: str) -> Iterator[str]:
+    """A new database on the same server with no Tsudoi schema, for the migration checks."""
+    url = database_url(postgis_url)
+    admin = create_engine(
+        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=pool.NullPool
+    )
+    name = f"tsudoi_blank_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except SQLAlchemyError as exc:
+        admin.dispose()
+        _unavailable(f"cannot create a second database next to {url.database}: {exc.args[0]}")
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

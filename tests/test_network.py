@@ -15,7 +15,7 @@ import shapely
 from pyproj import Geod, Transformer
 
 from geo.network import WalkNetwork, build_from_lines, build_from_osm
-from geo.osm import WalkRules, is_walkable, read_osm
+from geo.osm import WalkRules, is_walkable
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 UBE_LINES = DATA / "ube" / "walk_edges_osm.geojson"
