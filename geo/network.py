@@ -208,7 +208,9 @@ class WalkNetwork:
         with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
             version = int(npz["format_version"])
             if version != FORMAT_VERSION:
-                raise UsageError(f"walk network blob has format {version}, expected {FORMAT_VERSION}")
+                raise UsageError(
+                    f"walk network blob has format {version}, expected {FORMAT_VERSION}"
+                )
             values = {name: npz[name] for name in cls._ARRAYS}
             n = values["node_id"].size
             adjacency = csr_matrix(
@@ -423,9 +425,13 @@ def read_lines(
     crs = meta.get("crs")
     if crs and not CRS.from_user_input(crs).equals(CRS.from_epsg(4326)):
         to_wgs = Transformer.from_crs(crs, 4326, always_xy=True)
-        geoms = shapely.transform(geoms, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1])))
+        geoms = shapely.transform(
+            geoms, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1]))
+        )
     types = shapely.get_type_id(geoms)
-    is_line = (types == shapely.GeometryType.LINESTRING) | (types == shapely.GeometryType.MULTILINESTRING)
+    is_line = (types == shapely.GeometryType.LINESTRING) | (
+        types == shapely.GeometryType.MULTILINESTRING
+    )
     is_line &= ~shapely.is_missing(geoms)
     feature = np.flatnonzero(is_line)
     parts, part_feature = shapely.get_parts(geoms[feature], return_index=True)

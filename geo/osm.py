@@ -144,7 +144,9 @@ class EdgeList:
         return int(self.edge_u.size)
 
 
-def geodesic_lengths(coords: NDArray[np.float64], offsets: NDArray[np.int64]) -> NDArray[np.float64]:
+def geodesic_lengths(
+    coords: NDArray[np.float64], offsets: NDArray[np.int64]
+) -> NDArray[np.float64]:
     """Geodesic length in metres of each polyline packed in ``coords`` (lon, lat degrees).
 
     Vectorised: one ``Geod.inv`` over all consecutive point pairs, then per-line sums taken
@@ -250,6 +252,8 @@ def read_osm(
     # pyosmium hands over one Python object per way and per way node, so this loop cannot be
     # vectorised; it only copies ids and coordinates into flat arrays for numpy to split.
     for way in processor:
+        if not isinstance(way, osmium.osm.Way):  # the entity filter lets only ways through
+            continue
         seen += 1
         if progress is not None and seen % _REPORT_EVERY == 0:
             progress(stage, seen, None)

@@ -505,32 +505,37 @@ def _choose_gpkg_layer(local: Path, name: str, layer: str | None) -> str:
 def _read_ogr(
     local: Path, name: str, fmt: str, opts: _Options, *, member: str | None = None
 ) -> FeatureSource:
-    import pyogrio
-    import pyogrio.raw
-
     layer = _choose_gpkg_layer(local, name, opts.layer) if fmt == "gpkg" else None
     encoding = _dbf_encoding(local) if fmt == "shapefile" else None
-    restore_shx = fmt == "shapefile" and _sibling(local, ".shx") is None
-    previous = pyogrio.get_gdal_config_option("SHAPE_RESTORE_SHX") if restore_shx else None
-    if restore_shx:  # a lost .shx is common and GDAL can rebuild it from the .shp
-        pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": True})
+    recode: str | None = None
     try:
-        meta, _, wkbs, field_data = pyogrio.raw.read(
-            str(local), layer=layer, encoding=encoding, force_2d=True, datetime_as_string=True
-        )[:4]
+        meta, wkbs, field_data = _ogr_arrays(local, layer, encoding, fmt)
+    except UnicodeDecodeError:
+        # A .dbf field name or value cut inside a multibyte character (field names hold only
+        # 10 bytes) makes pyogrio fail; read the bytes as Latin-1 and decode them ourselves.
+        recode = encoding or _cpg_encoding(local) or _dbf_guess(local) or "utf-8"
+        try:
+            meta, wkbs, field_data = _ogr_arrays(local, layer, "ISO-8859-1", fmt)
+        except Exception as e:  # pyogrio.errors.* wrap every GDAL failure
+            _fail(name, f"not a readable shapefile: {_short(e)}", hint=member)
     except Exception as e:  # pyogrio.errors.* wrap every GDAL failure
         what = "GeoPackage" if fmt == "gpkg" else "shapefile"
         _fail(name, f"not a readable {what}: {_short(e)}", hint=member)
-    finally:
-        if restore_shx:
-            pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": previous})
 
-    keys = _unique_keys(list(meta["fields"]))
+    def text(value: Any) -> Any:
+        if recode is None or not isinstance(value, str):
+            return value
+        decoded = value.encode("latin-1", errors="replace").decode(recode, errors="replace")
+        return decoded.rstrip("\ufffd")
+
+    keys = _unique_keys([text(f) for f in meta["fields"]])
     geometries = shapely.from_wkb(np.asarray(wkbs, dtype=object), on_invalid="ignore")
     label = "feature"
     rows: list[Row] = []
     for index in range(len(geometries)):
-        props = {key: _native(values[index]) for key, values in zip(keys, field_data, strict=True)}
+        props = {
+            key: text(_native(values[index])) for key, values in zip(keys, field_data, strict=True)
+        }
         geometry = geometries[index]
         if geometry is not None and geometry.is_empty:
             geometry = None
@@ -546,6 +551,9 @@ def _read_ogr(
     crs_text = _to_lonlat(rows, source_crs, name)
     no_prj = fmt == "shapefile" and source_crs is None
     _check_lonlat(rows, name, label, problems, declared=source_crs is not None, no_prj=no_prj)
+    text_encoding = None
+    if fmt == "shapefile" and keys:
+        text_encoding = (recode or encoding or meta.get("encoding") or "").lower() or None
     return FeatureSource(
         path=Path(name),
         name=name,
@@ -553,12 +561,60 @@ def _read_ogr(
         row_label=label,
         columns=keys,
         rows=rows,
-        encoding=(encoding or meta.get("encoding") or "").lower() or None
-        if fmt == "shapefile"
-        else None,
+        encoding=text_encoding,
         problems=problems,
         source_crs=crs_text,
     )
+
+
+def _ogr_arrays(
+    local: Path, layer: str | None, encoding: str | None, fmt: str
+) -> tuple[dict[str, Any], Any, list[Any]]:
+    """pyogrio's raw arrays; a lost .shx (common) is rebuilt by GDAL from the .shp."""
+    import pyogrio
+    import pyogrio.raw
+
+    restore_shx = fmt == "shapefile" and _sibling(local, ".shx") is None
+    previous = pyogrio.get_gdal_config_option("SHAPE_RESTORE_SHX") if restore_shx else None
+    if restore_shx:
+        pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": True})
+    try:
+        result = pyogrio.raw.read(
+            str(local), layer=layer, encoding=encoding, force_2d=True, datetime_as_string=True
+        )
+    finally:
+        if restore_shx:
+            pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": previous})
+    meta, _, wkbs, field_data = result[:4]
+    return meta, wkbs, field_data
+
+
+def _cpg_encoding(shp: Path) -> str | None:
+    """The code page a .cpg names ('UTF-8', 'CP932', '932', 'SJIS'), if Python knows it."""
+    cpg = _sibling(shp, ".cpg")
+    if cpg is None:
+        return None
+    try:
+        declared = cpg.read_text(encoding="ascii", errors="ignore").strip()
+    except OSError:
+        return None
+    if declared.isdigit():
+        declared = "utf-8" if declared == "65001" else f"cp{declared}"
+    try:
+        return codecs.lookup(declared).name
+    except LookupError:
+        return None
+
+
+def _dbf_guess(shp: Path) -> str | None:
+    dbf = _sibling(shp, ".dbf")
+    if dbf is None:
+        return None
+    try:
+        with dbf.open("rb") as fh:
+            return _guess_encoding(_dbf_texts(fh.read(8 * 1024 * 1024)))
+    except OSError:
+        return None
 
 
 def _dbf_encoding(shp: Path) -> str | None:
@@ -569,15 +625,7 @@ def _dbf_encoding(shp: Path) -> str | None:
     """
     if _sibling(shp, ".cpg") is not None:
         return None
-    dbf = _sibling(shp, ".dbf")
-    if dbf is None:
-        return None
-    try:
-        with dbf.open("rb") as fh:
-            data = fh.read(8 * 1024 * 1024)
-    except OSError:
-        return None
-    return _guess_encoding(_dbf_texts(data))
+    return _dbf_guess(shp)
 
 
 def _dbf_texts(data: bytes) -> list[bytes]:

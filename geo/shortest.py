@@ -122,7 +122,7 @@ def _from_snapped(net: WalkNetwork, snap: Snap, limit: float, limit_m: float | N
     w_u = snap.snap_m[valid] + snap.to_u_m[valid]
     w_v = snap.snap_m[valid] + snap.to_v_m[valid]
     loop = u == v  # both links would reach the same node: keep one (scipy may sum duplicates)
-    w_u = w_u
+    w_u = np.where(loop, np.minimum(w_u, w_v), w_u)
     per_row = np.where(loop, 1, 2)
     cols = np.column_stack([u, v])
     ws = np.column_stack([w_u, w_v])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ def need(path: Path) -> Path:
     return path
 
 
-def geodesic(coords: list[tuple[float, float]]) -> float:
+def geodesic(coords: Sequence[Sequence[float]]) -> float:
     lons, lats = zip(*coords, strict=True)
     return float(GEOD.line_length(lons, lats))
 
@@ -165,7 +166,7 @@ def test_kotka_pbf() -> None:
     # independent read of the file: which ways should be there, and how long each one is
     ways: dict[int, tuple[dict[str, str], float]] = {}
     for w in osmium.FileProcessor(str(path)).with_locations():
-        if w.is_way() and "highway" in w.tags:
+        if isinstance(w, osmium.osm.Way) and "highway" in w.tags:
             # the extract cuts some ways: only runs of nodes with a location count
             pts = [(n.lon, n.lat) if n.location.valid() else None for n in w.nodes]
             length = sum(
@@ -197,14 +198,18 @@ def write_geojson(path: Path, features: list[dict[str, object]]) -> Path:
 
 
 def line(coords: list[list[float]], **props: object) -> dict[str, object]:
-    return {"type": "Feature", "properties": props, "geometry": {"type": "LineString", "coordinates": coords}}
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "LineString", "coordinates": coords},
+    }
 
 
 def test_lines_join_dedupe_and_multiparts(tmp_path: Path) -> None:
     a, b, c, d = [131.25, 33.95], [131.251, 33.95], [131.251, 33.951], [131.252, 33.951]
     b_near = [131.251 + 3e-7, 33.95]  # ~3 cm east of b: joins by tolerance, not by rounding
     e, f = [131.26, 33.96], [131.261, 33.96]
-    feats = [
+    feats: list[dict[str, object]] = [
         line([a, b], u=1, v=2, osmid="10", highway="residential", name="x", length=9999.0),
         line([b, a], u=2, v=1, osmid="10", highway="residential", name="x", length=9999.0),
         line([b_near, c], u=2, v=3, osmid="[11, 12]", highway="footway"),
@@ -219,7 +224,7 @@ def test_lines_join_dedupe_and_multiparts(tmp_path: Path) -> None:
     assert net.n_edges == 5  # reverse duplicate dropped, multipart split in two
     assert net.n_nodes == 6  # a, b(+b_near), c, d, e, f
     assert net.fragments().sizes == (4, 2)
-    ab = geodesic([tuple(a), tuple(b)])
+    ab = geodesic([a, b])
     i_ab = int(np.flatnonzero(net.edge_way_id == 10)[0])
     assert net.edge_length_m[i_ab] == pytest.approx(ab, rel=1e-9)  # the length column is ignored
     assert set(net.edge_way_id.tolist()) == {10, 11, 13, 14}
@@ -231,7 +236,9 @@ def test_lines_join_dedupe_and_multiparts(tmp_path: Path) -> None:
 
 def test_lines_reprojected_gpkg(tmp_path: Path) -> None:
     lonlat = np.array([[131.25, 33.95], [131.251, 33.9505], [131.252, 33.951]])
-    x, y = Transformer.from_crs(4326, UBE_EPSG, always_xy=True).transform(lonlat[:, 0], lonlat[:, 1])
+    x, y = Transformer.from_crs(4326, UBE_EPSG, always_xy=True).transform(
+        lonlat[:, 0], lonlat[:, 1]
+    )
     geoms = shapely.to_wkb(np.array([shapely.linestrings(np.column_stack([x, y]))]))
     path = tmp_path / "roads.gpkg"
     pyogrio.raw.write(
@@ -240,7 +247,7 @@ def test_lines_reprojected_gpkg(tmp_path: Path) -> None:
     )  # fmt: skip
     net = build_from_lines(path, UBE_EPSG)
     np.testing.assert_allclose(net.edge_lonlat, lonlat, atol=1e-8)
-    assert net.edge_length_m[0] == pytest.approx(geodesic([tuple(p) for p in lonlat]), rel=1e-7)
+    assert net.edge_length_m[0] == pytest.approx(geodesic(lonlat.tolist()), rel=1e-7)
     assert net.edge_highway.tolist() == ["residential"]
 
 

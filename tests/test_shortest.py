@@ -104,9 +104,7 @@ def test_line_with_mid_edge_source_and_queries() -> None:
 
 
 def test_two_fragments_are_unreachable() -> None:
-    net = plane_network(
-        [(0, 0), (100, 0), (1000, 0), (1100, 0)], [(0, 1), (2, 3)], [100.0, 100.0]
-    )
+    net = plane_network([(0, 0), (100, 0), (1000, 0), (1100, 0)], [(0, 1), (2, 3)], [100.0, 100.0])
     report = net.fragments()
     assert report.count == 2 and report.sizes == (2, 2) and report.largest_share == 0.5
     field = multi_source(net, [0])
@@ -130,7 +128,9 @@ def test_limit_and_unsnapped_sources() -> None:
 def nx_graph(net: WalkNetwork) -> nx.Graph:
     g = nx.Graph()
     g.add_nodes_from(range(net.n_nodes))
-    for u, v, w in zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_length_m.tolist(), strict=True):
+    for u, v, w in zip(
+        net.edge_u.tolist(), net.edge_v.tolist(), net.edge_length_m.tolist(), strict=True
+    ):
         if u != v and (not g.has_edge(u, v) or g[u][v]["weight"] > w):
             g.add_edge(u, v, weight=w)
     return g
@@ -154,11 +154,15 @@ def nx_split_graph(net: WalkNetwork, sources: Snap, queries: Snap | None = None)
 
     for e in range(net.n_edges):
         u, v, length = int(net.edge_u[e]), int(net.edge_v[e]), float(net.edge_length_m[e])
-        chain = [(0.0, u), *sorted(((o, ("p", e, name)) for o, name in on_edge[e]), key=lambda t: t[0]), (length, v)]
+        chain = [
+            (0.0, u),
+            *sorted(((o, ("p", e, name)) for o, name in on_edge[e]), key=lambda t: t[0]),
+            (length, v),
+        ]
         for (o1, a), (o2, b) in zip(chain[:-1], chain[1:], strict=True):
             if a != b:
                 link(a, b, o2 - o1)
-        for o, name in on_edge[e]:
+        for _, name in on_edge[e]:
             if name[0] == "s":
                 g.add_edge(name, ("p", e, name), weight=float(sources.snap_m[name[1]]))
             else:
@@ -170,7 +174,9 @@ def nx_split_graph(net: WalkNetwork, sources: Snap, queries: Snap | None = None)
 def random_graphs(draw: st.DrawFn) -> tuple[WalkNetwork, np.random.Generator]:
     n = draw(st.integers(2, 25))
     weight = st.one_of(st.just(0.0), st.floats(0.01, 1000, allow_nan=False))
-    edges = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), weight), max_size=3 * n))
+    edges = draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), weight), max_size=3 * n)
+    )
     if draw(st.booleans()):  # connected: add a random spanning path
         order = draw(st.permutations(range(n)))
         edges += [(a, b, draw(weight)) for a, b in zip(order[:-1], order[1:], strict=True)]
@@ -200,7 +206,12 @@ def test_node_sources_match_networkx(data: tuple[WalkNetwork, np.random.Generato
 
 
 @settings(max_examples=50, deadline=None)
-@given(data=random_graphs(), k=st.integers(1, 5), nq=st.integers(1, 8), limit=st.sampled_from([None, 300.0]))
+@given(
+    data=random_graphs(),
+    k=st.integers(1, 5),
+    nq=st.integers(1, 8),
+    limit=st.sampled_from([None, 300.0]),
+)
 def test_mid_edge_sources_and_queries_match_networkx(
     data: tuple[WalkNetwork, np.random.Generator], k: int, nq: int, limit: float | None
 ) -> None:
@@ -208,7 +219,9 @@ def test_mid_edge_sources_and_queries_match_networkx(
     m = net.n_edges
     sources = Snap.on_edges(net, rng.integers(0, m, k), rng.random(k), rng.random(k) * 50)
     # half the queries share an edge with a source, to exercise the direct along-edge walk
-    q_edges = np.where(rng.random(nq) < 0.5, sources.edge[rng.integers(0, k, nq)], rng.integers(0, m, nq))
+    q_edges = np.where(
+        rng.random(nq) < 0.5, sources.edge[rng.integers(0, k, nq)], rng.integers(0, m, nq)
+    )
     queries = Snap.on_edges(net, q_edges, rng.random(nq), rng.random(nq) * 20)
     field = multi_source(net, sources, limit_m=limit)
     got = distance_to_points(net, field, queries)
