@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from geo.crs import project_geometry
-from geo.municipalities import distance_outside_m, get_city
+from geo.municipalities import distance_outside_m, get_city, outline
 from geo.store.base import Store
 
 OUTLINE_TOLERANCE_M = (
@@ -46,3 +48,21 @@ def outside_city(store: Store, city: str) -> Callable[[float, float], str | None
         return f"outside the city ({d / 1000:,.1f} km beyond its outline)"
 
     return check_outline
+
+
+@functools.lru_cache(maxsize=64)
+def _plane_outline(city: str) -> tuple[int, BaseGeometry]:
+    epsg = get_city(city).crs_epsg
+    plane = project_geometry(outline(city), epsg)
+    shapely.prepare(plane)
+    return epsg, plane
+
+
+def geometry_outside_outline_m(city: str, geometry: BaseGeometry) -> float:
+    """Metres from the nearest part of a geometry to the city's outline (0 when they touch).
+
+    An area is judged by its nearest part, not its centroid: N03 gives islands and exclaves as
+    separate parts, and the bundled simplified outline leaves many of them out.
+    """
+    epsg, plane = _plane_outline(city)
+    return float(plane.distance(project_geometry(geometry, epsg)))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
+from geo.errors import UnknownCity
+from geo.municipalities import wards
 from geo.text import fold
 
 _UNSAFE = re.compile(r"[^0-9A-Za-z._~\-]+")
@@ -31,11 +34,24 @@ def place_id(
 
 
 def area_id(city: str, source_id: str | None, level: int, name: str) -> str:
-    """The source id when it already carries the prefecture code (e.g. a ward's JIS code 15103),
-    else `{city}-{source id}`; without one, `{city}-L{level}-{hash of the folded name}`."""
+    """The source id when it already names this city (a ward's JIS code such as 15103 in 15100,
+    or an id written as `{city}-…`), else `{city}-{source id}`; without one,
+    `{city}-L{level}-{hash of the folded name}`.
+
+    Area ids are unique across cities, so a district code like 10001 used by two cities of the
+    same prefecture must not be kept bare: the second city's import would overwrite the first's.
+    """
     if source_id:
         sid = _safe(source_id)
-        if len(sid) >= 5 and sid.startswith(city[:2]):
+        if sid == city or sid.startswith(f"{city}-") or sid in _ward_codes(city):
             return sid
         return f"{city}-{sid}"
     return f"{city}-L{level}-{hashlib.sha1(fold(name).encode('utf-8')).hexdigest()[:10]}"
+
+
+@functools.lru_cache(maxsize=64)
+def _ward_codes(city: str) -> frozenset[str]:
+    try:
+        return frozenset(w.code for w in wards(city))
+    except UnknownCity:
+        return frozenset()

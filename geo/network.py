@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,6 +32,20 @@ COORD_SCALE = 1e7  # line ends are the same node when equal after rounding to 1e
 JOIN_TOLERANCE_M = 0.05  # … or when closer than this in the plane CRS
 
 _INT = re.compile(r"-?\d+")
+
+
+def plane_transformer(epsg: int) -> Transformer:
+    """WGS84 lon/lat → plane CRS ``epsg`` (x, y in metres), cached.
+
+    Creating a transformer costs ~10 ms, too much per request; one is kept per thread because
+    pyproj objects are best not shared between threads.
+    """
+    return _transformer(4326, int(epsg), threading.get_ident())
+
+
+@lru_cache(maxsize=64)
+def _transformer(src: int, dst: int, _thread: int) -> Transformer:
+    return Transformer.from_crs(src, dst, always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -54,11 +70,10 @@ class FragmentReport:
     largest_length_share: float
 
     def __str__(self) -> str:
-        small = sum(1 for s in self.sizes[1:])
         return (
             f"{self.count} fragment(s); the largest holds {self.largest_share:.1%} of nodes and "
-            f"{self.largest_length_share:.1%} of street length; {small} smaller fragment(s) "
-            f"with {sum(self.sizes[1:])} node(s)"
+            f"{self.largest_length_share:.1%} of street length; {self.count - 1} smaller "
+            f"fragment(s) with {sum(self.sizes[1:])} node(s)"
         )
 
 
@@ -223,7 +238,7 @@ class WalkNetwork:
     @classmethod
     def from_edge_list(cls, edges: EdgeList, epsg: int) -> WalkNetwork:
         """Project, index and connect an :class:`~geo.osm.EdgeList` in the plane CRS ``epsg``."""
-        to_plane = Transformer.from_crs(4326, epsg, always_xy=True)
+        to_plane = plane_transformer(epsg)
         node_x, node_y = to_plane.transform(edges.node_lon, edges.node_lat)
         ex, ey = to_plane.transform(edges.coords[:, 0], edges.coords[:, 1])
         n = edges.node_id.size
@@ -428,6 +443,12 @@ def read_lines(
         geoms = shapely.transform(
             geoms, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1]))
         )
+    elif not crs:
+        bounds = shapely.total_bounds(geoms)
+        if np.isfinite(bounds).all() and (
+            np.abs(bounds[[0, 2]]).max() > 180 or np.abs(bounds[[1, 3]]).max() > 90
+        ):
+            raise UsageError(f"{path.name} has no CRS and its coordinates are not degrees")
     types = shapely.get_type_id(geoms)
     is_line = (types == shapely.GeometryType.LINESTRING) | (
         types == shapely.GeometryType.MULTILINESTRING
@@ -489,7 +510,7 @@ def read_lines(
 
 def _merge_within(lonlat: NDArray[np.float64], epsg: int, tol_m: float) -> NDArray[np.int64]:
     """Label points so that points closer than ``tol_m`` (plane metres, transitively) share one."""
-    x, y = Transformer.from_crs(4326, epsg, always_xy=True).transform(lonlat[:, 0], lonlat[:, 1])
+    x, y = plane_transformer(epsg).transform(lonlat[:, 0], lonlat[:, 1])
     pairs = cKDTree(np.column_stack([x, y])).query_pairs(tol_m, output_type="ndarray")
     n = lonlat.shape[0]
     if pairs.size == 0:

@@ -234,13 +234,7 @@ def read_osm(
     path = Path(path)
     if not path.exists():
         raise UsageError(f"no such OSM file: {path}")
-    refs = array("q")
-    lons = array("d")
-    lats = array("d")
-    piece_offsets = array("q", [0])
-    piece_way = array("q")
-    highways: list[str] = []
-    names: list[str] = []
+    pieces = _Pieces()
     stage = f"reading {path.name}"
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
@@ -262,60 +256,57 @@ def read_osm(
             continue
         highway = tags["highway"]
         name = way.tags.get("name") or ""
-        run = 0
         last_ref = None
         for nd in way.nodes:
             loc = nd.location
-            if not loc.valid():
-                run = _close_piece(run, refs, piece_offsets, piece_way, way.id, highways, highway,
-                                   names, name, lons, lats)  # fmt: skip
+            if not loc.valid():  # node missing from the extract: end the run here
+                pieces.close(way.id, highway, name)
                 last_ref = None
-                continue
-            if nd.ref == last_ref:  # the same node twice in a row: no segment
-                continue
-            refs.append(nd.ref)
-            lons.append(loc.lon)
-            lats.append(loc.lat)
-            last_ref = nd.ref
-            run += 1
-        _close_piece(run, refs, piece_offsets, piece_way, way.id, highways, highway, names, name,
-                     lons, lats)  # fmt: skip
+            elif nd.ref != last_ref:  # the same node twice in a row makes no segment
+                pieces.add(nd.ref, loc.lon, loc.lat)
+                last_ref = nd.ref
+        pieces.close(way.id, highway, name)
     if progress is not None:
         progress(stage, seen, seen)
     return _edge_list_from_pieces(
-        np.frombuffer(refs, dtype=np.int64) if len(refs) else np.zeros(0, dtype=np.int64),
-        np.column_stack([np.asarray(lons, dtype=np.float64), np.asarray(lats, dtype=np.float64)]),
-        np.asarray(piece_offsets, dtype=np.int64),
-        np.asarray(piece_way, dtype=np.int64),
-        np.asarray(highways, dtype=object),
-        np.asarray(names, dtype=object),
+        np.frombuffer(pieces.refs, dtype=np.int64) if pieces.refs else np.zeros(0, np.int64),
+        np.column_stack([np.asarray(pieces.lons), np.asarray(pieces.lats)]).astype(np.float64),
+        np.asarray(pieces.offsets, dtype=np.int64),
+        np.asarray(pieces.way, dtype=np.int64),
+        np.asarray(pieces.highway, dtype=object),
+        np.asarray(pieces.name, dtype=object),
     )
 
 
-def _close_piece(
-    run: int,
-    refs: array[int],
-    piece_offsets: array[int],
-    piece_way: array[int],
-    way_id: int,
-    highways: list[str],
-    highway: str,
-    names: list[str],
-    name: str,
-    lons: array[float],
-    lats: array[float],
-) -> int:
-    """End the current run of located nodes: keep it if it is a line, drop a lone point."""
-    if run >= 2:
-        piece_offsets.append(len(refs))
-        piece_way.append(way_id)
-        highways.append(highway)
-        names.append(name)
-    elif run == 1:
-        refs.pop()
-        lons.pop()
-        lats.pop()
-    return 0
+class _Pieces:
+    """Runs of located nodes ("pieces" of ways) packed into flat arrays while reading."""
+
+    def __init__(self) -> None:
+        self.refs = array("q")
+        self.lons = array("d")
+        self.lats = array("d")
+        self.offsets = array("q", [0])
+        self.way = array("q")
+        self.highway: list[str] = []
+        self.name: list[str] = []
+
+    def add(self, ref: int, lon: float, lat: float) -> None:
+        self.refs.append(ref)
+        self.lons.append(lon)
+        self.lats.append(lat)
+
+    def close(self, way_id: int, highway: str, name: str) -> None:
+        """End the current run: keep it if it is a line (2+ nodes), drop a lone node."""
+        run = len(self.refs) - self.offsets[-1]
+        if run >= 2:
+            self.offsets.append(len(self.refs))
+            self.way.append(way_id)
+            self.highway.append(highway)
+            self.name.append(name)
+        elif run == 1:
+            self.refs.pop()
+            self.lons.pop()
+            self.lats.pop()
 
 
 def _edge_list_from_pieces(

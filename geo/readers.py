@@ -32,6 +32,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
+from shapely.errors import GEOSException
 from shapely.geometry import (
     GeometryCollection,
     LineString,
@@ -286,7 +287,7 @@ def _read_zip(local: Path, name: str, opts: _Options, *, kmz: bool) -> FeatureSo
             with tempfile.TemporaryDirectory(prefix="tsudoi-read-") as tmp:
                 target = Path(tmp) / f"data{Path(member).suffix.lower()}"
                 for part, part_name in parts:
-                    dest = Path(tmp) / f"data{part_name[-4:].lower()}"
+                    dest = Path(tmp) / f"data{Path(part_name).suffix.lower()}"
                     dest.write_bytes(archive.read(part))
                 if kind == "xlsx":
                     return _read_xlsx(target, name, opts)
@@ -308,6 +309,8 @@ def _pick_member(
             if member.lower() == "doc.kml":
                 return info, member
         return candidates[0]
+    if len(candidates) == 1:  # then `layer` is for the file itself (a GeoPackage layer, a sheet)
+        return candidates[0]
     if layer is not None:
         for info, member in candidates:
             if layer in (member, Path(member).name, Path(member).stem):
@@ -320,14 +323,12 @@ def _pick_member(
             f"no file '{layer}' in the archive",
             hint="files: " + ", ".join(sorted(Path(m).stem for _, m in candidates)),
         )
-    if len(candidates) > 1:
-        stems = ", ".join(sorted(Path(m).stem for _, m in candidates))
-        _fail(
-            name,
-            f"the archive holds {len(candidates)} {kind} files; choose one with layer",
-            hint=f"ファイルを選んでください (layer): {stems}",
-        )
-    return candidates[0]
+    stems = ", ".join(sorted(Path(m).stem for _, m in candidates))
+    _fail(
+        name,
+        f"the archive holds {len(candidates)} {kind} files; choose one with layer",
+        hint=f"ファイルを選んでください (layer): {stems}",
+    )
 
 
 # --- GeoJSON ---------------------------------------------------------------------------------
@@ -419,8 +420,8 @@ def _read_geojson(data: bytes, name: str) -> FeatureSource:
                         value=_clip(json.dumps(gj, ensure_ascii=False)),
                     )
                 )
-            if geometry is not None and geometry.is_empty:
-                geometry = None
+            if geometry is not None:
+                geometry = None if geometry.is_empty else shapely.force_2d(geometry)
         rows.append(Row(number, props, geometry))
 
     crs_text = _to_lonlat(rows, source_crs, name)
@@ -745,7 +746,9 @@ def _check_lonlat(
     all_swapped = all(_box_swapped(b) for _, b in bad)
     if len(bad) == len(located) and not declared:
         if all_swapped:
-            _fail(name, "coordinates are in latitude, longitude order", hint=SWAPPED_HINT)
+            box = bad[0][1]
+            hint = _swap_hint((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+            _fail(name, "coordinates are in latitude, longitude order", hint=hint)
         file_hint = (
             "the .prj file is missing: give all parts of the shapefile (.shp .shx .dbf .prj)"
             if no_prj
@@ -754,7 +757,9 @@ def _check_lonlat(
         )
         _fail(name, "coordinates are not longitude/latitude", hint=file_hint)
     for row, box in bad:
-        hint = SWAPPED_HINT if _box_swapped(box) else None
+        hint = (
+            _swap_hint((box[0] + box[2]) / 2, (box[1] + box[3]) / 2) if _box_swapped(box) else None
+        )
         problems.append(
             Problem(
                 name,
@@ -769,6 +774,15 @@ def _check_lonlat(
         row.geometry = None
 
 
+def _swap_hint(lon: float, lat: float) -> str | None:
+    """The Japanese hint when exchanging the two would give a point in Japan (or at least valid)."""
+    if swapped(lon, lat):
+        return SWAPPED_HINT
+    if math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 90 and abs(lat) <= 180:
+        return "latitude and longitude may be swapped: 緯度と経度が逆かもしれません"
+    return None
+
+
 def _box_swapped(box: Sequence[float]) -> bool:
     minx, miny, maxx, maxy = box
     return (
@@ -780,6 +794,7 @@ def _box_swapped(box: Sequence[float]) -> bool:
 
 # --- KML / KMZ -------------------------------------------------------------------------------
 
+_KML_OWN_KEYS = ("name", "description", "folder", "folder_path", "kml_id", "style_url")
 _KML_NAMESPACES = {"http://www.opengis.net/kml/2.2", "http://www.opengis.net/kml/2.3"}
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
@@ -859,14 +874,14 @@ def _read_kml(data: bytes, name: str) -> FeatureSource:
             for data_el in _children(extended, "Data"):
                 key = _clean_key(data_el.get("name"))
                 if key:
-                    key = _free_key(props, key)
+                    key = _free_key(props, key, _KML_OWN_KEYS)
                     props[key] = _child_text(data_el, "value")
                     extra_columns[key] = None
             for schema_data in _children(extended, "SchemaData"):
                 for simple in _children(schema_data, "SimpleData"):
                     key = _clean_key(simple.get("name"))
                     if key:
-                        key = _free_key(props, key)
+                        key = _free_key(props, key, _KML_OWN_KEYS)
                         props[key] = simple.text
                         extra_columns[key] = None
         named = [f for f in folders if f]
@@ -943,7 +958,7 @@ def _kml_coordinates(element: Any) -> list[tuple[float, float]]:
         except (ValueError, IndexError):
             raise _CoordinateError("unreadable coordinate (expected 'lon,lat')", chunk) from None
         if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 90 or abs(lon) > 180:
-            hint = SWAPPED_HINT if abs(lon) <= 90 and abs(lat) <= 180 else None
+            hint = _swap_hint(lon, lat)
             raise _CoordinateError("coordinate out of range (KML order is lon,lat)", chunk, hint)
         points.append((lon, lat))
     return points
@@ -967,7 +982,7 @@ def _kml_geometry(element: Any) -> BaseGeometry | None:
             return Polygon(rings[0], holes)
     except _CoordinateError:
         raise
-    except (ValueError, shapely.errors.GEOSException) as e:
+    except (ValueError, GEOSException) as e:
         raise _CoordinateError(f"unreadable {tag}: {_short(e)}") from None
     if tag == "MultiGeometry":
         parts = [g for child in element if (g := _kml_geometry(child)) is not None]
@@ -1229,7 +1244,8 @@ _COMBINED_NAMES = {
     "位置情報",
     "座標値",
 }
-_WKT_NAMES = {"geometry", "wkt", "geom", "thegeom", "wktgeom", "geometrywkt", "shape"}
+# not "shape": ArcGIS table exports have a Shape column that only says "Point"
+_WKT_NAMES = {"geometry", "wkt", "geom", "thegeom", "wktgeom", "geometrywkt"}
 
 
 def _norm(column: str) -> str:
@@ -1286,8 +1302,8 @@ def _geometry_spec(columns: list[str], opts: _Options, name: str) -> _GeometrySp
     wkt = next((c for c, n in normed if n in _WKT_NAMES), None)
     if wkt:
         return _GeometrySpec("wkt", column=wkt)
-    y = next((c for c, n in normed if n == "y"), None)
-    x = next((c for c, n in normed if n == "x"), None)
+    y = next((c for c, n in normed if n in ("y", "pointy")), None)  # POINT_Y: ArcGIS "Add XY"
+    x = next((c for c, n in normed if n in ("x", "pointx")), None)
     if y and x:
         return _GeometrySpec("pair", lat=y, lon=x)
     return None
@@ -1406,11 +1422,7 @@ def _checked_point(
 ) -> Point | None:
     if abs(lat) <= 90 and abs(lon) <= 180:
         return Point(lon, lat)
-    hint = None
-    if swapped(lon, lat):
-        hint = SWAPPED_HINT
-    elif abs(lon) <= 90 and abs(lat) <= 180:
-        hint = "緯度と経度が逆かもしれません (latitude and longitude may be swapped)"
+    hint = _swap_hint(lon, lat)
     if abs(lat) > 90:
         problem(lat_col, "latitude out of range -90..90", hint)
     if abs(lon) > 180:
@@ -1482,7 +1494,8 @@ def _wkt_geometry(column: str, value: Any, problem: Callable[..., None]) -> Base
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or (
         minx < -180 or maxx > 180 or miny < -90 or maxy > 90
     ):
-        hint = SWAPPED_HINT if _box_swapped((minx, miny, maxx, maxy)) else None
+        box = (minx, miny, maxx, maxy)
+        hint = _swap_hint((minx + maxx) / 2, (miny + maxy) / 2) if _box_swapped(box) else None
         problem(column, "coordinates are not longitude/latitude (WKT order is lon lat)", hint)
         return None
     return geometry
@@ -1525,9 +1538,11 @@ def _clean_props(raw: dict[Any, Any]) -> dict[str, Any]:
     return dict(zip(keys, raw.values(), strict=True))
 
 
-def _free_key(props: dict[str, Any], key: str) -> str:
+def _free_key(props: dict[str, Any], key: str, reserved: Iterable[str] = ()) -> str:
+    """`key`, or key_2, key_3 … when it is taken, so a value never overwrites another."""
+    taken = set(props) | set(reserved)
     candidate, n = key, 1
-    while candidate in props:
+    while candidate in taken:
         n += 1
         candidate = f"{key}_{n}"
     return candidate

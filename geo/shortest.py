@@ -167,6 +167,12 @@ def distance_to_points(net: WalkNetwork, field: SourceField, queries: Snap) -> P
     -------
     PointDistances
         Metres; ``inf``/-1 for unsnapped queries, unreachable ones and those beyond the limit.
+
+    Notes
+    -----
+    Both snap distances count as walking, so a query at a source's own position gets twice its
+    snap distance (out to the street and back), not zero: the network has no short cuts across
+    blocks.
     """
     k = len(queries)
     dist = np.full(k, np.inf)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
-from pyproj import Geod, Transformer
+from pyproj import Geod
 
-from geo.network import WalkNetwork
+from geo.network import WalkNetwork, plane_transformer
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -115,7 +115,7 @@ def snap_points(
     out_x, out_y = np.full(k, np.nan), np.full(k, np.nan)
     if k == 0 or net.n_edges == 0:
         return Snap(out_edge, out_off, out_u, out_v, out_snap, out_x, out_y)
-    to_plane = Transformer.from_crs(4326, net.epsg, always_xy=True)
+    to_plane = plane_transformer(net.epsg)
     px, py = to_plane.transform(lon_a, lat_a)
     points = shapely.points(px, py)
     idx = net.edge_tree.query_nearest(points, max_distance=max_distance_m, all_matches=False)

@@ -1,8 +1,9 @@
 """Store fixtures: a GeoPackage file per test, and a PostGIS database per session emptied per test.
 
-PostGIS comes from TSUDOI_TEST_DATABASE_URL, or else from a throwaway database on a local server
-(127.0.0.1:5432, user postgres) that is dropped at the end. Without either the PostGIS tests
-skip with the reason, unless TSUDOI_REQUIRE_POSTGIS=1 (CI), where they fail instead.
+PostGIS comes from TSUDOI_TEST_DATABASE_URL (migrated to head; its Tsudoi tables are emptied
+before each test, so point it at a database you can lose), or else from a throwaway database
+on a local server (127.0.0.1:5432, user postgres) that is dropped at the end. Without either
+the PostGIS tests skip with the reason, unless TSUDOI_REQUIRE_POSTGIS=1 (CI): then they fail.
 """
 
 from __future__ import annotations

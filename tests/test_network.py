@@ -16,7 +16,7 @@ import shapely
 from pyproj import Geod, Transformer
 
 from geo.network import WalkNetwork, build_from_lines, build_from_osm
-from geo.osm import WalkRules, is_walkable
+from geo.osm import WalkRules, is_walkable, rich_progress
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 UBE_LINES = DATA / "ube" / "walk_edges_osm.geojson"
@@ -154,6 +154,9 @@ def test_osm_progress_callback(tmp_path: Path) -> None:
     calls: list[tuple[str, int, int | None]] = []
     build_from_osm(write_osm(tmp_path / "tiny.osm"), UBE_EPSG, progress=lambda *a: calls.append(a))
     assert calls and calls[-1][1] == calls[-1][2]
+    with rich_progress() as report:  # the CLI's bars; must accept the same calls
+        net = build_from_osm(tmp_path / "tiny.osm", UBE_EPSG, progress=report)
+    assert net.n_edges == 8
 
 
 def test_kotka_pbf() -> None:

@@ -1,4 +1,4 @@
-"""geo.readers on real files in real formats: what the area, place and population imports rely on."""
+"""geo.readers on real files in real formats, as the area, place and population imports use it."""
 
 from __future__ import annotations
 
@@ -165,7 +165,8 @@ def test_world_geodetic_columns_are_preferred_over_tokyo_datum(tmp_path: Path) -
 def test_tab_delimited_file_and_title_line_above_header(tmp_path: Path) -> None:
     path = tmp_path / "salons.tsv"
     path.write_text(
-        "高松市 通いの場一覧 (令和7年4月)\n\nname\tLat\tLon\nサロンA\t34.3\t134.0\n", encoding="utf-8"
+        "高松市 通いの場一覧 (令和7年4月)\n\nname\tLat\tLon\nサロンA\t34.3\t134.0\n",
+        encoding="utf-8",
     )
     source = read_features(path)
     assert source.columns == ["name", "Lat", "Lon"]
@@ -191,7 +192,8 @@ def test_explicit_lat_lon_fields_override_detection(tmp_path: Path) -> None:
 def test_wkt_geometry_column_including_ewkt_in_plane_rectangular(tmp_path: Path) -> None:
     path = tmp_path / "wkt.csv"
     path.write_text(
-        'name,WKT\nA,"POINT (134.05 34.34)"\nB,"SRID=6676;POINT (-40000 120000)"\nC,"POINT (oops)"\n',
+        'name,WKT\nA,"POINT (134.05 34.34)"\n'
+        'B,"SRID=6676;POINT (-40000 120000)"\nC,"POINT (oops)"\n',
         encoding="utf-8",
     )
     source = read_features(path)
@@ -346,6 +348,20 @@ def test_gpkg_with_several_layers_needs_layer_and_the_hint_lists_them(tmp_path: 
         read_features(path, layer="nope")
 
 
+def test_zipped_gpkg_passes_layer_on_to_the_geopackage(tmp_path: Path) -> None:
+    import pyogrio
+
+    gdf = wards_gdf()
+    path = tmp_path / "areas.gpkg"
+    pyogrio.write_dataframe(gdf, path, layer="wards")
+    pyogrio.write_dataframe(gdf.iloc[:2], path, layer="two")
+    archive = tmp_path / "areas.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(path, "export/areas.gpkg")
+    source = read_features(archive, layer="two")
+    assert (source.format, source.name, len(source.rows)) == ("gpkg", "areas.zip", 2)
+
+
 def test_gpkg_in_jgd2011_plane_rectangular_comes_back_in_lonlat(tmp_path: Path) -> None:
     import pyogrio
 
@@ -394,6 +410,23 @@ def test_cp932_shapefile_without_cpg_is_not_mojibake(tmp_path: Path) -> None:
     assert source.encoding == "cp932"
     assert source.rows[0].props["ward_name"] == "北区"
     assert source.rows[0].props["source"].startswith("国土数値情報")
+
+
+@pytest.mark.filterwarnings("ignore:Could not decode error message:RuntimeWarning")
+def test_utf8_shapefile_with_cut_japanese_field_names_and_no_shx_is_read(tmp_path: Path) -> None:
+    gpd = pytest.importorskip("geopandas")
+    import pyogrio
+
+    shelters = gpd.read_file(shared(SHARED / "niigata" / "gsi_shelters.geojson"))
+    path = tmp_path / "shelters.shp"
+    # .dbf field names hold 10 bytes, so '都道府県名及び市町村名' is cut inside a UTF-8 character
+    pyogrio.write_dataframe(shelters, path, encoding="UTF-8")
+    path.with_suffix(".shx").unlink()
+    source = read_features(path)
+    assert source.encoding == "utf-8"
+    assert "都道府" in source.columns
+    assert source.rows[0].props["施設・"] == shelters.iloc[0]["施設・場所名"]
+    assert source.rows[0].geometry == shelters.geometry.iloc[0]
 
 
 def test_shapefile_in_metres_without_prj_is_refused_with_a_hint(tmp_path: Path) -> None:
@@ -535,7 +568,9 @@ def test_old_namespace_kml_nested_folders_multigeometry_and_bad_coordinates(
     assert multi.geometry is not None and multi.geometry.geom_type == "MultiPoint"
     assert track.geometry is None and track.props["folder"] is None
     assert bad.geometry is None
-    assert [(p.row, p.row_label, p.field) for p in source.problems] == [(3, "placemark", "coordinates")]
+    assert [(p.row, p.row_label, p.field) for p in source.problems] == [
+        (3, "placemark", "coordinates")
+    ]
     assert "緯度と経度が逆" in (source.problems[0].hint or "")
 
 

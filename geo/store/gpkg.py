@@ -69,10 +69,12 @@ _DDL = [
     "CREATE INDEX IF NOT EXISTS areas_city_level ON areas (city, level)",
     """CREATE TABLE IF NOT EXISTS places (
         fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, id TEXT NOT NULL UNIQUE,
-        city TEXT NOT NULL, kind TEXT NOT NULL, category TEXT NOT NULL, name TEXT NOT NULL,
+        city TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('gathering', 'venue')),
+        category TEXT NOT NULL, name TEXT NOT NULL,
         kana TEXT, address TEXT, schedule TEXT, schedule_rules TEXT, fee TEXT, organiser TEXT,
         phone TEXT, email TEXT, description TEXT, url TEXT, accessibility TEXT,
-        status TEXT NOT NULL, location_precision TEXT NOT NULL, last_verified TEXT,
+        status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'closed')),
+        location_precision TEXT NOT NULL CHECK (location_precision IN ('exact', 'town')), last_verified TEXT,
         internal_contact TEXT, source TEXT, source_id TEXT, extra TEXT NOT NULL DEFAULT '{}',
         demo BOOLEAN NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, content_hash TEXT NOT NULL,
         search TEXT NOT NULL DEFAULT '', lon DOUBLE NOT NULL, lat DOUBLE NOT NULL)""",
@@ -152,6 +154,9 @@ class GpkgStore(Store):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(f"could not write {self.path}: {exc}") from exc
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -397,9 +402,9 @@ class GpkgStore(Store):
             if values:
                 clauses.append(f"{column} IN ({','.join('?' * len(values))})")
                 params.extend(values)
-        if query.q:
+        if query.q and fold(query.q):
             clauses.append("search LIKE ? ESCAPE '\\'")
-            params.append(like_pattern(query.q))
+            params.append(like_pattern(fold(query.q)))
         if query.source is not None:
             clauses.append("source = ?")
             params.append(query.source)

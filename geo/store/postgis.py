@@ -27,13 +27,14 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
+    any_,
     bindparam,
     create_engine,
     func,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -109,6 +110,11 @@ _M_PER_DEG_LON_EQUATOR = 111_000.0
 
 def _point(lon: float, lat: float) -> ColumnElement[Any]:
     return func.ST_SetSRID(func.ST_MakePoint(lon, lat), _SRID)
+
+
+def _one_of(column: ColumnElement[str], values: list[str]) -> ColumnElement[bool]:
+    """``column = ANY(array)``: one parameter however many ids an import brings (IN has a cap)."""
+    return column == any_(bindparam(None, values, type_=ARRAY(Text)))
 
 
 def _envelope(box: tuple[float, float, float, float]) -> ColumnElement[Any]:
@@ -442,7 +448,7 @@ class PostgisStore(Store):
                     r.id: r.content_hash
                     for r in conn.execute(
                         select(p.id, p.content_hash)
-                        .where(p.id.in_(list(latest)))
+                        .where(_one_of(p.id, list(latest)))
                         .with_for_update()
                     )
                 }
@@ -469,7 +475,7 @@ class PostgisStore(Store):
                     self._place(r)
                     for r in conn.execute(
                         select(*_PLACE_COLUMNS)
-                        .where(p.id.in_(list(dict.fromkeys(changes.close))), p.status != "closed")
+                        .where(_one_of(p.id, list(changes.close)), p.status != "closed")
                         .with_for_update()
                     )
                 ]
