@@ -81,6 +81,21 @@ class Area:
 
 
 @dataclass
+class Town:
+    """A 町丁目 or 大字 with its representative point: what a resident types to say where they live."""
+
+    id: str
+    city: str
+    name: str
+    lon: float
+    lat: float
+    kana: str | None = None
+    area: str | None = None  # the ward or district it belongs to, as text for display
+    source: str | None = None
+    demo: bool = False
+
+
+@dataclass
 class Category:
     """A kind of place as a map layer: slug, labels, colour, and whether it counts as coverage."""
 

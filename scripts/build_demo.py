@@ -892,6 +892,23 @@ def credits() -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+def town_features(shared: Path) -> list[dict[str, Any]]:
+    """The real town points for offline "where do you live" search; 小字 kept in the name."""
+    rows = []
+    for f in load(shared / "niigata" / "town_points.geojson"):
+        p = f["properties"]
+        lon, lat = (float(v) for v in f["geometry"]["coordinates"])
+        name = p["town"] + (p.get("koaza") or "")
+        rows.append((p["ward_code"], name, lon, lat, p["ward_name"]))
+    rows.sort()
+    return [
+        feature(Point(lon, lat), {
+            "name": name, "area": ward, "demo": False, "source": "Geolonia 住所データ (CC BY 4.0)",
+        })
+        for _, name, lon, lat, ward in rows
+    ]
+
+
 def build(shared: Path, out: Path) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     wards = build_wards(shared)
@@ -913,12 +930,15 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     write_collection(out / "areas_daily.geojson", daily_feats)
     write_collection(out / "halls.geojson", hall_feats)
     write_collection(out / "places.geojson", place_feats)
+    town_feats = town_features(shared)
+    write_collection(out / "towns.geojson", town_feats)
     write_json(out / "credits.json", credits())
     return {
         "wards": len(ward_feats),
         "daily": len(daily_feats),
         "halls": len(hall_feats),
         "places": len(place_feats),
+        "towns": len(town_feats),
     }
 
 

@@ -12,8 +12,10 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from geo.errors import InputError, StoreError, UnknownCity, UsageError
+from geo.model import City
 from geo.municipalities import get_city
 from geo.report import ImportReport
 from geo.store import open_store
@@ -44,7 +46,8 @@ CityOption = Annotated[str, typer.Option("--city", help="JIS municipal code, e.g
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # escaped: file names, values and hints may hold "[...]", which rich would take as markup
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -57,13 +60,12 @@ def _store(db: str | None) -> Store:
         _fail(str(exc), 1)
 
 
-def _city(store: Store, code: str) -> str:
+def _city(code: str) -> City:
+    """The municipality for --city; checked before the store is opened, registered on success."""
     try:
-        city = get_city(code)
+        return get_city(code)
     except UnknownCity as exc:
         _fail(str(exc), 2)
-    store.put_city(city)
-    return city.code
 
 
 def _print_report(report: ImportReport, as_json: bool) -> None:
@@ -72,23 +74,26 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         return
     if report.dry_run:
         out.print("[yellow]dry run: nothing was written[/]")
-    out.print(report.summary(), highlight=False, soft_wrap=True)
+    plain = {"highlight": False, "soft_wrap": True, "markup": False}  # file text is not markup
+    out.print(report.summary(), **plain)
     for line in report.repaired:
-        out.print(f"  repaired: {line}", highlight=False, soft_wrap=True)
+        out.print(f"  repaired: {line}", **plain)
     for line in report.notes:
-        out.print(f"  note: {line}", highlight=False, soft_wrap=True)
+        out.print(f"  note: {line}", **plain)
     if report.missing:
         verb = "closed (--prune)" if report.closed else "left as they are (--prune closes them)"
         out.print(f"  {len(report.missing)} in the store but not in the file, {verb}:")
         for pid, name in report.missing[:50]:
-            out.print(f"    {pid}  {name}", highlight=False)
+            out.print(f"    {pid}  {name}", **plain)
 
 
 def _run_import(
-    kind: str, func: object, store: Store, path: Path, opts: object, as_json: bool
+    kind: str, func: object, store: Store, city: City, path: Path, opts: object, as_json: bool
 ) -> None:
     try:
         report = func(store, path, opts)  # type: ignore[operator]
+        if not report.dry_run:  # a refused import or a dry run leaves the store untouched
+            store.put_city(city)
     except InputError as exc:
         if as_json:
             body = {
@@ -126,8 +131,9 @@ def import_areas_cmd(
     """Import area boundaries; features sharing an id (or name) are merged into one area."""
     from boundaries.area_import import AreaImportOptions, import_areas
 
+    municipality = _city(city)
+    code = municipality.code
     store = _store(db)
-    code = _city(store, city)
     opts = AreaImportOptions(
         city=code,
         level=level,
@@ -137,7 +143,7 @@ def import_areas_cmd(
         layer=layer,
         dry_run=dry_run,
     )
-    _run_import("areas", import_areas, store, file, opts, as_json)
+    _run_import("areas", import_areas, store, municipality, file, opts, as_json)
 
 
 @import_app.command("places")
@@ -174,8 +180,9 @@ def import_places_cmd(
     """Import gathering places or venues; re-importing the same file changes nothing."""
     from layers.place_import import PlaceImportOptions, import_places
 
+    municipality = _city(city)
+    code = municipality.code
     store = _store(db)
-    code = _city(store, city)
     opts = PlaceImportOptions(
         city=code,
         category=category,
@@ -191,7 +198,26 @@ def import_places_cmd(
         prune=prune,
         dry_run=dry_run,
     )
-    _run_import("places", import_places, store, file, opts, as_json)
+    _run_import("places", import_places, store, municipality, file, opts, as_json)
+
+
+@import_app.command("towns")
+def import_towns_cmd(
+    file: Annotated[Path, typer.Argument(help="Town points (町丁目): GeoJSON, CSV, GeoPackage …")],
+    city: CityOption,
+    name_field: Annotated[str | None, typer.Option(help="Column with the town name")] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of a GeoPackage")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report only")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import town points, so residents can find where they live by name."""
+    from boundaries.town_import import TownImportOptions, import_towns
+
+    store = _store(db)
+    code = _city(store, city)
+    opts = TownImportOptions(city=code, name_field=name_field, layer=layer, dry_run=dry_run)
+    _run_import("towns", import_towns, store, file, opts, as_json)
 
 
 @db_app.command("upgrade")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from boundaries.area_import import AreaImportOptions, import_areas
+from boundaries.town_import import TownImportOptions, import_towns
 from geo.municipalities import get_city
 from geo.report import ImportReport
 from geo.store.base import Store
@@ -49,4 +50,5 @@ def load_demo(store: Store) -> list[ImportReport]:
             PlaceImportOptions(city=DEMO_CITY, category="hall", kind="venue"),
         ),
         import_places(store, _pack_file("places"), PlaceImportOptions(city=DEMO_CITY)),
+        import_towns(store, _pack_file("towns"), TownImportOptions(city=DEMO_CITY)),
     ]

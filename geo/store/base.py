@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from geo.model import Area, Category, City, Place
+from geo.model import Area, Category, City, Place, Town
 
 
 @dataclass(frozen=True)
@@ -133,3 +133,16 @@ class Store(ABC):
     @abstractmethod
     def apply_places(self, changes: PlaceChanges) -> None:
         """Write all of it in one transaction, or nothing."""
+
+    # -- towns -----------------------------------------------------------------------------
+    @abstractmethod
+    def towns(self, city: str, q: str | None = None, limit: int | None = None) -> list[Town]:
+        """The city's towns; with q (any text, folded here), those whose name or kana holds it.
+
+        Without q ordered by id; with q, names that start with it first, then shorter names,
+        then by name and id, so 「本町」 comes before 「本町通一番町」.
+        """
+
+    @abstractmethod
+    def put_towns(self, towns: list[Town]) -> None:
+        """Insert or update towns by id, in one transaction."""

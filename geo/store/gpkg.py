@@ -23,11 +23,12 @@ from shapely.geometry import MultiPolygon, Point, box
 from geo.distance import geodesic_many_m
 from geo.errors import StoreError
 from geo.gpkg_geometry import from_blob, to_blob
-from geo.model import Area, Category, City, Contact, Place
+from geo.model import Area, Category, City, Contact, Place, Town
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
+from geo.store.towns import rank_towns, town_search_text
 from geo.text import fold
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: towns
 _APPLICATION_ID = 0x47504B47  # "GPKG"
 _USER_VERSION = 10400  # GeoPackage 1.4
 
@@ -79,6 +80,12 @@ _DDL = [
         demo BOOLEAN NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, content_hash TEXT NOT NULL,
         search TEXT NOT NULL DEFAULT '', lon DOUBLE NOT NULL, lat DOUBLE NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS places_city_category ON places (city, category)",
+    """CREATE TABLE IF NOT EXISTS towns (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, id TEXT NOT NULL UNIQUE,
+        city TEXT NOT NULL, name TEXT NOT NULL, kana TEXT, area TEXT, source TEXT,
+        demo BOOLEAN NOT NULL DEFAULT 0, search TEXT NOT NULL DEFAULT '',
+        lon DOUBLE NOT NULL, lat DOUBLE NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS towns_city ON towns (city)",
     "CREATE INDEX IF NOT EXISTS places_city_status ON places (city, status)",
 ]
 
@@ -191,6 +198,8 @@ class GpkgStore(Store):
                         raise StoreError(
                             f"{self.path} was written by a newer Tsudoi (schema {row[0]}); upgrade"
                         )
+                    if row and int(row[0]) < SCHEMA_VERSION:
+                        self._migrate(int(row[0]))
                     return
             with self._tx() as db:
                 db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
@@ -208,6 +217,7 @@ class GpkgStore(Store):
                 for table, dtype, desc in (
                     ("areas", "features", "Tsudoi areas (日常生活圏域 and wider divisions)"),
                     ("places", "features", "Tsudoi places (gathering places and venues)"),
+                    ("towns", "features", "Tsudoi towns (町丁目 representative points)"),
                     ("cities", "attributes", "Tsudoi cities"),
                     ("categories", "attributes", "Tsudoi place categories"),
                 ):
@@ -218,7 +228,11 @@ class GpkgStore(Store):
                     )
                 db.executemany(
                     "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?,?,?,?,0,0)",
-                    [("areas", "geom", "MULTIPOLYGON", 4326), ("places", "geom", "POINT", 4326)],
+                    [
+                        ("areas", "geom", "MULTIPOLYGON", 4326),
+                        ("places", "geom", "POINT", 4326),
+                        ("towns", "geom", "POINT", 4326),
+                    ],
                 )
                 db.execute(
                     "INSERT OR REPLACE INTO tsudoi_meta VALUES ('schema_version', ?)",
@@ -226,6 +240,27 @@ class GpkgStore(Store):
                 )
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot use {self.path} as a store: {exc}") from exc
+
+    def _migrate(self, version: int) -> None:
+        """Bring a store written by an older Tsudoi up to date (additive changes only)."""
+        with self._tx() as db:
+            if version < 2:
+                for stmt in _DDL:
+                    if "towns" in stmt:
+                        db.execute(stmt)
+                db.execute(
+                    "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier,"
+                    " description, srs_id) VALUES ('towns', 'features', 'towns',"
+                    " 'Tsudoi towns (町丁目 representative points)', 4326)"
+                )
+                db.execute(
+                    "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES"
+                    " ('towns', 'geom', 'POINT', 4326, 0, 0)"
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO tsudoi_meta VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
 
     # -- cities ----------------------------------------------------------------------------
     def put_city(self, city: City) -> None:
@@ -507,6 +542,36 @@ class GpkgStore(Store):
                     (stamp, closed.content_hash(), place_id),
                 )
             self._update_extent(db, "places")
+
+    # -- towns -----------------------------------------------------------------------------
+    def towns(self, city: str, q: str | None = None, limit: int | None = None) -> list[Town]:
+        sql = "SELECT id, city, name, kana, area, source, demo, lon, lat FROM towns WHERE city=?"
+        params: list[Any] = [city]
+        if q and fold(q):
+            sql += " AND search LIKE ? ESCAPE '\\'"
+            params.append(like_pattern(fold(q)))
+        rows = self._query(sql, params)
+        found = [
+            Town(id=r["id"], city=r["city"], name=r["name"], kana=r["kana"], area=r["area"],
+                 source=r["source"], demo=bool(r["demo"]), lon=float(r["lon"]), lat=float(r["lat"]))
+            for r in rows
+        ]
+        return rank_towns(found, q, limit)
+
+    def put_towns(self, towns: list[Town]) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO towns (geom, id, city, name, kana, area, source, demo, search, lon, lat)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET geom=excluded.geom,"
+                " city=excluded.city, name=excluded.name, kana=excluded.kana, area=excluded.area,"
+                " source=excluded.source, demo=excluded.demo, search=excluded.search,"
+                " lon=excluded.lon, lat=excluded.lat",
+                [
+                    (to_blob(Point(t.lon, t.lat)), t.id, t.city, t.name, t.kana, t.area, t.source,
+                     int(t.demo), town_search_text(t), t.lon, t.lat)
+                    for t in towns
+                ],
+            )
 
     @staticmethod
     def _update_extent(db: sqlite3.Connection, table: str) -> None:

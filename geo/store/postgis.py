@@ -41,9 +41,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from geo.distance import geodesic_many_m
 from geo.errors import StoreError
-from geo.model import Area, Category, City, Contact, Place
+from geo.model import Area, Category, City, Contact, Place, Town
 from geo.store import migrate
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
+from geo.store.towns import rank_towns, town_search_text
 from geo.store.gpkg import like_pattern, now_iso, place_search_text
 from geo.text import fold
 
@@ -95,6 +96,14 @@ places_t = Table(
     Column("schedule_rules", JSONB(none_as_null=True)),
     Column("extra", JSONB),
     Column("demo", Boolean),
+    Column("geom", Geometry("POINT", srid=_SRID, spatial_index=False)),
+)
+
+towns_t = Table(
+    "towns", metadata,
+    Column("id", Text, primary_key=True),
+    Column("city", Text), Column("name", Text), Column("kana", Text), Column("area", Text),
+    Column("source", Text), Column("demo", Boolean), Column("search", Text),
     Column("geom", Geometry("POINT", srid=_SRID, spatial_index=False)),
 )
 
@@ -492,3 +501,37 @@ class PostgisStore(Store):
                         ),
                         [{"b_id": c.id, "b_hash": c.content_hash()} for c in closing],
                     )
+
+    # -- towns -----------------------------------------------------------------------------
+    def towns(self, city: str, q: str | None = None, limit: int | None = None) -> list[Town]:
+        t = towns_t.c
+        stmt = select(
+            t.id, t.city, t.name, t.kana, t.area, t.source, t.demo,
+            func.ST_X(t.geom).label("lon"), func.ST_Y(t.geom).label("lat"),
+        ).where(t.city == city)
+        text = fold(q)
+        if text:
+            stmt = stmt.where(t.search.like(like_pattern(text), escape="\\"))
+        found = [
+            Town(id=r.id, city=r.city, name=r.name, kana=r.kana, area=r.area, source=r.source,
+                 demo=bool(r.demo), lon=float(r.lon), lat=float(r.lat))
+            for r in self._rows(stmt)
+        ]
+        return rank_towns(found, q, limit)
+
+    def put_towns(self, towns: list[Town]) -> None:
+        if not towns:
+            return
+        rows = [
+            {"id": t.id, "city": t.city, "name": t.name, "kana": t.kana, "area": t.area,
+             "source": t.source, "demo": t.demo, "search": town_search_text(t),
+             "geom": from_shape(Point(t.lon, t.lat), srid=_SRID)}
+            for t in towns
+        ]
+        with self._tx() as conn:
+            stmt = pg_insert(towns_t)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[towns_t.c.id],
+                set_={c.name: stmt.excluded[c.name] for c in towns_t.c if c.name != "id"},
+            )
+            conn.execute(stmt, rows)
