@@ -1272,7 +1272,8 @@ def _find_column(columns: list[str], wanted: str, name: str) -> str:
     for column in columns:
         if _norm(column) == _norm(wanted) or column.strip().casefold() == wanted.strip().casefold():
             return column
-    _fail(name, f"column '{wanted}' not found", hint="columns: " + ", ".join(columns))
+    # A column the caller named is missing: the call is wrong, not the file (exit 2, not 1).
+    raise UsageError(f"{name}: no column named '{wanted}'; the file has: {', '.join(columns)}")
 
 
 def _geometry_spec(columns: list[str], opts: _Options, name: str) -> _GeometrySpec | None:
