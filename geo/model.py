@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from shapely.geometry import MultiPolygon
+from shapely.geometry.base import BaseGeometry
 
 Kind = Literal["gathering", "venue"]
 KINDS: tuple[str, ...] = ("gathering", "venue")
@@ -91,6 +92,24 @@ class Town:
     lat: float
     kana: str | None = None
     area: str | None = None  # the ward or district it belongs to, as text for display
+    source: str | None = None
+    demo: bool = False
+
+
+@dataclass
+class PopulationCell:
+    """People counted in one cell: a JIS X 0410 mesh or a 町丁目 (polygon or point), with ages."""
+
+    id: str
+    city: str
+    kind: Literal["mesh", "town"]
+    code: str  # mesh code, or the town's name/code as the source gives it
+    total: float
+    age65: float  # 65 and over
+    age75: float  # 75 and over
+    geometry: BaseGeometry  # Polygon/MultiPolygon (mesh, town polygon) or Point (town point)
+    name: str | None = None
+    year: str | None = None  # survey date or year, as the source gives it
     source: str | None = None
     demo: bool = False
 
