@@ -1,4 +1,4 @@
-"""Importing areas (wards, daily-living areas, 第2層 districts) from boundary files, all or nothing."""
+"""Importing areas (wards, daily-living areas, 第2層 districts) from boundary files, all or none."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from boundaries.contacts import ContactError, contacts_from_props
+from geo.city_extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
 from geo.columns import find_column
 from geo.errors import InputError, Problem, UsageError
 from geo.ids import area_id
 from geo.model import Area
-from geo.municipalities import distance_outside_m
 from geo.readers import read_features
 from geo.report import ImportReport
 from geo.store.base import AreaChanges, Store
@@ -44,6 +44,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "demo": ("demo",),
 }
 _TRUE = {"true", "1", "yes", "はい"}
+_NO_AREA = 1e-10  # square degrees, about 1 m²: less is a line or a point drawn as a polygon
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _polygonal(geom: BaseGeometry) -> MultiPolygon | None:
 
 
 def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> ImportReport:
-    """Read, repair, merge and apply an areas file; raise InputError (store untouched) on bad input."""
+    """Read, repair, merge and apply an areas file; InputError (store untouched) on bad input."""
     if opts.level is not None and opts.level < 1:
         raise UsageError("--level must be 1 or more (1 = the widest division inside the city)")
     src = read_features(path, layer=opts.layer)
@@ -102,6 +103,7 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
         )
 
     problems: list[Problem] = list(src.problems)
+    flagged = {p.row for p in src.problems}
     groups: OrderedDict[str, list[tuple[int, dict[str, object], MultiPolygon]]] = OrderedDict()
     for row in src.rows:
 
@@ -136,33 +138,29 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
                 continue
         geom = row.geometry
         if geom is None or geom.is_empty:
-            problems.append(problem(None, "no geometry (an area needs a polygon)"))
+            if row.number not in flagged:  # else the reader has said why
+                problems.append(problem("geometry", "no geometry (an area needs a polygon)"))
             continue
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
             fixed = _polygonal(shapely.make_valid(geom))
-            if fixed is None or fixed.area == 0:
-                problems.append(problem(None, f"invalid polygon that cannot be repaired: {reason}"))
+            if fixed is None or fixed.area < _NO_AREA:
+                problems.append(
+                    problem("geometry", f"invalid polygon that cannot be repaired: {reason}")
+                )
                 continue
             report.repaired.append(f"{src.row_label} {row.number} ({name}): repaired {reason}")
             poly = fixed
         else:
             poly = _polygonal(geom)
             if poly is None:
-                problems.append(problem(None, f"an area must be a polygon, not a {geom.geom_type}"))
-                continue
-        c = poly.centroid
-        far = distance_outside_m(opts.city, c.x, c.y)
-        if far > 2000:
-            problems.append(
-                problem(
-                    None,
-                    f"the area lies outside the city ({far / 1000:,.1f} km from its outline)",
-                    name,
-                    "check --city (市区町村コードを確認してください)",
+                problems.append(
+                    problem("geometry", f"an area must be a polygon, not a {geom.geom_type}")
                 )
-            )
-            continue
+                continue
+            if poly.area < _NO_AREA:  # GEOS calls a ring of collinear points valid
+                problems.append(problem("geometry", "the polygon has no area"))
+                continue
         source_id = clean(row.props.get(cols["id"])) if cols["id"] else None
         try:
             contacts = contacts_from_props(row.props, cols["contacts"])
@@ -195,8 +193,10 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
         )
 
     areas: list[Area] = []
+    first_row: dict[str, int] = {}
     for key, parts in groups.items():
         first_n, first, _ = parts[0]
+        first_row[key] = first_n
         for n, attrs, _ in parts[1:]:
             if attrs["name"] != first["name"] or attrs["level"] != first["level"]:
                 problems.append(
@@ -212,6 +212,21 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
                 )
         merged = unary_union([p for _, _, p in parts])
         poly = _polygonal(merged) or MultiPolygon()
+        far = geometry_outside_outline_m(opts.city, poly)
+        if far > OUTLINE_TOLERANCE_M:
+            problems.append(
+                Problem(
+                    file=src.name,
+                    row=first_n,
+                    row_label=src.row_label,
+                    value=first["name"],
+                    reason="the area lies outside the city "
+                    f"({far / 1000:,.1f} km from its outline)",
+                    hint="check --city and the file's coordinates "
+                    "(市区町村コードと座標系を確認してください)",
+                )
+            )
+            continue
         if len(parts) > 1:
             report.notes.append(f"{first['name']}: {len(parts)} features merged into one area")
         parent = first["parent"]
@@ -237,6 +252,9 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
             problems.append(
                 Problem(
                     file=src.name,
+                    row=first_row[a.id],
+                    row_label=src.row_label,
+                    value=a.parent,
                     reason=f"area {a.name}: parent {a.parent!r} is not a known area",
                     field=cols["parent"],
                     hint="import the parent level first",

@@ -1,4 +1,4 @@
-"""Reading an area's contacts from a file's columns: a JSON list, numbered columns or role columns."""
+"""An area's contacts from a file's columns: a JSON list, numbered columns or role columns."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _part(suffix: str) -> str | None:
 
 
 def contacts_from_props(props: Mapping[str, Any], json_column: str | None) -> list[Contact]:
-    """Contacts from `contacts` (JSON list), `contact_1_name`… or `地域包括支援センター_電話番号` columns."""
+    """Contacts from `contacts` (JSON), `contact_1_name`… or `地域包括支援センター_電話番号`."""
     out: list[Contact] = []
     if json_column and clean(props.get(json_column)):
         raw = props[json_column]

@@ -1,4 +1,4 @@
-"""Finding a field among a file's columns by its many names (English, Japanese, standard layouts)."""
+"""Finding a field among a file's columns by its many names (English, Japanese, standard)."""
 
 from __future__ import annotations
 

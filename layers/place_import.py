@@ -19,7 +19,7 @@ from geo.readers import FeatureSource, Row, read_features
 from geo.report import ImportReport
 from geo.store.base import PlaceChanges, Store
 from geo.text import clean
-from layers.categories import CategoryMatcher, ensure_default_categories
+from layers.categories import DEFAULT_CATEGORIES, CategoryMatcher
 from layers.schedule_columns import schedule_from_columns
 
 # Each field's names in the files cities bring: our own, the 自治体標準オープンデータセット layout
@@ -112,12 +112,22 @@ def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> I
     """Read, check and apply a places file; raise InputError (store untouched) on any bad row."""
     if opts.kind is not None and opts.kind not in KINDS:
         raise UsageError(f"--kind must be one of {', '.join(KINDS)}, not {opts.kind!r}")
-    ensure_default_categories(store)
     src = read_features(path, layer=opts.layer, lat_field=opts.lat_field, lon_field=opts.lon_field)
     source = opts.source or src.name
     report = ImportReport(file=src.name, what="places", city=opts.city, rows=len(src.rows))
     report.dry_run = opts.dry_run
-    matcher = CategoryMatcher(store.categories(opts.city))
+    # The default catalogue is seeded with the import, not before it: a refused import or a dry
+    # run must leave the store untouched.
+    stored_categories = store.categories(opts.city)
+    have_defaults = {c.slug for c in stored_categories if c.city is None}
+    seed = [c for c in DEFAULT_CATEGORIES if c.slug not in have_defaults]
+    present = {c.slug for c in stored_categories}
+    matcher = CategoryMatcher(
+        sorted(
+            stored_categories + [c for c in seed if c.slug not in present],
+            key=lambda c: (c.sort, c.slug),
+        )
+    )
     fixed_category = _fixed_category(matcher, opts)
     cols = _columns(src, opts)
     outside = outside_city(store, opts.city)
@@ -127,7 +137,7 @@ def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> I
     places: list[tuple[int, Place]] = []
     for row in src.rows:
         place, row_problems = _place_from_row(
-            src, row, cols, opts, matcher, fixed_category, source, outside
+            src, row, cols, opts, matcher, fixed_category, source, outside, row.number in bad_rows
         )
         problems.extend(row_problems)
         if row_problems:
@@ -169,8 +179,8 @@ def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> I
             "new categories: " + ", ".join(f"{c.slug} ({c.label_ja})" for c in matcher.created)
         )
     if not opts.dry_run:
-        if matcher.created:
-            store.put_categories(matcher.created)
+        if seed or matcher.created:
+            store.put_categories(seed + matcher.created)
         if report.changed:
             store.apply_places(
                 PlaceChanges(upsert=[p for _, p in places], close=missing if opts.prune else [])
@@ -206,6 +216,17 @@ def _columns(src: FeatureSource, opts: PlaceImportOptions) -> dict[str, str | No
                 )
             ]
         )
+    if src.format in ("csv", "xlsx") and not src.geometry_columns:
+        raise InputError(
+            [
+                Problem(
+                    file=src.name,
+                    reason="no latitude/longitude columns",
+                    hint="name them with --lat-field and --lon-field (緯度・経度の列名); "
+                    "columns: " + ", ".join(src.columns),
+                )
+            ]
+        )
     if opts.category is None and cols["category"] is None:
         raise InputError(
             [
@@ -232,6 +253,7 @@ def _place_from_row(
     fixed_category: str | None,
     source: str,
     outside: Any,
+    reader_flagged: bool = False,
 ) -> tuple[Place | None, list[Problem]]:
     def problem(
         field: str | None, reason: str, value: object = None, hint: str | None = None
@@ -277,27 +299,35 @@ def _place_from_row(
 
     geom = row.geometry
     lon = lat = 0.0
+    # the field a location problem is about: the lat/lon columns, KML coordinates or geometry
+    geo_field = "/".join(src.geometry_columns) or (
+        "coordinates" if src.format == "kml" else "geometry"
+    )
     if geom is None or geom.is_empty:
-        out.append(problem(None, "no location (empty or missing geometry / coordinates)"))
+        if not reader_flagged:  # else the reader has said why (swapped, not a number …)
+            out.append(problem(geo_field, "no location (empty or missing geometry / coordinates)"))
     else:
         if isinstance(geom, MultiPoint) and len(geom.geoms) == 1:
             geom = geom.geoms[0]
         if not isinstance(geom, Point):
-            out.append(problem(None, f"a place must be a point, not a {geom.geom_type}"))
+            out.append(problem(geo_field, f"a place must be a point, not a {geom.geom_type}"))
         else:
             lon, lat = float(geom.x), float(geom.y)
             bad = japan_point_problem(lon, lat)
             if bad is not None:
-                out.append(problem(None, bad[0], f"lat {lat}, lon {lon}", bad[1]))
+                out.append(problem(geo_field, bad[0], f"lat {lat}, lon {lon}", bad[1]))
             else:
                 why = outside(lon, lat)
                 if why:
                     out.append(
                         problem(
-                            None,
+                            geo_field,
                             why,
                             f"lat {lat}, lon {lon}",
-                            "check the coordinates and --city (緯度経度と市区町村コードを確認してください)",
+                            "check the coordinates and --city "
+                            "(緯度経度と市区町村コードを確認してください); if the place is right "
+                            "(e.g. on an island the bundled outline lacks), import the city's "
+                            "areas first: the check then uses them",
                         )
                     )
 
@@ -340,9 +370,9 @@ def _place_from_row(
     if out or name is None or category is None or kind is None:
         return None, out
 
-    used = {c for c in cols.values() if c}
+    used = {c for c in cols.values() if c} | set(src.geometry_columns)  # the Point holds those
     extra = {
-        k: (x if isinstance(x, (int, float, bool)) or x is None else str(x))
+        k: (x if isinstance(x, (int, float, bool)) else clean(x))  # text trimmed, as the rest
         for k, x in row.props.items()
         if k not in used and clean(x) is not None
     }

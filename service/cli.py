@@ -74,17 +74,21 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         return
     if report.dry_run:
         out.print("[yellow]dry run: nothing was written[/]")
-    plain = {"highlight": False, "soft_wrap": True, "markup": False}  # file text is not markup
-    out.print(report.summary(), **plain)
+    _plain(report.summary())
     for line in report.repaired:
-        out.print(f"  repaired: {line}", **plain)
+        _plain(f"  repaired: {line}")
     for line in report.notes:
-        out.print(f"  note: {line}", **plain)
+        _plain(f"  note: {line}")
     if report.missing:
         verb = "closed (--prune)" if report.closed else "left as they are (--prune closes them)"
-        out.print(f"  {len(report.missing)} in the store but not in the file, {verb}:")
+        _plain(f"  {len(report.missing)} in the store but not in the file, {verb}:")
         for pid, name in report.missing[:50]:
-            out.print(f"    {pid}  {name}", **plain)
+            _plain(f"    {pid}  {name}")
+
+
+def _plain(text: str) -> None:
+    """A line of the report: file names, area names and values are not console markup."""
+    out.print(text, highlight=False, soft_wrap=True, markup=False)
 
 
 def _run_import(
@@ -106,6 +110,8 @@ def _run_import(
         _fail(str(exc), 1)
     except UsageError as exc:
         _fail(str(exc), 2)
+    except StoreError as exc:  # the store failed mid-import: its transaction was rolled back
+        _fail(str(exc), 1)
     finally:
         store.close()
     _print_report(report, as_json)
@@ -214,10 +220,12 @@ def import_towns_cmd(
     """Import town points, so residents can find where they live by name."""
     from boundaries.town_import import TownImportOptions, import_towns
 
+    municipality = _city(city)
     store = _store(db)
-    code = _city(store, city)
-    opts = TownImportOptions(city=code, name_field=name_field, layer=layer, dry_run=dry_run)
-    _run_import("towns", import_towns, store, file, opts, as_json)
+    opts = TownImportOptions(
+        city=municipality.code, name_field=name_field, layer=layer, dry_run=dry_run
+    )
+    _run_import("towns", import_towns, store, municipality, file, opts, as_json)
 
 
 @db_app.command("upgrade")
