@@ -55,3 +55,15 @@ def _ward_codes(city: str) -> frozenset[str]:
         return frozenset(w.code for w in wards(city))
     except UnknownCity:
         return frozenset()
+
+
+def population_id(
+    city: str, kind: str, source_id: str | None, name: str, ward: str | None = None
+) -> str:
+    """`{city}-mesh-{mesh code}`, `{city}-town-{source id}`, or for a town without an id
+    `{city}-town-{hash of its folded name}` (with its ward, when the file gives one, since town
+    names repeat across a designated city's wards)."""
+    if source_id:
+        return f"{city}-{kind}-{_safe(source_id)}"
+    key = f"{fold(ward)}|{fold(name)}" if ward else fold(name)
+    return f"{city}-{kind}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}"

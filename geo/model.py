@@ -83,7 +83,7 @@ class Area:
 
 @dataclass
 class Town:
-    """A 町丁目 or 大字 with its representative point: what a resident types to say where they live."""
+    """A 町丁目 or 大字 with its representative point: the name residents give for home."""
 
     id: str
     city: str
@@ -112,6 +112,12 @@ class PopulationCell:
     year: str | None = None  # survey date or year, as the source gives it
     source: str | None = None
     demo: bool = False
+
+    def content_hash(self) -> str:
+        """Hash of everything an import sets, so a re-import can count unchanged cells."""
+        body = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "geometry"}
+        body["wkb"] = self.geometry.normalize().wkb_hex
+        return _hash(body)
 
 
 @dataclass

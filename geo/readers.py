@@ -96,6 +96,9 @@ class FeatureSource:
     problems: list[Problem] = field(default_factory=list)
     geometry_columns: list[str] = field(default_factory=list)  # CSV/XLSX columns geometry came from
     source_crs: str | None = None  # CRS the file declared, before transforming to EPSG:4326
+    # column → label, from a second header line of labels (read with label_line=True), as in
+    # e-Stat statistics CSVs: line 1 holds codes (T001102001 …), line 2 their names (人口（総数）…)
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +106,7 @@ class _Options:
     layer: str | None
     lat_field: str | None
     lon_field: str | None
+    label_line: bool = False
 
 
 def read_features(
@@ -111,8 +115,14 @@ def read_features(
     layer: str | None = None,
     lat_field: str | None = None,
     lon_field: str | None = None,
+    label_line: bool = False,
 ) -> FeatureSource:
-    """Read any supported file into rows with EPSG:4326 geometry; InputError if it cannot be."""
+    """Read any supported file into rows with EPSG:4326 geometry; InputError if it cannot be.
+
+    ``label_line``: in a CSV/XLSX, a line right under the header that holds only text (no
+    numbers) is a second header line of column labels, as e-Stat writes; it is taken into
+    ``FeatureSource.labels`` instead of being read as a row. Row numbers stay file lines.
+    """
     if (lat_field is None) != (lon_field is None):
         raise UsageError(
             "give both lat_field and lon_field "
@@ -137,10 +147,43 @@ def read_features(
         _fail(name, f"cannot read the file: {e.strerror or e}")
     if size == 0:
         _fail(name, "file is empty", hint="ファイルが空です (0 bytes)")
-    source = _read_kind(kind, p, name, _Options(layer, lat_field, lon_field))
+    source = _read_kind(kind, p, name, _Options(layer, lat_field, lon_field, label_line))
     source.path = p
     source.name = name
     return source
+
+
+def vector_layer(path: str | Path, layer: str | None = None) -> str | None:
+    """Check a vector file as `read_features` would, and name the GeoPackage layer to read.
+
+    For readers that take a file straight into arrays (the walking-network build reads road
+    lines with pyogrio): the file must exist, be non-empty and be GeoJSON, GeoPackage or a
+    Shapefile (.shp or .zip); a GeoPackage's layer is chosen as the imports choose it (the only
+    data layer, else the one named, else an error listing them). Returns ``layer`` unchanged for
+    other formats. Raises InputError naming the file.
+    """
+    p = Path(path)
+    name = p.name or str(p)
+    if not p.exists():
+        _fail(name, "file not found", hint=f"ファイルが見つかりません: {p}")
+    if p.is_dir():
+        _fail(name, "is a folder, not a file", hint="give the .shp inside it, or a .zip of it")
+    kind = _kind(name)
+    if kind not in ("geojson", "gpkg", "shapefile", "zip"):
+        _fail(
+            name,
+            f"unknown line file type '{p.suffix or name}'",
+            hint="road lines: GeoJSON (.geojson), GeoPackage (.gpkg), Shapefile (.shp or .zip)",
+        )
+    try:
+        size = p.stat().st_size
+    except OSError as e:
+        _fail(name, f"cannot read the file: {e.strerror or e}")
+    if size == 0:
+        _fail(name, "file is empty", hint="ファイルが空です (0 bytes)")
+    if kind == "gpkg":
+        return _choose_gpkg_layer(p, name, layer)
+    return layer
 
 
 # --- dispatch --------------------------------------------------------------------------------
@@ -1127,6 +1170,19 @@ def _looks_like_data(cells: list[Any]) -> bool:
     )
 
 
+def _is_label_line(cells: list[Any]) -> bool:
+    """A line of column labels: some text, and not one cell that is a number."""
+    filled = [c for c in cells if not _is_blank(c)]
+    if not filled:
+        return False
+    for cell in filled:
+        if isinstance(cell, int | float):
+            return False
+        if _is_number(unicodedata.normalize("NFKC", str(cell)).strip().replace(",", "")):
+            return False
+    return True
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -1181,7 +1237,16 @@ def _table_source(
     problems: list[Problem] = []
     rows: list[Row] = []
     width = len(columns)
-    for number, cells in lines[start + 1 :]:
+    labels: dict[str, str] = {}
+    body = lines[start + 1 :]
+    if opts.label_line and body and _is_label_line(body[0][1][:width]):
+        labels = {
+            column: _clean_key(cell)
+            for column, cell in zip(columns, body[0][1], strict=False)
+            if not _is_blank(cell)
+        }
+        body = body[1:]
+    for number, cells in body:
         values = [None if _is_blank(c) else c for c in cells]
         extra = [v for v in values[width:] if v is not None]
         if extra and strict_width:
@@ -1210,6 +1275,7 @@ def _table_source(
         problems=problems,
         geometry_columns=spec.columns if spec else [],
         source_crs=None,
+        labels=labels,
     )
 
 

@@ -28,8 +28,10 @@ app = typer.Typer(
 )
 import_app = typer.Typer(help="Import areas or places from a file.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the PostGIS schema.", no_args_is_help=True)
+network_app = typer.Typer(help="Build a city's walking network.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(db_app, name="db")
+app.add_typer(network_app, name="network")
 
 out = Console()
 err = Console(stderr=True)
@@ -226,6 +228,121 @@ def import_towns_cmd(
         city=municipality.code, name_field=name_field, layer=layer, dry_run=dry_run
     )
     _run_import("towns", import_towns, store, municipality, file, opts, as_json)
+
+
+@import_app.command("population")
+def import_population_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(help="e-Stat 地域メッシュ統計 CSV, or a 町丁目 population table (CSV …)"),
+    ],
+    city: CityOption,
+    year: Annotated[
+        str | None, typer.Option(help="Survey year or date, for files that do not say it")
+    ] = None,
+    boundaries: Annotated[
+        Path | None, typer.Option(help="Town polygons to place 町丁目 rows by name")
+    ] = None,
+    boundary_name_field: Annotated[
+        str | None, typer.Option(help="Column of --boundaries with the town name")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report only")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import population with its 65+ and 75+ counts, by mesh or by 町丁目."""
+    from boundaries.population_import import PopulationImportOptions, import_population
+
+    municipality = _city(city)
+    if boundary_name_field is not None and boundaries is None:
+        _fail("--boundary-name-field names a column of --boundaries FILE; give that too", 2)
+    store = _store(db)
+    opts = PopulationImportOptions(
+        city=municipality.code,
+        year=year,
+        boundaries=boundaries,
+        boundary_name_field=boundary_name_field,
+        dry_run=dry_run,
+    )
+    _run_import("population", import_population, store, municipality, file, opts, as_json)
+
+
+@network_app.command("build")
+def network_build_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(help="OpenStreetMap extract (.osm.pbf, .osm) or road lines (GeoJSON …)"),
+    ],
+    city: CityOption,
+    untagged_trunk: Annotated[
+        bool,
+        typer.Option(
+            "--untagged-trunk",
+            help="OSM: keep trunk roads that have no sidewalk/foot tags (common in Japan)",
+        ),
+    ] = False,
+    layer: Annotated[str | None, typer.Option(help="Layer of a GeoPackage line file")] = None,
+    db: DbOption = None,
+) -> None:
+    """Build the city's walking network and keep it in the store (replacing the previous one)."""
+    import time
+    from contextlib import nullcontext
+
+    from geo.city_network import build_network, load_network, save_network
+    from geo.osm import ProgressFn, rich_progress
+
+    def quiet(stage: str, done: int, total: int | None) -> None:
+        pass
+
+    municipality = _city(city)
+    store = _store(db)
+    # bars only on a terminal: piped output and logs get the report alone
+    bars = rich_progress() if out.is_terminal else nullcontext(quiet)
+    try:
+        with bars as progress:
+            report: ProgressFn = progress
+            built = build_network(
+                file, municipality.code, municipality.crs_epsg,
+                untagged_trunk=untagged_trunk, layer=layer, progress=report,
+            )
+            report("saving to the store", 0, 1)
+            blob = save_network(store, municipality.code, built)
+            store.put_city(municipality)
+            report("saving to the store", 1, 1)
+        started = time.perf_counter()
+        loaded = load_network(store, municipality.code)
+        load_ms = (time.perf_counter() - started) * 1000
+    except InputError as exc:
+        _fail(str(exc), 1)
+    except UsageError as exc:
+        _fail(str(exc), 2)
+    except StoreError as exc:
+        _fail(str(exc), 1)
+    finally:
+        store.close()
+    assert loaded is not None
+    meta = built.meta
+    frag = meta["fragments"]
+    kind = "OpenStreetMap, walkable ways" if meta["source_kind"] == "osm" else "road lines"
+    _plain(
+        f"{municipality.name} ({municipality.code}): walking network from {meta['source']} "
+        f"({kind})"
+    )
+    _plain(
+        f"  {meta['nodes']:,} nodes, {meta['edges']:,} edges, "
+        f"{meta['total_length_m'] / 1000:,.1f} km of street; built in {meta['build_seconds']:.1f} s"
+    )
+    _plain(f"  fragments: {frag['summary']}")
+    if frag["count"] > 1:
+        shown = ", ".join(f"{n:,}" for n in frag["sizes"][1:11])
+        more = " …" if frag["count"] > 11 else ""
+        _plain(f"  smaller fragments (nodes each): {shown}{more}")
+    for note in built.notes:
+        _plain(f"  note: {note}")
+    _plain(
+        f"  stored in {store.url}: {len(blob) / 1e6:.2f} MB, loads in {load_ms:.0f} ms "
+        f"(EPSG:{meta['epsg']})"
+    )
 
 
 @db_app.command("upgrade")

@@ -27,7 +27,9 @@ from geo.store.postgis import PostgisStore
 URL_ENV = "TSUDOI_TEST_DATABASE_URL"
 REQUIRE_ENV = "TSUDOI_REQUIRE_POSTGIS"
 LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-STORE_TABLES = ("places", "areas", "categories", "cities", "towns")
+STORE_TABLES = (
+    "places", "areas", "categories", "cities", "towns", "networks", "population",
+)
 
 
 def _unavailable(reason: str) -> NoReturn:

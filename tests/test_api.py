@@ -31,7 +31,9 @@ def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
         engine = request.getfixturevalue("postgis_engine")
         with engine.begin() as conn:
-            conn.execute(text("TRUNCATE places, areas, categories, cities, towns"))
+            conn.execute(
+                text("TRUNCATE places, areas, categories, cities, towns, networks, population")
+            )
         store = PostgisStore(request.getfixturevalue("postgis_url"))
     load_demo(store)
     with TestClient(create_app(store)) as c:

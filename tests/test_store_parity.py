@@ -41,7 +41,9 @@ def _strip(value: Any) -> Any:
 
 def test_both_stores_answer_identically(tmp_path: Any, postgis_engine: Any, postgis_url: str) -> None:
     with postgis_engine.begin() as conn:
-        conn.execute(text("TRUNCATE places, areas, categories, cities, towns"))
+        conn.execute(
+            text("TRUNCATE places, areas, categories, cities, towns, networks, population")
+        )
     stores = [GpkgStore(tmp_path / "demo.gpkg"), PostgisStore(postgis_url)]
     answers = []
     for store in stores:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import Any
 
-from geo.model import Area, Category, City, Place, Town
+from geo.model import Area, Category, City, Place, PopulationCell, Town
 
 
 @dataclass(frozen=True)
@@ -146,3 +147,29 @@ class Store(ABC):
     @abstractmethod
     def put_towns(self, towns: list[Town]) -> None:
         """Insert or update towns by id, in one transaction."""
+
+    # -- walking networks --------------------------------------------------------------------
+    @abstractmethod
+    def put_network(self, city: str, blob: bytes, meta: dict[str, Any]) -> None:
+        """Keep the city's walking network (a WalkNetwork.to_bytes() blob), replacing any other.
+
+        ``meta`` is JSON-able: source file, built_at, node/edge counts, total length, the
+        fragments summary, epsg … (see geo.stored_network.network_meta).
+        """
+
+    @abstractmethod
+    def network(self, city: str) -> tuple[bytes, dict[str, Any]] | None:
+        """The city's network blob and its meta as stored, or None when it has none."""
+
+    # -- population ------------------------------------------------------------------------
+    @abstractmethod
+    def put_population(self, cells: list[PopulationCell]) -> None:
+        """Insert or update cells by id, in one transaction (all of them or none)."""
+
+    @abstractmethod
+    def population(self, city: str) -> list[PopulationCell]:
+        """The city's population cells, ordered by id."""
+
+    @abstractmethod
+    def population_hashes(self, city: str) -> dict[str, str]:
+        """id → PopulationCell.content_hash() of the city's stored cells, for an import's diff."""

@@ -23,12 +23,12 @@ from shapely.geometry import MultiPolygon, Point, box
 from geo.distance import geodesic_many_m
 from geo.errors import StoreError
 from geo.gpkg_geometry import from_blob, to_blob
-from geo.model import Area, Category, City, Contact, Place, Town
+from geo.model import Area, Category, City, Contact, Place, PopulationCell, Town
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
 from geo.store.towns import rank_towns, town_search_text
 from geo.text import fold
 
-SCHEMA_VERSION = 2  # 2: towns
+SCHEMA_VERSION = 3  # 2: towns; 3: networks, population
 _APPLICATION_ID = 0x47504B47  # "GPKG"
 _USER_VERSION = 10400  # GeoPackage 1.4
 
@@ -38,6 +38,20 @@ _WGS84_WKT = (
     'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
     'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
 )
+
+# Schema version 3: the walking-network blobs and the population cells
+_V3_DDL = [
+    """CREATE TABLE IF NOT EXISTS networks (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, city TEXT NOT NULL UNIQUE,
+        blob BLOB NOT NULL, meta TEXT NOT NULL DEFAULT '{}', updated_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS population (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY, id TEXT NOT NULL UNIQUE,
+        city TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('mesh', 'town')),
+        code TEXT NOT NULL, name TEXT, total DOUBLE NOT NULL, age65 DOUBLE NOT NULL,
+        age75 DOUBLE NOT NULL, year TEXT, source TEXT, demo BOOLEAN NOT NULL DEFAULT 0,
+        content_hash TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS population_city ON population (city)",
+]
 
 _DDL = [
     """CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
@@ -75,7 +89,8 @@ _DDL = [
         kana TEXT, address TEXT, schedule TEXT, schedule_rules TEXT, fee TEXT, organiser TEXT,
         phone TEXT, email TEXT, description TEXT, url TEXT, accessibility TEXT,
         status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'closed')),
-        location_precision TEXT NOT NULL CHECK (location_precision IN ('exact', 'town')), last_verified TEXT,
+        location_precision TEXT NOT NULL CHECK (location_precision IN ('exact', 'town')),
+        last_verified TEXT,
         internal_contact TEXT, source TEXT, source_id TEXT, extra TEXT NOT NULL DEFAULT '{}',
         demo BOOLEAN NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, content_hash TEXT NOT NULL,
         search TEXT NOT NULL DEFAULT '', lon DOUBLE NOT NULL, lat DOUBLE NOT NULL)""",
@@ -87,7 +102,15 @@ _DDL = [
         lon DOUBLE NOT NULL, lat DOUBLE NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS towns_city ON towns (city)",
     "CREATE INDEX IF NOT EXISTS places_city_status ON places (city, status)",
+    *_V3_DDL,
 ]
+
+# gpkg_contents / gpkg_geometry_columns rows of the tables schema version 3 added
+_V3_CONTENTS = [
+    ("networks", "attributes", "Tsudoi walking networks (one compressed array blob per city)"),
+    ("population", "features", "Tsudoi population cells (地域メッシュ or 町丁目) with 65+/75+"),
+]
+_V3_GEOMETRY_COLUMNS = [("population", "geom", "GEOMETRY", 4326)]
 
 _PLACE_TEXT_FIELDS = (
     "id",
@@ -220,6 +243,7 @@ class GpkgStore(Store):
                     ("towns", "features", "Tsudoi towns (町丁目 representative points)"),
                     ("cities", "attributes", "Tsudoi cities"),
                     ("categories", "attributes", "Tsudoi place categories"),
+                    *_V3_CONTENTS,
                 ):
                     db.execute(
                         "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier,"
@@ -232,6 +256,7 @@ class GpkgStore(Store):
                         ("areas", "geom", "MULTIPOLYGON", 4326),
                         ("places", "geom", "POINT", 4326),
                         ("towns", "geom", "POINT", 4326),
+                        *_V3_GEOMETRY_COLUMNS,
                     ],
                 )
                 db.execute(
@@ -257,10 +282,28 @@ class GpkgStore(Store):
                     "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES"
                     " ('towns', 'geom', 'POINT', 4326, 0, 0)"
                 )
+            if version < 3:
+                self._add_v3_tables(db)
             db.execute(
                 "INSERT OR REPLACE INTO tsudoi_meta VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
             )
+
+    @staticmethod
+    def _add_v3_tables(db: sqlite3.Connection) -> None:
+        """Schema 3: the walking-network blobs and the population cells."""
+        for stmt in _V3_DDL:
+            db.execute(stmt)
+        for table, dtype, desc in _V3_CONTENTS:
+            db.execute(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier,"
+                " description, srs_id) VALUES (?,?,?,?,?)",
+                (table, dtype, table, desc, 4326 if dtype == "features" else None),
+            )
+        db.executemany(
+            "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?,?,?,?,0,0)",
+            _V3_GEOMETRY_COLUMNS,
+        )
 
     # -- cities ----------------------------------------------------------------------------
     def put_city(self, city: City) -> None:
@@ -561,8 +604,9 @@ class GpkgStore(Store):
     def put_towns(self, towns: list[Town]) -> None:
         with self._tx() as db:
             db.executemany(
-                "INSERT INTO towns (geom, id, city, name, kana, area, source, demo, search, lon, lat)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET geom=excluded.geom,"
+                "INSERT INTO towns (geom, id, city, name, kana, area, source, demo, search, lon,"
+                " lat) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
+                " geom=excluded.geom,"
                 " city=excluded.city, name=excluded.name, kana=excluded.kana, area=excluded.area,"
                 " source=excluded.source, demo=excluded.demo, search=excluded.search,"
                 " lon=excluded.lon, lat=excluded.lat",
@@ -573,13 +617,71 @@ class GpkgStore(Store):
                 ],
             )
 
+    # -- walking networks --------------------------------------------------------------------
+    def put_network(self, city: str, blob: bytes, meta: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO networks (city, blob, meta, updated_at) VALUES (?,?,?,?)"
+                " ON CONFLICT (city) DO UPDATE SET blob=excluded.blob, meta=excluded.meta,"
+                " updated_at=excluded.updated_at",
+                (city, sqlite3.Binary(blob), json.dumps(meta, ensure_ascii=False), now_iso()),
+            )
+
+    def network(self, city: str) -> tuple[bytes, dict[str, Any]] | None:
+        rows = self._query("SELECT blob, meta FROM networks WHERE city=?", (city,))
+        if not rows:
+            return None
+        return bytes(rows[0]["blob"]), json.loads(rows[0]["meta"] or "{}")
+
+    # -- population ------------------------------------------------------------------------
+    def put_population(self, cells: list[PopulationCell]) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO population (geom, id, city, kind, code, name, total, age65, age75,"
+                " year, source, demo, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (id) DO UPDATE SET geom=excluded.geom, city=excluded.city,"
+                " kind=excluded.kind, code=excluded.code, name=excluded.name,"
+                " total=excluded.total, age65=excluded.age65, age75=excluded.age75,"
+                " year=excluded.year, source=excluded.source, demo=excluded.demo,"
+                " content_hash=excluded.content_hash",
+                [
+                    (to_blob(c.geometry), c.id, c.city, c.kind, c.code, c.name, float(c.total),
+                     float(c.age65), float(c.age75), c.year, c.source, int(c.demo),
+                     c.content_hash())
+                    for c in cells
+                ],
+            )
+            self._update_extent(db, "population")
+
+    def population(self, city: str) -> list[PopulationCell]:
+        rows = self._query(
+            "SELECT geom, id, city, kind, code, name, total, age65, age75, year, source, demo"
+            " FROM population WHERE city=? ORDER BY id",
+            (city,),
+        )
+        return [
+            PopulationCell(
+                id=r["id"], city=r["city"], kind=r["kind"], code=r["code"],
+                total=float(r["total"]), age65=float(r["age65"]), age75=float(r["age75"]),
+                geometry=from_blob(r["geom"]), name=r["name"], year=r["year"],
+                source=r["source"], demo=bool(r["demo"]),
+            )
+            for r in rows
+        ]
+
+    def population_hashes(self, city: str) -> dict[str, str]:
+        return {
+            r["id"]: r["content_hash"]
+            for r in self._query("SELECT id, content_hash FROM population WHERE city=?", (city,))
+        }
+
     @staticmethod
     def _update_extent(db: sqlite3.Connection, table: str) -> None:
         """Keep gpkg_contents' extent current, as QGIS zooms to it."""
         if table == "places":
             ext = db.execute("SELECT min(lon), min(lat), max(lon), max(lat) FROM places").fetchone()
         else:
-            boxes = [from_blob(r[0]).bounds for r in db.execute("SELECT geom FROM areas")]
+            boxes = [from_blob(r[0]).bounds for r in db.execute(f"SELECT geom FROM {table}")]
             arr = np.array(boxes) if boxes else None
             ext = (
                 (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())

@@ -21,7 +21,9 @@ from sqlalchemy import (
     Boolean,
     Column,
     ColumnElement,
+    Float,
     Integer,
+    LargeBinary,
     MetaData,
     Row,
     Select,
@@ -41,11 +43,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from geo.distance import geodesic_many_m
 from geo.errors import StoreError
-from geo.model import Area, Category, City, Contact, Place, Town
+from geo.model import Area, Category, City, Contact, Place, PopulationCell, Town
 from geo.store import migrate
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
-from geo.store.towns import rank_towns, town_search_text
 from geo.store.gpkg import like_pattern, now_iso, place_search_text
+from geo.store.towns import rank_towns, town_search_text
 from geo.text import fold
 
 __all__ = ["PostgisStore", "upgrade"]
@@ -105,6 +107,23 @@ towns_t = Table(
     Column("city", Text), Column("name", Text), Column("kana", Text), Column("area", Text),
     Column("source", Text), Column("demo", Boolean), Column("search", Text),
     Column("geom", Geometry("POINT", srid=_SRID, spatial_index=False)),
+)
+
+networks_t = Table(
+    "networks", metadata,
+    Column("city", Text, primary_key=True),
+    Column("blob", LargeBinary), Column("meta", JSONB), Column("updated_at", Text),
+)
+
+population_t = Table(
+    "population", metadata,
+    Column("id", Text, primary_key=True),
+    Column("city", Text), Column("kind", Text), Column("code", Text), Column("name", Text),
+    Column("total", Float(precision=53)), Column("age65", Float(precision=53)),
+    Column("age75", Float(precision=53)),
+    Column("year", Text), Column("source", Text), Column("demo", Boolean),
+    Column("content_hash", Text),
+    Column("geom", Geometry("GEOMETRY", srid=_SRID, spatial_index=False)),
 )
 
 _AREA_COLUMNS = [c for c in areas_t.c if c.name != "content_hash"]
@@ -535,3 +554,63 @@ class PostgisStore(Store):
                 set_={c.name: stmt.excluded[c.name] for c in towns_t.c if c.name != "id"},
             )
             conn.execute(stmt, rows)
+
+    # -- walking networks --------------------------------------------------------------------
+    def put_network(self, city: str, blob: bytes, meta: dict[str, Any]) -> None:
+        values = {"city": city, "blob": blob, "meta": meta, "updated_at": now_iso()}
+        stmt = pg_insert(networks_t).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[networks_t.c.city],
+            set_={k: stmt.excluded[k] for k in values if k != "city"},
+        )
+        with self._tx() as conn:
+            conn.execute(stmt)
+
+    def network(self, city: str) -> tuple[bytes, dict[str, Any]] | None:
+        n = networks_t.c
+        rows = self._rows(select(n.blob, n.meta).where(n.city == city))
+        if not rows:
+            return None
+        return bytes(rows[0].blob), dict(rows[0].meta or {})
+
+    # -- population ------------------------------------------------------------------------
+    def put_population(self, cells: list[PopulationCell]) -> None:
+        if not cells:
+            return
+        rows = {  # one statement cannot upsert a key twice: the last one given wins
+            c.id: {
+                "id": c.id, "city": c.city, "kind": c.kind, "code": c.code, "name": c.name,
+                "total": float(c.total), "age65": float(c.age65), "age75": float(c.age75),
+                "year": c.year, "source": c.source, "demo": c.demo,
+                "content_hash": c.content_hash(), "geom": from_shape(c.geometry, srid=_SRID),
+            }
+            for c in cells
+        }
+        stmt = pg_insert(population_t)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[population_t.c.id],
+            set_={c.name: stmt.excluded[c.name] for c in population_t.c if c.name != "id"},
+        )
+        with self._tx() as conn:
+            conn.execute(stmt, list(rows.values()))
+
+    def population(self, city: str) -> list[PopulationCell]:
+        p = population_t.c
+        stmt = (
+            select(*(c for c in population_t.c if c.name != "content_hash"))
+            .where(p.city == city)
+            .order_by(p.id)
+        )
+        return [
+            PopulationCell(
+                id=r.id, city=r.city, kind=r.kind, code=r.code, total=float(r.total),
+                age65=float(r.age65), age75=float(r.age75), geometry=to_shape(r.geom),
+                name=r.name, year=r.year, source=r.source, demo=bool(r.demo),
+            )
+            for r in self._rows(stmt)
+        ]
+
+    def population_hashes(self, city: str) -> dict[str, str]:
+        p = population_t.c
+        rows = self._rows(select(p.id, p.content_hash).where(p.city == city))
+        return {r.id: r.content_hash for r in rows}
