@@ -178,13 +178,13 @@ def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> I
         report.notes.append(
             "new categories: " + ", ".join(f"{c.slug} ({c.label_ja})" for c in matcher.created)
         )
-    if not opts.dry_run:
-        if seed or matcher.created:
-            store.put_categories(seed + matcher.created)
-        if report.changed:
-            store.apply_places(
-                PlaceChanges(upsert=[p for _, p in places], close=missing if opts.prune else [])
-            )
+    if not opts.dry_run and (report.changed or seed or matcher.created):
+        # New categories go in the places' own transaction: an import applies wholly or not at all
+        store.apply_places(PlaceChanges(
+            upsert=[p for _, p in places] if report.changed else [],
+            close=missing if opts.prune else [],
+            categories=seed + matcher.created,
+        ))
     return report
 
 

@@ -614,6 +614,21 @@ def test_apply_places_is_all_or_nothing(loaded: Store) -> None:
     assert answers(loaded, keep_updated_at=True) == before
 
 
+def test_categories_an_import_creates_are_written_with_its_places_or_not_at_all(
+    loaded: Store,
+) -> None:
+    new = Category("ibasho", "居場所", "Drop-in place", "#123456", "gathering", city="15100")
+    broken = _place("15100-0099", None, 139.0, 37.9)  # type: ignore[arg-type]  # name required
+    with pytest.raises(StoreError):
+        loaded.apply_places(PlaceChanges(upsert=[broken], categories=[new]))
+    assert "ibasho" not in {c.slug for c in loaded.categories("15100")}
+    loaded.apply_places(PlaceChanges(
+        upsert=[_place("15100-0100", "居場所ひだまり", 139.0, 37.9, category="ibasho")],
+        categories=[new],
+    ))
+    assert "ibasho" in {c.slug for c in loaded.categories("15100")}
+
+
 # -- both stores, same answers --------------------------------------------------------------
 
 

@@ -46,6 +46,7 @@ class PlaceChanges:
 
     upsert: list[Place] = field(default_factory=list)
     close: list[str] = field(default_factory=list)  # ids whose status becomes 'closed'
+    categories: list[Category] = field(default_factory=list)  # created by this import
 
 
 class Store(ABC):

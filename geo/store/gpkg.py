@@ -349,16 +349,20 @@ class GpkgStore(Store):
     # -- categories ------------------------------------------------------------------------
     def put_categories(self, categories: list[Category]) -> None:
         with self._tx() as db:
-            db.executemany(
-                "INSERT INTO categories (city, slug, label_ja, label_en, color, kind, icon, sort)"
-                " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (city, slug) DO UPDATE SET"
-                " label_ja=excluded.label_ja, label_en=excluded.label_en, color=excluded.color,"
-                " kind=excluded.kind, icon=excluded.icon, sort=excluded.sort",
-                [
-                    (c.city or "", c.slug, c.label_ja, c.label_en, c.color, c.kind, c.icon, c.sort)
-                    for c in categories
-                ],
-            )
+            self._write_categories(db, categories)
+
+    @staticmethod
+    def _write_categories(db: sqlite3.Connection, categories: list[Category]) -> None:
+        db.executemany(
+            "INSERT INTO categories (city, slug, label_ja, label_en, color, kind, icon, sort)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (city, slug) DO UPDATE SET"
+            " label_ja=excluded.label_ja, label_en=excluded.label_en, color=excluded.color,"
+            " kind=excluded.kind, icon=excluded.icon, sort=excluded.sort",
+            [
+                (c.city or "", c.slug, c.label_ja, c.label_en, c.color, c.kind, c.icon, c.sort)
+                for c in categories
+            ],
+        )
 
     def categories(self, city: str | None = None) -> list[Category]:
         rows = self._query(
@@ -544,6 +548,8 @@ class GpkgStore(Store):
     def apply_places(self, changes: PlaceChanges) -> None:
         stamp = now_iso()
         with self._tx() as db:
+            if changes.categories:
+                self._write_categories(db, changes.categories)
             for p in changes.upsert:
                 digest = p.content_hash()
                 old = db.execute(

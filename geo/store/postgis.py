@@ -274,6 +274,12 @@ class PostgisStore(Store):
     def put_categories(self, categories: list[Category]) -> None:
         if not categories:
             return
+        with self._tx() as conn:
+            self._upsert_categories(conn, categories)
+
+    @staticmethod
+    def _upsert_categories(conn: Connection, categories: list[Category]) -> None:
+        """Upsert in the caller's transaction (an import writes its new categories with its places)."""
         rows = {  # one statement cannot upsert a key twice: the last one given wins
             (c.city or "", c.slug): {
                 "city": c.city or "", "slug": c.slug, "label_ja": c.label_ja,
@@ -290,8 +296,7 @@ class PostgisStore(Store):
                 for k in ("label_ja", "label_en", "color", "kind", "icon", "sort")
             },
         )
-        with self._tx() as conn:
-            conn.execute(stmt, list(rows.values()))
+        conn.execute(stmt, list(rows.values()))
 
     def categories(self, city: str | None = None) -> list[Category]:
         rows = self._rows(
@@ -470,6 +475,8 @@ class PostgisStore(Store):
         latest = {p.id: p for p in changes.upsert}  # the last one given for an id wins
         p = places_t.c
         with self._tx() as conn:
+            if changes.categories:
+                self._upsert_categories(conn, changes.categories)
             stored: dict[str, str] = {}
             if latest:
                 stored = {
