@@ -2,12 +2,64 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shapely.geometry import mapping
 
 from geo.model import PUBLIC_PLACE_FIELDS, Area, Category, City, Place
 from geo.store.base import CityCounts
+from geo.walking_time import walking_minutes
+
+log = logging.getLogger("tsudoi")
+
+_NextDate = Callable[[list[dict[str, Any]], "date | datetime"], "date | None"]
+try:  # geo.schedule (次回開催 from rules, skipping 祝日 and 年末年始) may be absent
+    from geo.schedule import next_date as _schedule_next_date
+
+    _next_date: _NextDate | None = _schedule_next_date
+except ImportError:  # pragma: no cover - only in a checkout without geo/schedule.py
+    _next_date = None
+
+JAPAN = ZoneInfo("Asia/Tokyo")
+
+
+def now_in_japan() -> datetime:
+    """The time residents see on their clocks, whatever the server's time zone."""
+    return datetime.now(JAPAN)
+
+
+def next_date_iso(place: Place, now: date | datetime | None = None) -> str | None:
+    """次回開催 as an ISO date, or None without rules (or without the schedule module).
+
+    Today counts while today's session has not ended (``now`` a datetime), or all day (a date).
+    A listing passes one ``now`` for all its places, so places that share rules share the work.
+    """
+    if not place.schedule_rules or _next_date is None:
+        return None
+    try:
+        return _next_date_cached(repr(place.schedule_rules), now or now_in_japan(), place)
+    except (ValueError, TypeError, KeyError) as exc:  # one odd rule must not break a listing
+        log.warning("place %s: schedule rules not understood: %s", place.id, exc)
+        return None
+
+
+_NEXT_CACHE: dict[tuple[str, date | datetime], str | None] = {}
+
+
+def _next_date_cached(key: str, now: date | datetime, place: Place) -> str | None:
+    """Places with the same rules at the same moment share one answer (one listing's worth)."""
+    cache_key = (key, now)
+    if cache_key not in _NEXT_CACHE:
+        if len(_NEXT_CACHE) > 4096:
+            _NEXT_CACHE.clear()
+        assert _next_date is not None and place.schedule_rules
+        found = _next_date(place.schedule_rules, now)
+        _NEXT_CACHE[cache_key] = found.isoformat() if found else None
+    return _NEXT_CACHE[cache_key]
 
 
 def city_json(city: City, counts: CityCounts) -> dict[str, Any]:
@@ -44,20 +96,38 @@ def area_properties(area: Area) -> dict[str, Any]:
 
 
 def area_feature(area: Area, with_geometry: bool = True) -> dict[str, Any]:
-    """An area as a GeoJSON feature."""
+    """An area as a GeoJSON feature; ``label_point`` [lon, lat] is inside it, for its name."""
+    props = area_properties(area)
+    if with_geometry and not area.geometry.is_empty:
+        # the largest part, so a ward's name sits on its mainland rather than an island
+        part = max(getattr(area.geometry, "geoms", [area.geometry]), key=lambda g: g.area)
+        pt = part.representative_point()
+        props["label_point"] = [round(pt.x, 6), round(pt.y, 6)]
     return {
         "type": "Feature",
         "id": area.id,
         "geometry": mapping(area.geometry) if with_geometry else None,
-        "properties": area_properties(area),
+        "properties": props,
     }
 
 
-def place_feature(place: Place, distance_m: float | None = None) -> dict[str, Any]:
-    """A place as a GeoJSON feature; internal fields never appear."""
+def place_feature(
+    place: Place,
+    distance_m: float | None = None,
+    areas: list[str] | None = None,
+    now: date | datetime | None = None,
+) -> dict[str, Any]:
+    """A place as a GeoJSON feature with its 次回開催 (``next_date``); internal fields never appear.
+
+    ``distance_m`` (with ``walking_min``) when measured from a point; ``areas`` in a listing.
+    """
     props = {k: getattr(place, k) for k in PUBLIC_PLACE_FIELDS}
+    props["next_date"] = next_date_iso(place, now)
     if distance_m is not None:
         props["distance_m"] = round(distance_m, 1)
+        props["walking_min"] = walking_minutes(distance_m)
+    if areas is not None:
+        props["areas"] = areas
     return {
         "type": "Feature",
         "id": place.id,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from boundaries.display_geometry import for_display
 from geo.model import City
 from geo.store.base import Store
 from service.deps import PointParams, get_store
@@ -45,10 +46,21 @@ def list_areas(
     code: str,
     store: Annotated[Store, Depends(get_store)],
     level: Annotated[int | None, Query(ge=1, le=9, description="Only this level")] = None,
+    simplify_m: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=500,
+            description="For drawing: simplify outlines by this many metres, round to ~0.1 m",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """Areas with their contacts, optionally of one level (1 = ward/第1層, 2 = 日常生活圏域)."""
-    held_city(store, code)
+    city = held_city(store, code)
     areas = store.areas(code, level)
+    if simplify_m is not None:
+        for a in areas:
+            a.geometry = for_display(a.geometry, city.crs_epsg, simplify_m)
     return feature_collection([area_feature(a) for a in areas], numberReturned=len(areas))
 
 

@@ -3,30 +3,53 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
 
-from geo.store.base import Store
+from boundaries.area_membership import area_ids_at_points
+from geo.model import Place
+from geo.store.base import PlaceQuery, Store
+from geo.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN
+from layers.place_privacy import TownPoints, needs_town_point, public_distance_m, public_place
 from service.deps import PlaceFilterParams, PointParams, get_store, parse_bbox
+from service.listing_cache import ListingCache, data_fingerprint
 from service.problems import ProblemError
 from service.routes.cities import held_city
-from service.serialize import feature_collection, place_feature
+from service.serialize import feature_collection, now_in_japan, place_feature
 
 router = APIRouter(tags=["places"])
+
+
+def published(store: Store, places: list[Place]) -> list[Place]:
+    """The places as the public may see them: private homes moved to their town's point."""
+    towns: dict[str, TownPoints] = {}
+    out = []
+    for p in places:
+        if needs_town_point(p) and p.city not in towns:
+            towns[p.city] = TownPoints(store.towns(p.city))
+        out.append(public_place(p, towns.get(p.city)))
+    return out
 
 
 @router.get("/api/cities/{code}/places", summary="The city's places as GeoJSON")
 def list_places(
     code: str,
+    request: Request,
     filters: Annotated[PlaceFilterParams, Depends()],
     store: Annotated[Store, Depends(get_store)],
     area: Annotated[str | None, Query(description="Only places inside this area (its id)")] = None,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
     limit: Annotated[int | None, Query(ge=1, le=50000)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
-    """Active gathering places by default; narrow by category, kind, status, area, bbox or text."""
+) -> Response:
+    """Active gathering places by default; narrow by category, kind, status, area, bbox or text.
+
+    Each place carries ``areas``: the ids of the city's areas it lies in, widest first, and
+    ``next_date`` (次回開催). Built once per change of the city's data (and per minute).
+    """
     held_city(store, code)
     query = filters.query(code)
     if area is not None:
@@ -34,13 +57,41 @@ def list_places(
         if found is None or found.city != code:
             raise ProblemError(404, "Unknown area", f"city {code} has no area {area!r}")
     query = replace(query, area=area, bbox=parse_bbox(bbox), limit=limit, offset=offset)
-    places = store.places(query)
+    now = now_in_japan().replace(second=0, microsecond=0)  # one clock for the whole listing
+    key = (code, repr(query), data_fingerprint(store, code), now)
+    cache = _listing_cache(request)
+    body = cache.get(key)
+    if body is None:
+        body = _listing_body(store, code, query, now)
+        cache.put(key, body)
+    return Response(body, media_type="application/json")
+
+
+def _listing_cache(request: Request) -> ListingCache:
+    cache: ListingCache | None = getattr(request.app.state, "listing_cache", None)
+    if cache is None:
+        cache = request.app.state.listing_cache = ListingCache()
+    return cache
+
+
+def _listing_body(store: Store, code: str, query: PlaceQuery, now: datetime) -> bytes:
+    """The listing as JSON bytes (sent as built: a response model would re-validate thousands
+    of plain features, which costs more than the query)."""
+    places = published(store, store.places(query))
     # Count only when the page is full: a full count() on every request is what slows peers down.
-    truncated = limit is not None and len(places) == limit
-    matched = store.count_places(query) if truncated or offset else offset + len(places)
-    return feature_collection(
-        [place_feature(p) for p in places], numberMatched=matched, numberReturned=len(places)
+    truncated = query.limit is not None and len(places) == query.limit
+    matched = (
+        store.count_places(query) if truncated or query.offset else query.offset + len(places)
     )
+    in_areas = area_ids_at_points(
+        store.areas(code), [p.lon for p in places], [p.lat for p in places]
+    )
+    collection = feature_collection(
+        [place_feature(p, areas=a, now=now) for p, a in zip(places, in_areas, strict=True)],
+        numberMatched=matched,
+        numberReturned=len(places),
+    )
+    return JSONResponse(collection).body
 
 
 @router.get("/api/places/nearby", summary="The nearest places to a point")
@@ -51,14 +102,26 @@ def nearby(
     city: Annotated[str | None, Query(description="Only this city's places")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 10,
 ) -> dict[str, Any]:
-    """Nearest first, each with distance_m (straight-line until a walking network is built)."""
+    """Nearest first, each with distance_m and walking_min; ``method`` says how they were measured.
+
+    Straight-line until a walking network is built: the minutes are then an estimate.
+    """
     if city is not None:
         held_city(store, city)
-    hits = store.nearby(point.lon, point.lat, limit, filters.query(city))
+    found = store.nearby(point.lon, point.lat, limit, filters.query(city))
+    shown = published(store, [p for p, _ in found])
+    hits = sorted(
+        (
+            (p, public_distance_m(p, point.lon, point.lat) if needs_town_point(p) else d)
+            for p, (_, d) in zip(shown, found, strict=True)
+        ),
+        key=lambda hit: (hit[1], hit[0].id),
+    )
     return feature_collection(
         [place_feature(p, d) for p, d in hits],
         numberReturned=len(hits),
-        method="straight-line",
+        method=STRAIGHT_LINE,
+        speed_m_per_min=WALK_SPEED_M_PER_MIN,
         note="geodesic straight-line distance in metres; walking distance is longer",
     )
 
@@ -69,4 +132,4 @@ def get_place(place_id: str, store: Annotated[Store, Depends(get_store)]) -> dic
     place = store.place(place_id)
     if place is None:
         raise ProblemError(404, "Not found", f"no place with id {place_id!r}")
-    return place_feature(place)
+    return place_feature(published(store, [place])[0])

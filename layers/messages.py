@@ -1,0 +1,52 @@
+"""The one message catalogue of the map's labels, Japanese and English, read from gettext .po files.
+
+Message ids are English; ``layers/locale/{lang}/LC_MESSAGES/tsudoi.po`` holds each language's text.
+The pages use it through ``messages(lang)`` and hand the same dictionary to the page script, so a
+label is written once for the server and the browser alike. Placeholders are ``{name}``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LANGUAGES: tuple[str, ...] = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+DOMAIN = "tsudoi"
+
+
+def catalogue_path(lang: str) -> Path:
+    """Where a language's .po file lives in the installed package."""
+    with as_file(files("layers") / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po") as path:
+        return Path(path)
+
+
+@cache
+def _load(lang: str) -> dict[str, str]:
+    with catalogue_path(lang).open("rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    out: dict[str, str] = {}
+    for msg in catalog:
+        if not msg.id or not isinstance(msg.id, str):
+            continue  # the header, and plural forms (the map has none)
+        text = msg.string if isinstance(msg.string, str) else ""
+        out[msg.id] = text or msg.id  # English may leave msgstr empty: the id is the text
+    return out
+
+
+def pick_language(requested: str | None) -> str:
+    """The language asked for when the catalogue has it, else Japanese."""
+    return requested if requested in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def messages(lang: str) -> dict[str, str]:
+    """msgid → text in the language (a copy: callers may not change the cached catalogue)."""
+    return dict(_load(pick_language(lang)))
+
+
+def msgids(lang: str) -> set[str]:
+    """The ids a language's catalogue defines, for the test that every used label exists."""
+    return set(_load(pick_language(lang)))

@@ -1,0 +1,54 @@
+"""A city's listing built once per change of its data, and reused by every visitor meanwhile.
+
+A map page loads the whole listing of its city, and every resident's page asks for the same one.
+Building it (reading every place, their areas, 次回開催, JSON) costs far more than telling whether
+anything changed: the store's content hashes of the city's places and areas and the town points
+say that in a few milliseconds. The key also holds the query and the minute (次回開催 moves on when
+a session ends), so an answer is never older than the data or the clock it was built from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from geo.store.base import Store
+
+
+def data_fingerprint(store: Store, city: str) -> str:
+    """Changes whenever a place, an area or a town point of the city changes."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for pid, (content, source, status) in sorted(store.place_hashes(city).items()):
+        digest.update(f"{pid}\t{content}\t{source}\t{status}\n".encode())
+    for aid, content in sorted(store.area_hashes(city).items()):
+        digest.update(f"a\t{aid}\t{content}\n".encode())
+    for town in store.towns(city):
+        digest.update(f"t\t{town.id}\t{town.lon!r}\t{town.lat!r}\n".encode())
+    return digest.hexdigest()
+
+
+class ListingCache:
+    """The last few listings, rendered, by (city, query, data fingerprint, minute)."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> bytes | None:
+        """The rendered listing, or None."""
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+            return body
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        """Keep a rendered listing, forgetting the least recently used beyond ``size``."""
+        with self._lock:
+            self._entries[key] = body
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)

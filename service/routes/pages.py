@@ -1,0 +1,169 @@
+"""The residents' pages: the list of cities, and each city's map with its list of places.
+
+Pages carry no data beyond a small JSON config (city, API addresses, basemap, labels); places and
+areas come from the JSON API, compressed. Every page is sent with a Content-Security-Policy that
+allows scripts, styles and connections only from this service and images also from the tile host.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from geo.errors import TsudoiError
+from geo.model import City
+from geo.municipalities import outline
+from geo.store.base import Store
+from geo.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN
+from layers.messages import messages, pick_language
+from service.demo import DEMO_CITY, demo_credits
+from service.deps import get_store
+from service.settings import Settings
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+LangParam = Annotated[str | None, Query(description="ja (default) or en")]
+
+
+@cache
+def _templates() -> Environment:
+    with as_file(files("service") / "templates") as folder:
+        path = Path(folder)
+    env = Environment(loader=FileSystemLoader(path), autoescape=True, undefined=StrictUndefined)
+    # |tojson still escapes < > & ' as \u003c …, so the config cannot close its <script> block;
+    # Japanese stays readable (and a third of the size) instead of \uXXXX escapes.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    return env
+
+
+def content_security_policy(settings: Settings) -> str:
+    """Self only, plus the configured tile host for images; no inline script or style."""
+    img = ["'self'", "data:"]
+    origin = settings.basemap.origin()
+    if origin:
+        img.append(origin)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {' '.join(img)}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+        ]
+    )
+
+
+def _settings(request: Request) -> Settings:
+    found: Settings = request.app.state.settings
+    return found
+
+
+def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = context["lang"]
+    labels = messages(lang)
+
+    def _(msgid: str, **values: Any) -> str:
+        text = labels.get(msgid, msgid)
+        for key, value in values.items():
+            text = text.replace("{" + key + "}", str(value))
+        return text
+
+    html = _templates().get_template(name).render(_=_, **context)
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Content-Security-Policy"] = content_security_policy(_settings(request))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    return response
+
+
+def city_name(city: City, lang: str) -> str:
+    """The city's name in the page's language (Japanese when no English name is held)."""
+    return (city.name_en or city.name) if lang == "en" else city.name
+
+
+def _credits(code: str, lang: str) -> dict[str, Any]:
+    if code != DEMO_CITY:
+        return {"notice": None, "credits": []}
+    data = demo_credits()
+    notice = data.get("demo_notice_en" if lang == "en" else "demo_notice_ja")
+    return {"notice": notice, "credits": data.get("credits", [])}
+
+
+def _bounds(code: str) -> list[list[float]] | None:
+    try:
+        minx, miny, maxx, maxy = outline(code).bounds
+    except (TsudoiError, KeyError):
+        return None
+    return [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]]
+
+
+@router.get("/", response_class=HTMLResponse, summary="The cities this service holds")
+def index_page(
+    request: Request, store: Annotated[Store, Depends(get_store)], lang: LangParam = None
+) -> HTMLResponse:
+    """Each city with its number of gathering places, linking to its map."""
+    lang = pick_language(lang)
+    cities = [
+        {
+            "code": c.code,
+            "name": city_name(c, lang),
+            "places": store.city_counts(c.code).places_by_kind.get("gathering", 0),
+        }
+        for c in store.cities()
+    ]
+    return _render(request, "index.html", lang=lang, cities=cities)
+
+
+@router.get("/map/{code}", response_class=HTMLResponse, summary="A city's map and list")
+def map_page(
+    code: str,
+    request: Request,
+    store: Annotated[Store, Depends(get_store)],
+    lang: LangParam = None,
+) -> HTMLResponse:
+    """The residents' map: layers, search, list, details card, near me; state in the URL."""
+    lang = pick_language(lang)
+    city = next((c for c in store.cities() if c.code == code), None)
+    if city is None:
+        return _render(request, "not_found.html", status=404, lang=lang, code=code)
+    credits = _credits(code, lang)
+    settings = _settings(request)
+    base = f"/api/cities/{code}"
+    config = {
+        "lang": lang,
+        "city": {"code": code, "name": city_name(city, lang)},
+        "api": {
+            "places": f"{base}/places",
+            "categories": f"/api/categories?city={code}",
+            "areas": f"{base}/areas?simplify_m=10",
+            "areas_at": f"{base}/areas/at",
+            "towns": f"{base}/towns",
+            "place": "/api/places/",
+        },
+        "basemap": settings.basemap.as_config(),
+        "walking": {"method": STRAIGHT_LINE, "speed_m_per_min": WALK_SPEED_M_PER_MIN},
+        "bounds": _bounds(code),
+        "demo": credits["notice"] is not None,
+        "messages": messages(lang),
+    }
+    return _render(
+        request,
+        "map.html",
+        lang=lang,
+        city_name=city_name(city, lang),
+        code=code,
+        config=config,
+        basemap=settings.basemap,
+        demo_notice=credits["notice"],
+        credits=credits["credits"],
+    )
