@@ -20,6 +20,7 @@ from geo.report import ImportReport
 from geo.store.base import PlaceChanges, Store
 from geo.text import clean
 from layers.categories import DEFAULT_CATEGORIES, CategoryMatcher
+from layers.place_privacy import TownPoints, needs_town_point, public_place
 from layers.schedule_columns import schedule_from_columns
 
 # Each field's names in the files cities bring: our own, the 自治体標準オープンデータセット layout
@@ -153,6 +154,19 @@ def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> I
         report.problems = problems
         report.rejected = len({p.row for p in problems})
         raise InputError(problems)
+
+    # A salon in a private home is stored at its town's point: the home never enters the store,
+    # so no query (bbox, area, nearby) can narrow it down.
+    private = [i for i, (_, p) in enumerate(places) if needs_town_point(p)]
+    if private:
+        towns = TownPoints(store.towns(opts.city))
+        for i in private:
+            n, p = places[i]
+            places[i] = (n, public_place(p, towns))
+        report.notes.append(
+            f"{len(private)} place(s) held in private homes stored at their town's point"
+            + ("" if len(towns.lons) else " (no towns imported: at a ~500 m grid cell's centre)")
+        )
 
     stored = store.place_hashes(opts.city)
     for _, p in places:

@@ -66,3 +66,24 @@ def test_towns_route_answers_matches_and_problems(store: Store, tmp_path: Path) 
     assert body[0]["area"] == "西蒲区" and body[0]["lat"] == pytest.approx(37.7665)
     assert client.get("/api/cities/15100/towns", params={"limit": 0}).status_code == 400
     assert client.get("/api/cities/99999/towns").status_code == 404
+
+
+def test_a_private_home_is_stored_at_its_town_point_never_the_home(store: Store, tmp_path: Path) -> None:
+    from geo.store.base import PlaceQuery
+    from layers.place_import import PlaceImportOptions, import_places
+
+    store.put_city(get_city("15100"))
+    import_towns(store, _write(tmp_path / "towns.geojson", TOWNS), TownImportOptions(city="15100"))
+    home = (139.0501, 37.9291)  # a house near 本町通一番町
+    salon = {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(home)},
+             "properties": {"id": "s1", "name": "自宅サロン", "category": "salon",
+                            "location_precision": "town"}}
+    path = tmp_path / "salons.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [salon]},
+                               ensure_ascii=False), encoding="utf-8")
+    report = import_places(store, path, PlaceImportOptions(city="15100"))
+    assert any("private homes" in n for n in report.notes)
+    (stored,) = store.places(PlaceQuery(city="15100"))
+    assert (stored.lon, stored.lat) == (139.0494, 37.9280)
+    assert store.places(PlaceQuery(city="15100", bbox=(139.0500, 37.9290, 139.0502, 37.9292))) == []
+    assert import_places(store, path, PlaceImportOptions(city="15100")).unchanged == 1
