@@ -12,7 +12,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 from sqlalchemy import Engine, create_engine, pool, text
@@ -140,3 +140,37 @@ def store(request: pytest.FixtureRequest) -> Store:
     """Each store in turn, empty: the contract tests run once per implementation."""
     found: Store = request.getfixturevalue(f"{request.param}_store")
     return found
+
+
+BROWSER_REQUIRE_ENV = "TSUDOI_REQUIRE_BROWSER"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-background-networking", "--disable-gpu",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, once per run (Playwright's sync API allows one instance per process).
+
+    Skips when Chromium is missing, unless TSUDOI_REQUIRE_BROWSER=1 (CI), where it fails.
+    """
+    def unavailable(reason: str) -> NoReturn:
+        if os.environ.get(BROWSER_REQUIRE_ENV) == "1":
+            pytest.fail(f"{BROWSER_REQUIRE_ENV}=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+
+    if not Path(CHROMIUM).exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed")
+    with sync_playwright() as p:
+        try:
+            b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser"
+            unavailable(f"{CHROMIUM} did not start: {exc}")
+        yield b
+        b.close()

@@ -11,14 +11,13 @@ import functools
 import html
 import http.server
 import json
-import os
 import re
 import threading
 from collections.abc import Iterator
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 import folium
@@ -359,27 +358,7 @@ def test_demo_pack_through_the_geopackage_store(
 # ------------------------------------------------------------------ in Chromium
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    def unavailable(reason: str) -> NoReturn:
-        if os.environ.get("TSUDOI_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"TSUDOI_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
+# `browser` is the session-wide Chromium from tests/conftest.py.
 
 
 class _Page:

@@ -150,21 +150,8 @@ def server_dead_tiles(demo_store: GpkgStore) -> Iterator[Server]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover
-        _unavailable(f"playwright is not installed: {exc}")
-    with sync_playwright() as p:
-        try:
-            b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser"
-            _unavailable(f"{CHROMIUM} did not start: {exc}")
-        yield b
-        b.close()
+# `browser` (one Chromium for the whole run) lives in tests/conftest.py: Playwright's sync API
+# allows one instance per process, and tests/test_folium_map.py drives the browser too.
 
 
 @dataclass
