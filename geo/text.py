@@ -13,7 +13,7 @@ def _kata_to_hira(text: str) -> str:
 
 
 def fold(text: str | None) -> str:
-    """NFKC, lower case, katakana to hiragana, spaces and dashes dropped: 'サロン　Ａ' ~ 'さろんa'."""
+    """NFKC, lower case, katakana to hiragana, no spaces or dashes: 'サロン　Ａ' ~ 'さろんa'."""
     if not text:
         return ""
     t = unicodedata.normalize("NFKC", text).lower()

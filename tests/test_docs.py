@@ -38,7 +38,9 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert "tsudoi demo" in lines[0] and "bash .ci/run" in lines[1]
 
 
-@pytest.mark.parametrize(("name", "command"), _commands(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("name", "command"), _commands(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_every_command_and_option_is_in_the_readme(name: str, command: click.Command) -> None:
     assert f"`{name}" in README, f"{name} is not documented"
     for param in command.params:
@@ -62,7 +64,9 @@ def test_every_route_is_in_the_readme() -> None:
     assert len(paths) >= 10
     for path, methods in paths.items():
         for method in methods:
-            assert f"`{method.upper()} {path}" in README, f"{method.upper()} {path} is not documented"
+            assert f"`{method.upper()} {path}" in README, (
+                f"{method.upper()} {path} is not documented"
+            )
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -751,7 +751,9 @@ def test_real_takamatsu_support_centre_file(store: Store) -> None:
     assert run(store, path, category="hall").unchanged == 7
 
 
-def test_real_takamatsu_file_islands_need_the_city_areas_first(gpkg_store: Store, tmp_path: Path) -> None:
+def test_real_takamatsu_file_islands_need_the_city_areas_first(
+    gpkg_store: Store, tmp_path: Path
+) -> None:
     """The bundled outline is simplified and has no islands: 女木島 and 男木島 (lines 37, 38) are
     refused with a hint, and import once the city's own areas (which include them) are in."""
     from shapely.geometry import MultiPoint, mapping

@@ -39,7 +39,9 @@ def _strip(value: Any) -> Any:
     return value
 
 
-def test_both_stores_answer_identically(tmp_path: Any, postgis_engine: Any, postgis_url: str) -> None:
+def test_both_stores_answer_identically(
+    tmp_path: Any, postgis_engine: Any, postgis_url: str
+) -> None:
     with postgis_engine.begin() as conn:
         conn.execute(
             text("TRUNCATE places, areas, categories, cities, towns, networks, population")
@@ -49,7 +51,9 @@ def test_both_stores_answer_identically(tmp_path: Any, postgis_engine: Any, post
     for store in stores:
         load_demo(store)
         client = TestClient(create_app(store))
-        answers.append([_strip(client.get(path, params=params).json()) for path, params in REQUESTS])
+        answers.append(
+            [_strip(client.get(path, params=params).json()) for path, params in REQUESTS]
+        )
         store.close()
     for (path, params), a, b in zip(REQUESTS, answers[0], answers[1], strict=True):
         assert a == b, f"{path} {params} differs between the stores"

@@ -17,12 +17,17 @@ from service.app import create_app
 
 def _write(path: Path, towns: list[tuple[str, str, float, float]]) -> Path:
     features = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-         "properties": {"town": name, "ward_name": ward}}
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"town": name, "ward_name": ward},
+        }
         for name, ward, lon, lat in towns
     ]
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features},
-                               ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -35,13 +40,19 @@ TOWNS = [
 ]
 
 
-def test_towns_import_and_search_prefers_names_that_start_with_the_query(store: Store, tmp_path: Path) -> None:
+def test_towns_import_and_search_prefers_names_that_start_with_the_query(
+    store: Store, tmp_path: Path
+) -> None:
     store.put_city(get_city("15100"))
-    report = import_towns(store, _write(tmp_path / "towns.geojson", TOWNS), TownImportOptions(city="15100"))
+    report = import_towns(
+        store, _write(tmp_path / "towns.geojson", TOWNS), TownImportOptions(city="15100")
+    )
     assert report.added == 5
     found = [t.name for t in store.towns("15100", "本町")]
     assert found == ["本町", "本町通一番町", "本町通十番町"]
-    assert [t.name for t in store.towns("15100", "ﾃﾗｵ")] == []  # no kana in the file: no match by reading
+    assert [
+        t.name for t in store.towns("15100", "ﾃﾗｵ")
+    ] == []  # no kana in the file: no match by reading
     assert [t.name for t in store.towns("15100", "寺尾")] == ["寺尾東"]
     assert len(store.towns("15100", None, limit=2)) == 2
     again = import_towns(store, tmp_path / "towns.geojson", TownImportOptions(city="15100"))
@@ -68,19 +79,30 @@ def test_towns_route_answers_matches_and_problems(store: Store, tmp_path: Path) 
     assert client.get("/api/cities/99999/towns").status_code == 404
 
 
-def test_a_private_home_is_stored_at_its_town_point_never_the_home(store: Store, tmp_path: Path) -> None:
+def test_a_private_home_is_stored_at_its_town_point_never_the_home(
+    store: Store, tmp_path: Path
+) -> None:
     from geo.store.base import PlaceQuery
     from layers.place_import import PlaceImportOptions, import_places
 
     store.put_city(get_city("15100"))
     import_towns(store, _write(tmp_path / "towns.geojson", TOWNS), TownImportOptions(city="15100"))
     home = (139.0501, 37.9291)  # a house near 本町通一番町
-    salon = {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(home)},
-             "properties": {"id": "s1", "name": "自宅サロン", "category": "salon",
-                            "location_precision": "town"}}
+    salon = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": list(home)},
+        "properties": {
+            "id": "s1",
+            "name": "自宅サロン",
+            "category": "salon",
+            "location_precision": "town",
+        },
+    }
     path = tmp_path / "salons.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [salon]},
-                               ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [salon]}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     report = import_places(store, path, PlaceImportOptions(city="15100"))
     assert any("private homes" in n for n in report.notes)
     (stored,) = store.places(PlaceQuery(city="15100"))

@@ -279,7 +279,7 @@ class PostgisStore(Store):
 
     @staticmethod
     def _upsert_categories(conn: Connection, categories: list[Category]) -> None:
-        """Upsert in the caller's transaction (an import writes its new categories with its places)."""
+        """Upsert in the caller's transaction (an import writes new categories with its places)."""
         rows = {  # one statement cannot upsert a key twice: the last one given wins
             (c.city or "", c.slug): {
                 "city": c.city or "", "slug": c.slug, "label_ja": c.label_ja,
