@@ -238,9 +238,9 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
                 name=str(first["name"]),
                 geometry=poly,
                 parent=area_id(opts.city, str(parent), 0, "") if parent else None,
-                name_kana=first["name_kana"],
+                name_kana=first["name_kana"],  # type: ignore[arg-type]
                 contacts=first["contacts"],  # type: ignore[arg-type]
-                source=first["source"],
+                source=first["source"],  # type: ignore[arg-type]
                 source_date=first["source_date"],  # type: ignore[arg-type]
                 demo=bool(first["demo"]),
             )

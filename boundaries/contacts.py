@@ -91,8 +91,8 @@ def contacts_from_props(props: Mapping[str, Any], json_column: str | None) -> li
         fields = numbered[n]
         if "name" not in fields or "role" not in fields:
             raise ContactError(f"contact_{n}_… columns need both a role and a name")
-        out.append(Contact(**fields))  # type: ignore[arg-type]
+        out.append(Contact(**fields))
     for role, fields in by_role.items():
         if "name" in fields:
-            out.append(Contact(role=role, **fields))  # type: ignore[arg-type]
+            out.append(Contact(role=role, **fields))
     return out

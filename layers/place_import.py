@@ -399,9 +399,9 @@ def _place_from_row(
         Place(
             id=place_id(opts.city, category, v["id"], name, lon, lat),
             city=opts.city,
-            kind=kind,
+            kind=kind,  # type: ignore[arg-type]
             category=category,
-            name=name,  # type: ignore[arg-type]
+            name=name,
             lon=lon,
             lat=lat,
             kana=v["kana"],

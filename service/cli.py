@@ -6,7 +6,6 @@ Exit codes: 0 done, 1 the input was refused (nothing changed), 2 a usage error.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -409,4 +408,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

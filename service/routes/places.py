@@ -91,7 +91,7 @@ def _listing_body(store: Store, code: str, query: PlaceQuery, now: datetime) -> 
         numberMatched=matched,
         numberReturned=len(places),
     )
-    return JSONResponse(collection).body
+    return bytes(JSONResponse(collection).body)
 
 
 @router.get("/api/places/nearby", summary="The nearest places to a point")
