@@ -113,32 +113,14 @@ def _from_snapped(net: WalkNetwork, snap: Snap, limit: float, limit_m: float | N
     no link leads into it, so no walk can pass through a source as a shortcut.
     """
     n = net.n_nodes
-    valid = np.flatnonzero(snap.valid)
+    graph, valid = _augmented(net, snap)
     k = valid.size
     if k == 0:
         return SourceField(np.full(n, np.inf), np.full(n, -1, dtype=np.int64), snap, limit_m)
-    e = snap.edge[valid]
-    u, v = net.edge_u[e], net.edge_v[e]
-    w_u = snap.snap_m[valid] + snap.to_u_m[valid]
-    w_v = snap.snap_m[valid] + snap.to_v_m[valid]
-    loop = u == v  # both links would reach the same node: keep one (scipy may sum duplicates)
-    w_u = np.where(loop, np.minimum(w_u, w_v), w_u)
-    per_row = np.where(loop, 1, 2)
-    cols = np.column_stack([u, v])
-    ws = np.column_stack([w_u, w_v])
-    pick = np.column_stack([np.ones(k, dtype=bool), ~loop])
-    extra_cols, extra_w = cols[pick], ws[pick]
-
-    adj = net.adjacency
-    base_ptr = adj.indptr.astype(np.int64)
-    indptr = np.concatenate([base_ptr, base_ptr[-1] + np.cumsum(per_row)])
-    indices = np.concatenate([adj.indices.astype(np.int64), extra_cols])
-    data = np.concatenate([adj.data, extra_w])
-    graph = csr_matrix((data, indices, indptr), shape=(n + k, n + k))
     dist, _, origin = dijkstra(
         graph,
         directed=True,
-        indices=np.arange(n, n + k),
+        indices=np.arange(n, n + k, dtype=np.int32),
         min_only=True,
         return_predecessors=True,
         limit=limit,
@@ -146,6 +128,39 @@ def _from_snapped(net: WalkNetwork, snap: Snap, limit: float, limit_m: float | N
     origin = origin[:n]
     source = np.where(origin >= n, valid[np.maximum(origin - n, 0)], -1).astype(np.int64)
     return SourceField(np.asarray(dist[:n], dtype=np.float64), source, snap, limit_m)
+
+
+def _augmented(net: WalkNetwork, snap: Snap) -> tuple[csr_matrix, NDArray[np.int64]]:
+    """The adjacency with virtual source rows ``n + j`` appended, and the valid source indices.
+
+    Kept in int32 indices and float64 data, the types scipy's Dijkstra works in, so it copies
+    nothing (profiling showed the int64 → int32 conversion of every index as a visible share
+    of a pass with snapped sources).
+    """
+    n = net.n_nodes
+    valid = np.flatnonzero(snap.valid)
+    k = valid.size
+    e = snap.edge[valid]
+    u, v = net.edge_u[e], net.edge_v[e]
+    w_u = snap.snap_m[valid] + snap.to_u_m[valid]
+    w_v = snap.snap_m[valid] + snap.to_v_m[valid]
+    loop = u == v  # both links would reach the same node: keep one (scipy may sum duplicates)
+    w_u = np.where(loop, np.minimum(w_u, w_v), w_u)
+    per_row = np.where(loop, 1, 2)
+    pick = np.column_stack([np.ones(k, dtype=bool), ~loop])
+    extra_cols = np.column_stack([u, v])[pick]
+    extra_w = np.column_stack([w_u, w_v])[pick]
+
+    adj = net.adjacency
+    itype = np.int32 if adj.nnz + extra_cols.size < 2**31 and n + k < 2**31 else np.int64
+    indptr = np.concatenate(
+        [adj.indptr.astype(itype, copy=False), (adj.indptr[-1] + np.cumsum(per_row)).astype(itype)]
+    )
+    indices = np.concatenate([adj.indices.astype(itype, copy=False), extra_cols.astype(itype)])
+    data = np.concatenate([adj.data, extra_w]).astype(np.float64, copy=False)
+    graph = csr_matrix((n + k, n + k), dtype=np.float64)
+    graph.data, graph.indices, graph.indptr = data, indices, indptr  # skip the O(nnz) check
+    return graph, valid
 
 
 def distance_to_points(net: WalkNetwork, field: SourceField, queries: Snap) -> PointDistances:
@@ -180,24 +195,36 @@ def distance_to_points(net: WalkNetwork, field: SourceField, queries: Snap) -> P
     q = np.flatnonzero(queries.valid)
     if q.size == 0:
         return PointDistances(dist, src)
-    e = queries.edge[q]
+    whole = q.size == k  # the usual case: skip copying every array through the index
+    e = queries.edge if whole else queries.edge[q]
     u, v = net.edge_u[e], net.edge_v[e]
-    via_u = field.dist_m[u] + queries.to_u_m[q]
-    via_v = field.dist_m[v] + queries.to_v_m[q]
-    best = np.minimum(via_u, via_v)
-    best_src = np.where(via_u <= via_v, field.source[u], field.source[v])
+    via_u = field.dist_m[u]
+    via_u += queries.to_u_m if whole else queries.to_u_m[q]
+    via_v = field.dist_m[v]
+    via_v += queries.to_v_m if whole else queries.to_v_m[q]
+    from_u = via_u <= via_v
+    best = np.where(from_u, via_u, via_v)
+    best_src = np.where(from_u, field.source[u], field.source[v])
 
     if field.sources is not None and field.sources.valid.any():
-        direct, direct_src = _same_edge(field.sources, e, queries.offset_m[q])
-        better = direct < best
-        best = np.where(better, direct, best)
-        best_src = np.where(better, direct_src, best_src)
+        # only queries on an edge that holds a source can walk there without a node
+        has = np.zeros(net.n_edges, dtype=bool)
+        has[field.sources.edge[field.sources.valid]] = True
+        near = np.flatnonzero(has[e])
+        if near.size:
+            offset = queries.offset_m if whole else queries.offset_m[q]
+            direct, direct_src = _same_edge(field.sources, e[near], offset[near])
+            better = direct < best[near]
+            best[near[better]] = direct[better]
+            best_src[near[better]] = direct_src[better]
 
-    total = best + queries.snap_m[q]
+    best += queries.snap_m if whole else queries.snap_m[q]
     if field.limit_m is not None:
-        total = np.where(total <= field.limit_m, total, np.inf)
-    best_src = np.where(np.isfinite(total), best_src, -1)
-    dist[q] = total
+        best[best > field.limit_m] = np.inf
+    best_src[~np.isfinite(best)] = -1
+    if whole:
+        return PointDistances(best, best_src.astype(np.int64, copy=False))
+    dist[q] = best
     src[q] = best_src
     return PointDistances(dist, src)
 
@@ -263,3 +290,117 @@ def nearest_source_distances(
     return distance_to_points(
         net, field, snap_points(net, query_lon, query_lat, max_distance_m=max_snap_m)
     )
+
+
+@dataclass(frozen=True)
+class PairDistances:
+    """Every (source, query) pair within a walking radius, as three parallel arrays.
+
+    Attributes
+    ----------
+    source, query : (p,) int64
+        Indices into the sources and queries as given.
+    dist_m : (p,) float64
+        Walking metres, both snap distances included; every value is ``<= limit_m``.
+    """
+
+    source: NDArray[np.int64]
+    query: NDArray[np.int64]
+    dist_m: NDArray[np.float64]
+
+
+#: Bytes of distance rows held at once by :func:`pairs_within` (rows of n + k float64).
+PAIR_CHUNK_BYTES = 64 * 2**20
+
+
+def pairs_within(net: WalkNetwork, sources: Snap, queries: Snap, limit_m: float) -> PairDistances:
+    """All source–query pairs no farther apart than ``limit_m`` walking metres.
+
+    One bounded Dijkstra per source (scipy, rows computed in chunks that fit
+    :data:`PAIR_CHUNK_BYTES`); each node a source reaches is joined to the queries on the
+    edges at that node (an index built once), plus the same-edge walk of
+    :func:`distance_to_points`. The work follows what each search reaches, not the number of
+    queries. What a maximal-coverage solver needs: which candidate site reaches which demand
+    point.
+
+    Parameters
+    ----------
+    sources, queries
+        Snapped points; unsnapped ones take part in no pair.
+    limit_m
+        Walking radius in metres.
+    """
+    n = net.n_nodes
+    graph, valid = _augmented(net, sources)
+    q_idx = np.flatnonzero(queries.valid)
+    out_s: list[NDArray[np.int64]] = []
+    out_q: list[NDArray[np.int64]] = []
+    out_d: list[NDArray[np.float64]] = []
+    if valid.size and q_idx.size:
+        qe = queries.edge[q_idx]
+        # node → (query, metres from that node to the query point, snap included)
+        node = np.concatenate([net.edge_u[qe], net.edge_v[qe]])
+        extra = np.concatenate([queries.to_u_m[q_idx], queries.to_v_m[q_idx]])
+        extra = extra + np.tile(queries.snap_m[q_idx], 2)
+        which = np.tile(q_idx, 2)
+        order = np.argsort(node, kind="stable")
+        node, extra, which = node[order], extra[order], which[order]
+        ptr = np.searchsorted(node, np.arange(n + 1))
+        by_edge = np.argsort(qe, kind="stable")
+        qe_sorted = qe[by_edge]
+        chunk = int(max(1, min(valid.size, PAIR_CHUNK_BYTES // (8 * (n + valid.size)))))
+        for start in range(0, valid.size, chunk):  # a loop over chunks, each one C-speed
+            rows = np.arange(start, min(start + chunk, valid.size))
+            s = valid[rows]
+            dist = dijkstra(
+                graph, directed=True, indices=(n + rows).astype(np.int32), limit=limit_m
+            )
+            r, v = np.nonzero(np.isfinite(dist[:, :n]))
+            d = dist[r, v]
+            counts = ptr[v + 1] - ptr[v]
+            at = np.repeat(ptr[v], counts) + run_positions(counts)
+            pr = np.repeat(r, counts)
+            pq = which[at]
+            pd = np.repeat(d, counts) + extra[at]
+            # the walk along a shared edge that never reaches a node
+            lo = np.searchsorted(qe_sorted, sources.edge[s], side="left")
+            hi = np.searchsorted(qe_sorted, sources.edge[s], side="right")
+            same = hi - lo
+            if same.sum():
+                sr = np.repeat(np.arange(rows.size), same)
+                sq = q_idx[by_edge[np.repeat(lo, same) + run_positions(same)]]
+                sd = (
+                    sources.snap_m[s[sr]]
+                    + np.abs(queries.offset_m[sq] - sources.offset_m[s[sr]])
+                    + queries.snap_m[sq]
+                )
+                pr, pq, pd = (
+                    np.concatenate([pr, sr]),
+                    np.concatenate([pq, sq]),
+                    np.concatenate([pd, sd]),
+                )
+            ok = pd <= limit_m
+            pr, pq, pd = pr[ok], pq[ok], pd[ok]
+            best = np.lexsort((pd, pq, pr))  # the shortest of each (source, query) pair
+            pr, pq, pd = pr[best], pq[best], pd[best]
+            first = np.ones(pr.size, dtype=bool)
+            first[1:] = (pr[1:] != pr[:-1]) | (pq[1:] != pq[:-1])
+            out_s.append(s[pr[first]])
+            out_q.append(pq[first])
+            out_d.append(pd[first])
+    if not out_s:
+        empty = np.zeros(0, dtype=np.int64)
+        return PairDistances(empty, empty.copy(), np.zeros(0))
+    return PairDistances(
+        np.concatenate(out_s).astype(np.int64),
+        np.concatenate(out_q).astype(np.int64),
+        np.concatenate(out_d),
+    )
+
+
+def run_positions(counts: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each element's position within its run: ``concatenate([arange(c) for c in counts])``,
+    without the Python loop (the building block of the vectorised expansions here)."""
+    total = int(counts.sum())
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype=np.int64) - starts

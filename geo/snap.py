@@ -53,6 +53,14 @@ class Snap:
         """Mask of the points that found an edge."""
         return self.edge >= 0
 
+    def take(self, index: ArrayLike) -> Snap:
+        """The snaps of the points at ``index`` (e.g. the places of one category)."""
+        i = np.asarray(index, dtype=np.int64)
+        return Snap(
+            self.edge[i], self.offset_m[i], self.to_u_m[i], self.to_v_m[i], self.snap_m[i],
+            self.x[i], self.y[i],
+        )  # fmt: skip
+
     @classmethod
     def on_edges(
         cls,

@@ -8,9 +8,15 @@ Real inputs (see ../shared/data/README.md):
   * niigata/town_points.geojson   - 町丁目 representative points (Geolonia, CC BY 4.0)
   * niigata/gsi_shelters.geojson  - designated shelters (国土地理院)
 
+  * niigata/ward_population_2020_monthly.csv - ward populations (新潟市 住民基本台帳)
+
 Outputs: areas_wards.geojson (real), areas_daily.geojson (stand-in 日常生活圏域 grown from the
-town points), halls.geojson (real halls), places.geojson (stand-in gathering places) and
-credits.json. Everything that is a stand-in carries ``demo: true`` and "（デモ）" in its name.
+town points), halls.geojson (real halls), places.geojson (stand-in gathering places),
+towns.geojson (real town points), population_towns_demo.csv (stand-in older population, one
+row per town point, in the 自治体標準オープンデータセット 年齢別人口 layout: each ward's real
+total shared among its towns with seeded weights, ages made up) and credits.json. Everything
+that is a stand-in carries ``demo: true`` and "（デモ）" in its name (the population file: its
+``note`` and ``demo`` columns).
 
 The output is byte-identical on every run: no randomness without a fixed seed, no timestamps,
 sorted features, coordinates rounded to 7 decimals.
@@ -19,7 +25,10 @@ sorted features, coordinates rounded to 7 decimals.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
+import gzip
+import io
 import json
 import math
 import random
@@ -848,6 +857,104 @@ def build_places(
 
 
 # ---------------------------------------------------------------------------------------------
+# stand-in older population: one row per town point, 町丁目 年齢別人口 layout
+
+POPULATION_FILE = "population_towns_demo.csv.gz"
+POPULATION_MONTH = 10  # October 2020, the census month
+POPULATION_SURVEY_DATE = "2020-10-01 00:00:00"
+POPULATION_NOTE = "デモ用の仮データ（架空の人口）"
+SHARE_65 = 0.30  # 新潟市: about 30 % aged 65+ in 2020
+SHARE_75_OF_65 = 0.52  # and about 15.5 % aged 75+
+# Japan's 2020 population by 5-year band (thousands), 0-4 … 80-84, 85+; and men's share in each
+BAND_WEIGHTS = (
+    4541, 5114, 5376, 5706, 6320, 6384, 6714, 7498, 8476, 9868, 8758, 7963, 7441, 8215, 9193,
+    6963, 5415, 6200,
+)  # fmt: skip
+BAND_MALE_SHARE = (
+    0.512, 0.512, 0.512, 0.513, 0.51, 0.51, 0.508, 0.506, 0.505, 0.503, 0.5, 0.497, 0.493,
+    0.485, 0.47, 0.45, 0.42, 0.33,
+)  # fmt: skip
+
+
+def ward_totals(shared: Path) -> dict[str, int]:
+    """Real ward populations (住民基本台帳, October 2020) by ward name."""
+    out: dict[str, int] = {}
+    with (shared / "niigata" / "ward_population_2020_monthly.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["年[西暦]"] == "2020" and int(row["月"]) == POPULATION_MONTH:
+                out[row["市・区名"]] = int(row["人口総数[人]"])
+    return out
+
+
+def _round_to_total(values: np.ndarray, total: int) -> np.ndarray:
+    """Non-negative integers summing to ``total``, each within 1 of its value (largest
+    remainder; ties go to the earlier index, so the result is deterministic)."""
+    floor = np.floor(values).astype(int)
+    short = total - int(floor.sum())
+    order = np.argsort(-(values - floor), kind="stable")
+    floor[order[:short]] += 1
+    return floor
+
+
+def town_population(shared: Path) -> list[list[str]]:
+    """Rows of the stand-in population file, in the order of towns.geojson."""
+    totals = ward_totals(shared)
+    rng = np.random.default_rng(SEED + 65)
+    towns: list[tuple[str, str, str, float, float]] = []
+    for f in load(shared / "niigata" / "town_points.geojson"):
+        p = f["properties"]
+        lon, lat = (float(v) for v in f["geometry"]["coordinates"])
+        towns.append((p["ward_code"], p["town"] + (p.get("koaza") or ""), p["ward_name"], lon, lat))
+    towns.sort()
+    weights = np.exp(rng.normal(0.0, 0.9, len(towns)))
+    people = np.zeros(len(towns), dtype=int)
+    for ward in sorted({t[2] for t in towns}):
+        idx = np.array([i for i, t in enumerate(towns) if t[2] == ward])
+        share = weights[idx] / weights[idx].sum() * totals[ward]
+        people[idx] = _round_to_total(share, totals[ward])
+    w = np.array(BAND_WEIGHTS, dtype=float)
+    male = np.array(BAND_MALE_SHARE)
+    rows = []
+    for n, ((ward_code, name, ward, lon, lat), total) in enumerate(
+        zip(towns, people.tolist(), strict=True), start=1
+    ):
+        s65 = float(np.clip(rng.normal(SHARE_65, 0.07), 0.1, 0.7))
+        s75 = s65 * float(np.clip(rng.normal(SHARE_75_OF_65, 0.06), 0.3, 0.75))
+        expected = np.concatenate([
+            w[:13] / w[:13].sum() * (1.0 - s65),
+            w[13:15] / w[13:15].sum() * (s65 - s75),
+            w[15:] / w[15:].sum() * s75,
+        ]) * total  # fmt: skip
+        by_sex = np.column_stack([expected * male, expected * (1.0 - male)]).ravel()
+        counts = _round_to_total(by_sex, total)  # man1, woman1, man2, woman2, …
+        households = max(1, round(total / float(rng.uniform(2.1, 2.5)))) if total else 0
+        rows.append([
+            str(n), ward_code, "", "新潟県", f"{CITY_NAME}{ward}", ward, POPULATION_SURVEY_DATE,
+            name, str(total), str(int(counts[0::2].sum())), str(int(counts[1::2].sum())),
+            *(str(int(c)) for c in counts), str(households), POPULATION_NOTE,
+            f"{round(lat, DECIMALS)},{round(lon, DECIMALS)}", "true",
+        ])  # fmt: skip
+    return rows
+
+
+def write_population(path: Path, rows: list[list[str]]) -> None:
+    """UTF-8, LF, as the 高松市 standard-dataset file, plus ``ward`` (names repeat across wards)
+    and ``demo`` columns; gzipped (no name, no time) to keep the pack small."""
+    bands = [f"{sex}{k}" for k in range(1, 19) for sex in ("man", "woman")]
+    header = [
+        "#property", "prefCode", "regionCode", "prefName", "cityName", "ward", "surveyDate",
+        "regionName", "totalPopulation", "male", "woman", *bands, "numberOfHouseholds", "note",
+        "location", "demo",
+    ]  # fmt: skip
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as fh:
+        fh.write(buf.getvalue().encode("utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------
 # credits
 
 
@@ -856,11 +963,13 @@ def credits() -> dict[str, Any]:
         "city": CITY_CODE,
         "name": CITY_NAME,
         "demo_notice_ja": (
-            "デモ用の仮データを含みます（日常生活圏域・集いの場・連絡先は架空です）"
+            "デモ用の仮データを含みます（日常生活圏域・集いの場・連絡先・町丁目ごとの高齢者人口は"
+            "架空です）"
         ),
         "demo_notice_en": (
-            "Contains stand-in demo data: the daily-living areas, gathering places and contacts "
-            "are fictitious. Ward boundaries and halls are real."
+            "Contains stand-in demo data: the daily-living areas, gathering places, contacts "
+            "and the older population per town are fictitious. Ward boundaries and halls are "
+            "real."
         ),
         "credits": [
             {
@@ -883,9 +992,24 @@ def credits() -> dict[str, Any]:
                 "licence": "国土地理院コンテンツ利用規約（出典を明記） — credit GSI",
                 "url": "https://www.gsi.go.jp/bousaichiri/hinanbasho.html",
             },
+            {
+                "data": f"区の人口総数 ({POPULATION_FILE} の区ごとの合計)",
+                "source": "新潟市 住民基本台帳人口（2020年10月）",
+                "licence": "公的統計 — credit 新潟市",
+                "url": "https://www.city.niigata.lg.jp/",
+            },
+            {
+                "data": f"町丁目ごとの高齢者人口 ({POPULATION_FILE})",
+                "source": (
+                    "デモ用の仮データ: 区の人口総数を町丁目代表点に乱数で配分し、年齢構成も"
+                    "乱数で作った架空の人口。実在の統計ではありません"
+                ),
+                "licence": "—",
+                "url": None,
+            },
         ],
-        "demo_files": ["areas_daily.geojson", "places.geojson"],
-        "real_files": ["areas_wards.geojson", "halls.geojson"],
+        "demo_files": ["areas_daily.geojson", "places.geojson", POPULATION_FILE],
+        "real_files": ["areas_wards.geojson", "halls.geojson", "towns.geojson"],
     }
 
 
@@ -932,6 +1056,8 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     write_collection(out / "places.geojson", place_feats)
     town_feats = town_features(shared)
     write_collection(out / "towns.geojson", town_feats)
+    population = town_population(shared)
+    write_population(out / POPULATION_FILE, population)
     write_json(out / "credits.json", credits())
     return {
         "wards": len(ward_feats),
@@ -939,6 +1065,8 @@ def build(shared: Path, out: Path) -> dict[str, int]:
         "halls": len(hall_feats),
         "places": len(place_feats),
         "towns": len(town_feats),
+        "population_rows": len(population),
+        "people": sum(int(r[8]) for r in population),
     }
 
 

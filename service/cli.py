@@ -6,8 +6,9 @@ Exit codes: 0 done, 1 the input was refused (nothing changed), 2 a usage error.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -344,6 +345,67 @@ def network_build_cmd(
     )
 
 
+@app.command()
+def coverage(
+    city: CityOption,
+    minutes: Annotated[float, typer.Option(help="Walking minutes (default 10)")] = 10.0,
+    speed_kmh: Annotated[float, typer.Option(help="Walking speed in km/h (default 3)")] = 3.0,
+    age: Annotated[int, typer.Option(help="65 or 75: whose coverage")] = 65,
+    category: Annotated[
+        str | None, typer.Option(help="Gathering categories that count, comma-separated")
+    ] = None,
+    gaps: Annotated[bool, typer.Option("--gaps", help="List uncovered cells instead")] = False,
+    limit: Annotated[int | None, typer.Option(help="With --gaps: at most this many cells")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, json or geojson")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default: stdout)")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Older residents within a walk of a gathering place, per area (or, with --gaps, the gaps)."""
+    from service.analysis import build_model
+    from service.coverage_formats import (
+        coverage_csv,
+        coverage_geojson,
+        gaps_csv,
+        gaps_geojson,
+    )
+
+    if age not in (65, 75):
+        _fail("--age must be 65 or 75", 2)
+    if fmt not in ("csv", "json", "geojson"):
+        _fail("--format must be csv, json or geojson", 2)
+    code = _city(city).code
+    store = _store(db)
+    try:
+        model = build_model(store, code)
+        cats = [c.strip() for c in category.split(",")] if category else None
+        if cats:
+            known = {c.slug for c in store.categories(code)}
+            if unknown := [c for c in cats if c not in known]:
+                _fail(f"unknown category: {', '.join(unknown)}", 2)
+        params = {"minutes": minutes, "speed_kmh": speed_kmh, "age": age, "categories": cats}
+        if gaps:
+            g = model.gaps(**params, limit=limit)  # type: ignore[arg-type]
+            cells = {c.id: c.geometry for c in store.population(code)}
+            body: Any = gaps_csv(g) if fmt == "csv" else (
+                gaps_geojson(g, cells) if fmt == "geojson" else g.as_dict())
+        else:
+            r = model.coverage(**params)  # type: ignore[arg-type]
+            body = coverage_csv(r) if fmt == "csv" else (
+                coverage_geojson(r, store.areas(code)) if fmt == "geojson" else r.as_dict())
+    except UsageError as exc:
+        _fail(str(exc), 2)
+    finally:
+        store.close()
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, indent=1)
+    if output is None:
+        sys.stdout.write(text.lstrip("\ufeff") if fmt == "csv" else text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+        out.print(f"wrote {output}", highlight=False)
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Create or migrate the PostGIS schema (Alembic); the GeoPackage store needs no step."""
@@ -387,7 +449,7 @@ def demo(
     db: DbOption = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the demo and stop")] = False,
 ) -> None:
-    """Load the bundled demo city (新潟市) into the store, then serve it."""
+    """Load the bundled demo cities (新潟市, 宇部市 with its streets) into the store, then serve."""
     from service.demo import load_demo
 
     store = _store(db)

@@ -17,7 +17,9 @@ CITY_HALL = {"lat": 37.9161, "lon": 139.0236}  # 新潟市役所, in 中央区
 
 
 @pytest.fixture(scope="module", params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
-def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
     """The demo loaded into one store, served by the app."""
     store: Store
     if request.param == "gpkg":
@@ -55,7 +57,7 @@ def test_healthz_answers_ok(client: TestClient) -> None:
 
 def test_cities_lists_niigata_with_its_areas_and_places(client: TestClient) -> None:
     cities = client.get("/api/cities").json()
-    assert [c["code"] for c in cities] == ["15100"]
+    assert [c["code"] for c in cities] == ["15100", "35202"]
     niigata = cities[0]
     assert niigata["name"] == "新潟市" and niigata["prefecture"] == "新潟県"
     assert niigata["areas"] == {"1": 8, "2": 27}
@@ -73,7 +75,9 @@ def test_areas_by_level(client: TestClient) -> None:
     wards = client.get("/api/cities/15100/areas", params={"level": 1}).json()
     daily = client.get("/api/cities/15100/areas", params={"level": 2}).json()
     assert len(wards["features"]) == 8 and len(daily["features"]) == 27
-    assert {f["properties"]["parent"] for f in daily["features"]} <= {f["id"] for f in wards["features"]}
+    assert {f["properties"]["parent"] for f in daily["features"]} <= {
+        f["id"] for f in wards["features"]
+    }
     assert all(f["geometry"]["type"] == "MultiPolygon" for f in wards["features"])
     _problem(client.get("/api/cities/15100/areas", params={"level": 0}), 400)
 
@@ -85,7 +89,9 @@ def test_areas_at_a_point_give_ward_and_daily_area_with_contacts(client: TestCli
     assert found[1]["parent"] == found[0]["id"]
     roles = {c["role"] for c in found[1]["contacts"]}
     assert "地域包括支援センター" in roles
-    assert client.get("/api/cities/15100/areas/at", params={"lat": 35.68, "lon": 139.76}).json() == []
+    assert (
+        client.get("/api/cities/15100/areas/at", params={"lat": 35.68, "lon": 139.76}).json() == []
+    )
 
 
 def test_places_default_to_active_gathering_places(client: TestClient) -> None:
@@ -93,7 +99,9 @@ def test_places_default_to_active_gathering_places(client: TestClient) -> None:
     props = [f["properties"] for f in body["features"]]
     assert body["numberReturned"] == len(props) == body["numberMatched"]
     assert props and all(p["kind"] == "gathering" and p["status"] == "active" for p in props)
-    everything = client.get("/api/cities/15100/places", params={"status": "all", "kind": "all"}).json()
+    everything = client.get(
+        "/api/cities/15100/places", params={"status": "all", "kind": "all"}
+    ).json()
     kinds = {f["properties"]["kind"] for f in everything["features"]}
     assert kinds == {"gathering", "venue"}
     assert len(everything["features"]) > len(props)
@@ -114,8 +122,10 @@ def test_places_filter_by_category_kind_area_bbox_and_text(client: TestClient) -
         return len(client.get("/api/cities/15100/places", params=params).json()["features"])
 
     total = count()
-    per_category = {c: count(category=c) for c in ("salon", "chanoma", "community-cafe",
-                                                      "dementia-cafe", "kayoinoba", "model-house")}
+    per_category = {
+        c: count(category=c)
+        for c in ("salon", "chanoma", "community-cafe", "dementia-cafe", "kayoinoba", "model-house")
+    }
     assert sum(per_category.values()) == total
     assert count(category="model-house") == 8
     assert count(category="salon,chanoma") == per_category["salon"] + per_category["chanoma"]
@@ -125,8 +135,11 @@ def test_places_filter_by_category_kind_area_bbox_and_text(client: TestClient) -
     inside = count(bbox="139.0,37.85,139.1,37.95")
     assert 0 < inside < total
     found = client.get("/api/cities/15100/places", params={"q": "ｻﾛﾝ"}).json()["features"]
-    assert found and all("サロン" in (f["properties"]["name"] + (f["properties"]["kana"] or ""))
-                         or "さろん" in (f["properties"]["kana"] or "") for f in found)
+    assert found and all(
+        "サロン" in (f["properties"]["name"] + (f["properties"]["kana"] or ""))
+        or "さろん" in (f["properties"]["kana"] or "")
+        for f in found
+    )
 
 
 def test_places_page_with_limit_and_offset(client: TestClient) -> None:
@@ -144,7 +157,9 @@ def test_place_by_id_and_unknown_id(client: TestClient) -> None:
 
 
 def test_nearby_orders_by_geodesic_distance(client: TestClient) -> None:
-    body = client.get("/api/places/nearby", params={**CITY_HALL, "limit": 5, "city": "15100"}).json()
+    body = client.get(
+        "/api/places/nearby", params={**CITY_HALL, "limit": 5, "city": "15100"}
+    ).json()
     assert body["method"] == "straight-line"
     distances = [f["properties"]["distance_m"] for f in body["features"]]
     assert len(distances) == 5 and distances == sorted(distances)
@@ -160,10 +175,23 @@ def test_nearby_orders_by_geodesic_distance(client: TestClient) -> None:
 def test_categories_list_the_default_catalogue(client: TestClient) -> None:
     cats = client.get("/api/categories", params={"city": "15100"}).json()
     slugs = [c["slug"] for c in cats]
-    for slug in ("salon", "chanoma", "community-cafe", "dementia-cafe", "kayoinoba", "model-house", "hall"):
+    for slug in (
+        "salon",
+        "chanoma",
+        "community-cafe",
+        "dementia-cafe",
+        "kayoinoba",
+        "model-house",
+        "hall",
+    ):
         assert slug in slugs
     hall = next(c for c in cats if c["slug"] == "hall")
-    assert hall["kind"] == "venue" and hall["label_ja"] and hall["label_en"] and hall["color"].startswith("#")
+    assert (
+        hall["kind"] == "venue"
+        and hall["label_ja"]
+        and hall["label_en"]
+        and hall["color"].startswith("#")
+    )
 
 
 @pytest.mark.parametrize(
@@ -187,7 +215,9 @@ def test_categories_list_the_default_catalogue(client: TestClient) -> None:
         ("/api/no-such-route", {}, 404),
     ],
 )
-def test_bad_requests_get_problem_json(client: TestClient, path: str, params: dict[str, Any], status: int) -> None:
+def test_bad_requests_get_problem_json(
+    client: TestClient, path: str, params: dict[str, Any], status: int
+) -> None:
     _problem(client.get(path, params=params), status)
 
 
@@ -202,7 +232,15 @@ def test_geojson_is_compressed_when_asked(client: TestClient) -> None:
 
 def test_openapi_documents_every_route(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    for path in ("/healthz", "/api/cities", "/api/cities/{code}", "/api/cities/{code}/areas",
-                 "/api/cities/{code}/areas/at", "/api/cities/{code}/places", "/api/places/{place_id}",
-                 "/api/places/nearby", "/api/categories"):
+    for path in (
+        "/healthz",
+        "/api/cities",
+        "/api/cities/{code}",
+        "/api/cities/{code}/areas",
+        "/api/cities/{code}/areas/at",
+        "/api/cities/{code}/places",
+        "/api/places/{place_id}",
+        "/api/places/nearby",
+        "/api/categories",
+    ):
         assert path in spec["paths"], path

@@ -1,10 +1,13 @@
 """The committed 新潟市 demo pack (service/demo_data/15100): shape, honesty and reproducibility.
 
+(宇部市's pack, and loading both cities into a store, are tested in tests/test_demo_ube.py.)
+
 Everything but the reproducibility check reads the committed pack only, never ../shared.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import re
@@ -27,6 +30,12 @@ PACK = REPO / "service" / "demo_data" / "15100"
 SHARED = REPO.parent / "shared" / "data"
 WARD_IDS = [f"1510{i}" for i in range(1, 9)]
 PHONE = re.compile(r"^0\d{1,4}-000-\d{4}$")
+POPULATION = "population_towns_demo.csv.gz"
+# 新潟市 住民基本台帳人口, October 2020 (../shared/data/niigata/ward_population_2020_monthly.csv)
+WARD_TOTALS_2020_10 = {
+    "北区": 73332, "東区": 135960, "中央区": 174648, "江南区": 68415, "秋葉区": 76609,
+    "南区": 44237, "西区": 156339, "西蒲区": 55848,
+}  # fmt: skip
 SCHOOL_WORDS = ("学校", "小学校", "中学校", "高校", "高等学校", "大学", "幼稚園", "保育園")
 CATEGORIES = {"salon", "chanoma", "community-cafe", "dementia-cafe", "kayoinoba", "model-house"}
 _TO_PLANE = Transformer.from_crs(4326, 6676, always_xy=True)
@@ -75,6 +84,16 @@ def _places() -> list[tuple[dict[str, Any], BaseGeometry]]:
 
 def _halls() -> list[dict[str, Any]]:
     return _features("halls.geojson")
+
+
+@cache
+def _population() -> list[dict[str, str]]:
+    with gzip.open(PACK / POPULATION, "rt", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _count(row: dict[str, str], sexes: tuple[str, ...], bands: range) -> int:
+    return sum(int(row[f"{sex}{k}"]) for sex in sexes for k in bands)
 
 
 def _pack_files() -> list[Path]:
@@ -170,8 +189,11 @@ def test_every_stand_in_is_marked_demo() -> None:
         assert "デモ" in p["source"]
     for p, _ in _daily():
         assert p["demo"] is True and "デモ" in p["source"]
+    for row in _population():
+        assert row["demo"] == "true" and "デモ用の仮データ" in row["note"]
     credits = _read("credits.json")
     assert "デモ用の仮データ" in credits["demo_notice_ja"]
+    assert set(credits["demo_files"]) == {"areas_daily.geojson", "places.geojson", POPULATION}
 
 
 def test_every_phone_is_a_non_dialable_stand_in() -> None:
@@ -239,8 +261,44 @@ def test_credits_name_every_source() -> None:
     credits = _read("credits.json")
     assert credits["city"] == "15100" and credits["name"] == "新潟市"
     text = json.dumps(credits["credits"], ensure_ascii=False)
-    for needle in ("国土数値情報", "国土交通省", "Geolonia", "CC BY 4.0", "国土地理院"):
+    for needle in ("国土数値情報", "国土交通省", "Geolonia", "CC BY 4.0", "国土地理院", "新潟市",
+                   POPULATION):
         assert needle in text
+
+
+def test_population_has_one_stand_in_row_at_each_town_point() -> None:
+    rows = _population()
+    towns = _features("towns.geojson")
+    assert len(rows) == len(towns) == 1862
+    by_key = {(r["ward"], r["regionName"]): r for r in rows}
+    assert len(by_key) == len(rows)
+    for f in towns:
+        row = by_key[(f["properties"]["area"], f["properties"]["name"])]
+        lat, lon = (float(v) for v in row["location"].split(","))
+        assert (lon, lat) == tuple(f["geometry"]["coordinates"])
+    wards = {w: f"1510{i}" for i, w in enumerate(WARD_TOTALS_2020_10, start=1)}
+    assert all(r["prefCode"] == wards[r["ward"]] for r in rows)
+    assert all(r["cityName"] == f"新潟市{r['ward']}" for r in rows)
+
+
+def test_population_counts_are_consistent_and_at_niigata_magnitudes() -> None:
+    rows = _population()
+    for r in rows:
+        total = int(r["totalPopulation"])
+        age65 = _count(r, ("man", "woman"), range(14, 19))
+        age75 = _count(r, ("man", "woman"), range(16, 19))
+        assert _count(r, ("man", "woman"), range(1, 19)) == total, r["regionName"]
+        assert int(r["male"]) == _count(r, ("man",), range(1, 19))
+        assert int(r["woman"]) == _count(r, ("woman",), range(1, 19))
+        assert 0 <= age75 <= age65 <= total
+    per_ward = {w: sum(int(r["totalPopulation"]) for r in rows if r["ward"] == w)
+                for w in WARD_TOTALS_2020_10}  # fmt: skip
+    assert per_ward == WARD_TOTALS_2020_10
+    people = sum(per_ward.values())
+    older = sum(_count(r, ("man", "woman"), range(14, 19)) for r in rows)
+    oldest = sum(_count(r, ("man", "woman"), range(16, 19)) for r in rows)
+    assert 0.27 < older / people < 0.33
+    assert 0.13 < oldest / people < 0.18
 
 
 def test_pack_is_small() -> None:
@@ -258,4 +316,9 @@ def test_pack_builds_reproducibly(tmp_path: Path) -> None:
     built = sorted(p.name for p in tmp_path.iterdir())
     assert built == [p.name for p in _pack_files()]
     for name in built:
-        assert (tmp_path / name).read_bytes() == (PACK / name).read_bytes(), name
+        assert _content(tmp_path / name) == _content(PACK / name), name
+
+
+def _content(path: Path) -> bytes:
+    """A file's bytes; a gzip's unpacked bytes (zlib builds may compress differently)."""
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()

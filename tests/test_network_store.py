@@ -142,7 +142,8 @@ def test_a_rebuild_replaces_the_network(db: str, tmp_path: Path) -> None:
     try:
         found = store.network(UBE)
         assert found is not None and found[1]["source"] == UBE_LINES.name
-        assert store.network("15100") is None
+        assert store.network_meta(UBE) == found[1]
+        assert store.network("15100") is None and store.network_meta("15100") is None
     finally:
         store.close()
 

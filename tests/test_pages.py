@@ -94,6 +94,12 @@ def test_the_map_page_shows_the_demo_notice_credits_and_tile_attribution(
     assert '<html lang="en">' in en and "stand-in demo data" in en
 
 
+def test_every_demo_city_page_shows_its_notice_and_credits(client: TestClient) -> None:
+    text = client.get("/map/35202").text
+    assert "デモ用の仮データ" in text
+    assert "OpenStreetMap" in text and "ODbL" in text
+
+
 def test_an_unknown_city_is_a_404_page(client: TestClient) -> None:
     r = client.get("/map/99999")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")

@@ -162,6 +162,10 @@ class Store(ABC):
     def network(self, city: str) -> tuple[bytes, dict[str, Any]] | None:
         """The city's network blob and its meta as stored, or None when it has none."""
 
+    @abstractmethod
+    def network_meta(self, city: str) -> dict[str, Any] | None:
+        """Only the meta (a few hundred bytes), to tell whether a cached network is current."""
+
     # -- population ------------------------------------------------------------------------
     @abstractmethod
     def put_population(self, cells: list[PopulationCell]) -> None:

@@ -639,6 +639,10 @@ class GpkgStore(Store):
             return None
         return bytes(rows[0]["blob"]), json.loads(rows[0]["meta"] or "{}")
 
+    def network_meta(self, city: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT meta FROM networks WHERE city=?", (city,))
+        return json.loads(rows[0]["meta"] or "{}") if rows else None
+
     # -- population ------------------------------------------------------------------------
     def put_population(self, cells: list[PopulationCell]) -> None:
         with self._tx() as db:

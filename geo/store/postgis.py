@@ -580,6 +580,11 @@ class PostgisStore(Store):
             return None
         return bytes(rows[0].blob), dict(rows[0].meta or {})
 
+    def network_meta(self, city: str) -> dict[str, Any] | None:
+        n = networks_t.c
+        rows = self._rows(select(n.meta).where(n.city == city))
+        return dict(rows[0].meta or {}) if rows else None
+
     # -- population ------------------------------------------------------------------------
     def put_population(self, cells: list[PopulationCell]) -> None:
         if not cells:

@@ -22,7 +22,7 @@ from geo.municipalities import outline
 from geo.store.base import Store
 from geo.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN
 from layers.messages import messages, pick_language
-from service.demo import DEMO_CITY, demo_credits
+from service.demo import DEMO_CITIES, demo_credits
 from service.deps import get_store
 from service.settings import Settings
 
@@ -92,9 +92,9 @@ def city_name(city: City, lang: str) -> str:
 
 
 def _credits(code: str, lang: str) -> dict[str, Any]:
-    if code != DEMO_CITY:
+    if code not in DEMO_CITIES:
         return {"notice": None, "credits": []}
-    data = demo_credits()
+    data = demo_credits(code)
     notice = data.get("demo_notice_en" if lang == "en" else "demo_notice_ja")
     return {"notice": notice, "credits": data.get("credits", [])}
 

@@ -1,0 +1,73 @@
+"""One prepared coverage model per city, rebuilt only when the city's data changes.
+
+Preparing (loading the network, spreading the population over streets, snapping places, one
+Dijkstra pass per category) takes a second or more; a prepared model answers each question in
+milliseconds. The fingerprint of what the model was built from tells when to rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+
+from geo.city_network import load_network
+from geo.coverage import CoverageModel
+from geo.demand import spread_population
+from geo.errors import UsageError
+from geo.municipalities import get_city
+from geo.store.base import PlaceQuery, Store
+
+
+@dataclass
+class _Entry:
+    fingerprint: str
+    model: CoverageModel
+
+
+def _fingerprint(store: Store, city: str) -> str:
+    """What a model depends on: places, areas, population and the network, by content hash."""
+    h = hashlib.sha256()
+    for part in (
+        sorted((k, v[0], v[2]) for k, v in store.place_hashes(city).items()),
+        sorted(store.area_hashes(city).items()),
+        sorted(store.population_hashes(city).items()),
+    ):
+        h.update(repr(part).encode("utf-8"))
+    net = store.network_meta(city)
+    h.update(repr(sorted((net or {}).items())).encode("utf-8"))
+    return h.hexdigest()
+
+
+class AnalysisCache:
+    """Prepared models by city; thread-safe, so concurrent requests build a model once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, _Entry] = {}
+
+    def model(self, store: Store, city: str) -> CoverageModel:
+        """The city's model, built now if its data changed since the last one."""
+        fp = _fingerprint(store, city)
+        with self._lock:
+            entry = self._entries.get(city)
+            if entry is not None and entry.fingerprint == fp:
+                return entry.model
+            model = build_model(store, city)
+            self._entries[city] = _Entry(fp, model)
+            return model
+
+
+def build_model(store: Store, city: str) -> CoverageModel:
+    """Load what the city holds and prepare a coverage model (network or straight-line)."""
+    cells = store.population(city)
+    if not cells:
+        raise UsageError(
+            f"city {city} has no population data: import it first "
+            "(tsudoi import population FILE --city CODE)"
+        )
+    loaded = load_network(store, city)
+    net = loaded[0] if loaded is not None else None
+    demand = spread_population(cells, net, epsg=get_city(city).crs_epsg)
+    places = store.places(PlaceQuery(city=city, kinds=("gathering", "venue")))
+    return CoverageModel(net, places, demand, store.areas(city))

@@ -1,0 +1,148 @@
+"""Coverage and gaps through the API and the CLI, on the demo cities, checked independently."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
+from geo.store.base import PlaceQuery
+from geo.store.gpkg import GpkgStore
+from service.app import create_app
+from service.demo import load_demo
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("coverage") / "demo.gpkg"
+    store = GpkgStore(path)
+    load_demo(store)
+    store.close()
+    yield path
+
+
+@pytest.fixture(scope="module")
+def client(demo_path: Path) -> Iterator[TestClient]:
+    store = GpkgStore(demo_path)
+    with TestClient(create_app(store)) as c:
+        yield c
+    store.close()
+
+
+def test_ube_coverage_walks_the_streets_and_says_so(client: TestClient) -> None:
+    body = client.get("/api/cities/35202/coverage").json()
+    assert body["method"] == "network"
+    assert body["minutes"] == 10 and body["speed_kmh"] == 3 and body["threshold_m"] == 500
+    city = body["city"]
+    assert 0 < city["covered_older_population"] < city["older_population"]
+    assert city["covered_share"] == pytest.approx(
+        city["covered_older_population"] / city["older_population"]
+    )
+    levels = {a["level"] for a in body["areas"]}
+    assert levels == {1, 2}
+    daily = [a for a in body["areas"] if a["level"] == 2]
+    assert sum(a["places"] for a in daily) <= city["places"]
+    longer = client.get("/api/cities/35202/coverage", params={"minutes": 16}).json()["city"]
+    assert longer["covered_older_population"] > city["covered_older_population"]
+
+
+def test_niigata_straight_line_coverage_matches_an_independent_count(
+    client: TestClient, demo_path: Path
+) -> None:
+    body = client.get("/api/cities/15100/coverage").json()
+    assert body["method"] == "straight-line"
+    store = GpkgStore(demo_path)
+    try:
+        cells = store.population("15100")
+        places = store.places(PlaceQuery(city="15100"))
+    finally:
+        store.close()
+    to_plane = Transformer.from_crs(4326, 6676, always_xy=True)
+    px, py = to_plane.transform([p.lon for p in places], [p.lat for p in places])
+    cx, cy = to_plane.transform([c.geometry.x for c in cells], [c.geometry.y for c in cells])
+    dist, _ = cKDTree(np.column_stack([px, py])).query(np.column_stack([cx, cy]))
+    older = np.array([c.age65 for c in cells])
+    expected = float(older[dist <= 500].sum())
+    assert body["city"]["older_population"] == pytest.approx(older.sum())
+    assert body["city"]["covered_older_population"] == pytest.approx(expected)
+
+
+def test_venues_never_count_as_coverage(client: TestClient) -> None:
+    halls = client.get("/api/cities/15100/coverage", params={"category": "hall"})
+    assert halls.status_code == 200
+    assert halls.json()["city"]["covered_older_population"] == 0
+
+
+def test_gaps_are_ranked_by_uncovered_older_population(client: TestClient) -> None:
+    body = client.get("/api/cities/35202/coverage/gaps", params={"limit": 20}).json()
+    props = [f["properties"] for f in body["features"]]
+    assert len(props) == 20 and [p["rank"] for p in props] == list(range(1, 21))
+    values = [p["uncovered_older_population"] for p in props]
+    assert values == sorted(values, reverse=True)
+    assert all(p["area_id"] for p in props)
+    assert all(f["geometry"]["type"] == "Polygon" for f in body["features"])  # mesh cells
+    assert body["method"] == "network"
+
+
+def test_csv_opens_in_excel_with_the_same_names_as_json(client: TestClient) -> None:
+    r = client.get("/api/cities/35202/coverage", params={"format": "csv", "age": 75})
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
+    json_keys = set(client.get("/api/cities/35202/coverage").json()["city"])
+    assert json_keys - {"area_id"} <= set(rows[0]) | {"area_id"}
+    assert rows[-1]["name"].startswith("市全体") and rows[-1]["age"] == "75"
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"age": 70}, 400),
+        ({"minutes": 0}, 400),
+        ({"speed_kmh": "fast"}, 400),
+        ({"category": "nope"}, 400),
+        ({"format": "xml"}, 400),
+    ],
+)
+def test_bad_coverage_parameters_are_problems(
+    client: TestClient, params: dict[str, Any], status: int
+) -> None:
+    r = client.get("/api/cities/35202/coverage", params=params)
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_cli_coverage_writes_the_same_figures(
+    demo_path: Path, tmp_path: Path, client: TestClient
+) -> None:
+    tsudoi = [sys.executable, "-m", "service.cli"]
+    out = tmp_path / "c.csv"
+    run = subprocess.run(
+        [*tsudoi, "coverage", "--city", "35202", "--db", str(demo_path), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8").lstrip("\ufeff"))))
+    api = client.get("/api/cities/35202/coverage").json()["city"]
+    assert float(rows[-1]["covered_older_population"]) == pytest.approx(
+        api["covered_older_population"]
+    )
+    none = subprocess.run(
+        [*tsudoi, "coverage", "--city", "10202", "--db", str(demo_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert none.returncode == 2 and "no population data" in none.stderr
