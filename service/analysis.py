@@ -16,6 +16,7 @@ from geo.coverage import CoverageModel
 from geo.demand import spread_population
 from geo.errors import UsageError
 from geo.municipalities import get_city
+from geo.network import WalkNetwork
 from geo.store.base import PlaceQuery, Store
 
 
@@ -45,6 +46,23 @@ class AnalysisCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
+        self._networks: dict[str, tuple[str, WalkNetwork]] = {}
+
+    def network(self, store: Store, city: str) -> WalkNetwork | None:
+        """The city's walking network, loaded once per stored version (isochrones need no more)."""
+        meta = store.network_meta(city)
+        if meta is None:
+            return None
+        key = repr(sorted(meta.items()))
+        with self._lock:
+            cached = self._networks.get(city)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            loaded = load_network(store, city)
+            net = loaded[0] if loaded is not None else None
+            if net is not None:
+                self._networks[city] = (key, net)
+            return net
 
     def model(self, store: Store, city: str) -> CoverageModel:
         """The city's model, built now if its data changed since the last one."""

@@ -12,7 +12,17 @@ from fastapi.staticfiles import StaticFiles
 from geo.store.base import Store
 from layers.categories import ensure_default_categories
 from service.problems import install_problem_handlers
-from service.routes import categories, cities, coverage, health, pages, places, towns
+from service.routes import (
+    categories,
+    cities,
+    coverage,
+    health,
+    isochrones,
+    pages,
+    places,
+    suggestions,
+    towns,
+)
 from service.settings import Settings
 
 
@@ -33,7 +43,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or Settings.from_env()
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     install_problem_handlers(app)
-    for module in (health, cities, places, categories, towns, coverage, pages):
+    for module in (
+        health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
+    ):
         app.include_router(module.router)
     # Leaflet, its plugin and the map's own script and styles: served here, never from a CDN
     app.mount("/static", StaticFiles(directory=_static_folder()), name="static")

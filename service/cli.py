@@ -406,6 +406,56 @@ def coverage(
         out.print(f"wrote {output}", highlight=False)
 
 
+@app.command()
+def suggest(
+    city: CityOption,
+    k: Annotated[int, typer.Option("--k", help="How many new sites")] = 3,
+    minutes: Annotated[float, typer.Option(help="Walking minutes (default 10)")] = 10.0,
+    speed_kmh: Annotated[float, typer.Option(help="Walking speed in km/h (default 3)")] = 3.0,
+    age: Annotated[int, typer.Option(help="65 or 75: whose coverage")] = 65,
+    candidates: Annotated[
+        str | None, typer.Option(help="Venue categories to choose from (default: every venue)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON")] = False,
+    db: DbOption = None,
+) -> None:
+    """K new sites that would newly reach the most older residents (existing places kept)."""
+    from geo.siting import suggest_sites
+    from service.analysis import build_model
+
+    if age not in (65, 75):
+        _fail("--age must be 65 or 75", 2)
+    if not 1 <= k <= 20:
+        _fail("--k must be 1 to 20", 2)
+    code = _city(city).code
+    store = _store(db)
+    try:
+        model = build_model(store, code)
+        cand = [c.strip() for c in candidates.split(",")] if candidates else None
+        result = suggest_sites(model, k, minutes=minutes, speed_kmh=speed_kmh, age=age,
+                               candidate_categories=cand)
+        names = {p.id: store.place(p.id) for p in result.greedy if p.kind == "venue"}
+    except UsageError as exc:
+        _fail(str(exc), 2)
+    finally:
+        store.close()
+    if as_json:
+        out.print_json(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    _plain(f"{result.method}: {result.uncovered:,.0f} of {result.older_population:,.0f} "
+           f"residents aged {age}+ are beyond {result.threshold_m:,.0f} m; candidates: "
+           f"{result.candidates} ({result.n_candidates})")
+    for p in result.greedy:
+        place = names.get(p.id)
+        label = place.name if place is not None else p.id
+        _plain(f"{p.rank}. {label}  +{p.newly_covered:,.0f} (total {p.cumulative:,.0f})"
+               f"  {p.lat:.5f},{p.lon:.5f}")
+    if result.exact is not None:
+        e = result.exact
+        _plain(f"exact: {e.covered:,.0f} ({'optimal' if e.optimal else 'best found'}); "
+               f"greedy is {e.greedy_gap:,.0f} short")
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Create or migrate the PostGIS schema (Alembic); the GeoPackage store needs no step."""

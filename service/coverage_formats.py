@@ -109,3 +109,22 @@ def gaps_csv(result: GapsResult) -> str:
     for rank, g in enumerate(data["gaps"], 1):
         w.writerow([rank, *(_cell(g.get(k)) for k in GAP_COLUMNS), *params])
     return "\ufeff" + buf.getvalue()
+
+
+def geopackage(collection: dict[str, Any], layer: str) -> bytes:
+    """A FeatureCollection as a GeoPackage file's bytes, for QGIS (figures as attributes)."""
+    import tempfile
+    from pathlib import Path
+
+    import geopandas as gpd
+    import pyogrio
+
+    features = [f for f in collection["features"] if f.get("geometry")]
+    frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    for column in frame.columns:  # lists (notes, contacts) are not GeoPackage types
+        if column != "geometry" and frame[column].map(lambda v: isinstance(v, list | dict)).any():
+            frame[column] = frame[column].map(str)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{layer}.gpkg"
+        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+        return path.read_bytes()

@@ -146,3 +146,58 @@ def test_cli_coverage_writes_the_same_figures(
         timeout=300,
     )
     assert none.returncode == 2 and "no population data" in none.stderr
+
+
+def test_isochrone_follows_streets_within_the_walk(client: TestClient) -> None:
+    from pyproj import Geod
+    from shapely.geometry import shape
+
+    origin = {"lat": 33.95, "lon": 131.25}
+    body = client.get("/api/isochrone", params={**origin, "minutes": 10}).json()
+    (feature,) = body["features"]
+    props = feature["properties"]
+    assert props["method"] == "network" and props["city"] == "35202"
+    assert props["distance_m"] == 500
+    poly = shape(feature["geometry"])
+    assert not poly.is_empty
+    geod = Geod(ellps="WGS84")
+    hull = poly.convex_hull  # (not a hull itself: tests/test_isochrone.py checks rivers)
+    far = max(geod.inv(origin["lon"], origin["lat"], x, y)[2] for x, y in hull.exterior.coords)
+    assert (
+        far <= 500 + 25 + props["snap_m"] + 5
+    )  # budget + band half-width + the walk to the street
+    bigger = client.get("/api/isochrone", params={**origin, "minutes": 20}).json()
+    assert shape(bigger["features"][0]["geometry"]).area > poly.area
+
+
+def test_isochrone_needs_a_network_and_a_public_place(client: TestClient) -> None:
+    r = client.get("/api/isochrone", params={"lat": 37.9, "lon": 139.0, "city": "15100"})
+    assert r.status_code == 409 and "network" in r.json()["detail"]
+    assert client.get("/api/places/nope/isochrone").status_code == 404
+    some = client.get("/api/cities/35202/places", params={"limit": 1}).json()["features"][0]
+    one = client.get(f"/api/places/{some['id']}/isochrone", params={"minutes": 5}).json()
+    assert one["features"][0]["properties"]["place_id"] == some["id"]
+
+
+def test_suggestions_pick_halls_that_newly_cover_the_most(client: TestClient) -> None:
+    body = client.get("/api/cities/35202/suggestions", params={"k": 3}).json()
+    picks = body["picks"]
+    assert len(picks) == 3 and [p["rank"] for p in picks] == [1, 2, 3]
+    gains = [p["newly_covered"] for p in picks]
+    assert gains == sorted(gains, reverse=True) and gains[0] > 0
+    assert picks[-1]["cumulative"] == pytest.approx(sum(gains))
+    assert all(p["kind"] == "venue" and p["name"] for p in picks)
+    assert body["exact"]["optimal"] and body["exact"]["covered"] >= picks[-1]["cumulative"] - 1e-6
+    assert body["already_covered"] + body["uncovered"] == pytest.approx(body["older_population"])
+
+
+def test_geopackage_downloads_open_as_layers(client: TestClient, tmp_path: Path) -> None:
+    import pyogrio
+
+    r = client.get("/api/cities/35202/coverage", params={"format": "gpkg"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/geopackage+sqlite3"
+    path = tmp_path / "c.gpkg"
+    path.write_bytes(r.content)
+    frame = pyogrio.read_dataframe(path)
+    ids = {a["area_id"] for a in client.get("/api/cities/35202/coverage").json()["areas"]}
+    assert set(frame["area_id"]) == ids and "covered_share" in frame.columns

@@ -11,10 +11,18 @@ from fastapi.responses import Response
 from geo.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, CoverageModel
 from geo.store.base import Store
 from service.analysis import AnalysisCache
-from service.coverage_formats import coverage_csv, coverage_geojson, gaps_csv, gaps_geojson
+from service.coverage_formats import (
+    coverage_csv,
+    coverage_geojson,
+    gaps_csv,
+    gaps_geojson,
+    geopackage,
+)
 from service.deps import get_store
 from service.problems import ProblemError
 from service.routes.cities import held_city
+
+GPKG = "application/geopackage+sqlite3"
 
 router = APIRouter(tags=["coverage"])
 
@@ -45,7 +53,7 @@ class CoverageParams:
         return [c.strip() for c in self.category.split(",") if c.strip()] or None
 
 
-def _cache(request: Request) -> AnalysisCache:
+def analysis_cache(request: Request) -> AnalysisCache:
     cache: AnalysisCache | None = getattr(request.app.state, "analysis", None)
     if cache is None:
         cache = request.app.state.analysis = AnalysisCache()
@@ -54,10 +62,10 @@ def _cache(request: Request) -> AnalysisCache:
 
 def _model(request: Request, store: Store, code: str) -> CoverageModel:
     held_city(store, code)
-    return _cache(request).model(store, code)
+    return analysis_cache(request).model(store, code)
 
 
-def _known_categories(store: Store, code: str, wanted: list[str] | None) -> None:
+def known_categories(store: Store, code: str, wanted: list[str] | None) -> None:
     if wanted is None:
         return
     known = {c.slug for c in store.categories(code)}
@@ -72,11 +80,11 @@ def coverage(
     request: Request,
     params: Annotated[CoverageParams, Depends()],
     store: Annotated[Store, Depends(get_store)],
-    format: Annotated[Literal["json", "csv", "geojson"], Query()] = "json",
+    format: Annotated[Literal["json", "csv", "geojson", "gpkg"], Query()] = "json",
 ) -> Any:
     """Older residents within the walk of a gathering place, per area and for the city."""
     model = _model(request, store, code)
-    _known_categories(store, code, params.categories())
+    known_categories(store, code, params.categories())
     result = model.coverage(
         minutes=params.minutes,
         speed_kmh=params.speed_kmh,
@@ -91,6 +99,13 @@ def coverage(
         )
     if format == "geojson":
         return coverage_geojson(result, store.areas(code))
+    if format == "gpkg":
+        data = geopackage(coverage_geojson(result, store.areas(code)), f"coverage_{code}")
+        return Response(
+            data,
+            media_type=GPKG,
+            headers={"Content-Disposition": f'attachment; filename="coverage-{code}.gpkg"'},
+        )
     return result.as_dict()
 
 
@@ -104,11 +119,11 @@ def gaps(
     store: Annotated[Store, Depends(get_store)],
     limit: Annotated[int | None, Query(ge=1, le=100000)] = None,
     min_uncovered_share: Annotated[float, Query(ge=0, le=1)] = 0.5,
-    format: Annotated[Literal["geojson", "csv"], Query()] = "geojson",
+    format: Annotated[Literal["geojson", "csv", "gpkg"], Query()] = "geojson",
 ) -> Any:
     """Cells whose older residents are mostly beyond the walk, most uncovered people first."""
     model = _model(request, store, code)
-    _known_categories(store, code, params.categories())
+    known_categories(store, code, params.categories())
     result = model.gaps(
         minutes=params.minutes,
         speed_kmh=params.speed_kmh,
@@ -124,4 +139,11 @@ def gaps(
             headers={"Content-Disposition": f'attachment; filename="gaps-{code}.csv"'},
         )
     geoms = {c.id: c.geometry for c in store.population(code)}
+    if format == "gpkg":
+        data = geopackage(gaps_geojson(result, geoms), f"gaps_{code}")
+        return Response(
+            data,
+            media_type=GPKG,
+            headers={"Content-Disposition": f'attachment; filename="gaps-{code}.gpkg"'},
+        )
     return gaps_geojson(result, geoms)
