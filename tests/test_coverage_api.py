@@ -201,3 +201,21 @@ def test_geopackage_downloads_open_as_layers(client: TestClient, tmp_path: Path)
     frame = pyogrio.read_dataframe(path)
     ids = {a["area_id"] for a in client.get("/api/cities/35202/coverage").json()["areas"]}
     assert set(frame["area_id"]) == ids and "covered_share" in frame.columns
+
+
+def test_nearby_walks_the_streets_where_the_city_has_a_network(client: TestClient) -> None:
+    from pyproj import Geod
+
+    origin = {"lat": 33.95, "lon": 131.25}
+    body = client.get("/api/places/nearby", params={**origin, "limit": 5}).json()
+    assert body["method"] == "network"
+    geod = Geod(ellps="WGS84")
+    walks = [f["properties"]["distance_m"] for f in body["features"]]
+    assert len(walks) == 5 and walks == sorted(walks)
+    for f in body["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        straight = geod.inv(origin["lon"], origin["lat"], lon, lat)[2]
+        assert f["properties"]["distance_m"] >= straight - 0.5  # a walk is never shorter
+        assert f["properties"]["walking_min"] == max(1, -(-f["properties"]["distance_m"] // 50))
+    niigata = client.get("/api/places/nearby", params={"lat": 37.9161, "lon": 139.0236}).json()
+    assert niigata["method"] == "straight-line"

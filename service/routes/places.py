@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from boundaries.area_membership import area_ids_at_points
 from geo.model import Place
+from geo.shortest import nearest_source_distances
 from geo.store.base import PlaceQuery, Store
 from geo.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN
 from layers.place_privacy import TownPoints, needs_town_point, public_distance_m, public_place
@@ -18,7 +20,10 @@ from service.deps import PlaceFilterParams, PointParams, get_store, parse_bbox
 from service.listing_cache import ListingCache, data_fingerprint
 from service.problems import ProblemError
 from service.routes.cities import held_city
+from service.routes.coverage import analysis_cache
 from service.serialize import feature_collection, now_in_japan, place_feature
+
+WALK_SEARCH_M = 5000.0  # farther walks fall back to the straight line
 
 router = APIRouter(tags=["places"])
 
@@ -96,6 +101,7 @@ def _listing_body(store: Store, code: str, query: PlaceQuery, now: datetime) -> 
 
 @router.get("/api/places/nearby", summary="The nearest places to a point")
 def nearby(
+    request: Request,
     point: Annotated[PointParams, Depends()],
     filters: Annotated[PlaceFilterParams, Depends()],
     store: Annotated[Store, Depends(get_store)],
@@ -104,25 +110,44 @@ def nearby(
 ) -> dict[str, Any]:
     """Nearest first, each with distance_m and walking_min; ``method`` says how they were measured.
 
-    Straight-line until a walking network is built: the minutes are then an estimate.
+    Along the streets when the city has a walking network (the straight-line nearest few are
+    re-ranked by their walk); otherwise the geodesic straight line, and the minutes are an estimate.
     """
     if city is not None:
         held_city(store, city)
-    found = store.nearby(point.lon, point.lat, limit, filters.query(city))
+    query = filters.query(city)
+    cities = {city} if city else {p.city for p, _ in store.nearby(point.lon, point.lat, 1, query)}
+    net = analysis_cache(request).network(store, cities.pop()) if len(cities) == 1 else None
+    want = limit if net is None else max(3 * limit, limit + 20)  # walks re-rank the nearest few
+    found = store.nearby(point.lon, point.lat, want, query)
     shown = published(store, [p for p, _ in found])
-    hits = sorted(
-        (
-            (p, public_distance_m(p, point.lon, point.lat) if needs_town_point(p) else d)
-            for p, (_, d) in zip(shown, found, strict=True)
-        ),
-        key=lambda hit: (hit[1], hit[0].id),
+    straight = [
+        public_distance_m(p, point.lon, point.lat) if needs_town_point(p) else d
+        for p, (_, d) in zip(shown, found, strict=True)
+    ]
+    method = STRAIGHT_LINE
+    distances = straight
+    if net is not None and shown:
+        walked = nearest_source_distances(
+            net, [point.lon], [point.lat], [p.lon for p in shown], [p.lat for p in shown],
+            limit_m=WALK_SEARCH_M,
+        ).dist_m
+        # beyond the search radius or off the network: the straight line, which is a lower bound
+        distances = [float(w) if math.isfinite(w) else s for w, s in zip(walked, straight,
+                                                                          strict=True)]
+        method = "network"
+    hits = sorted(zip(shown, distances, strict=True), key=lambda hit: (hit[1], hit[0].id))[:limit]
+    note = (
+        "walking distance along the street network in metres"
+        if method == "network"
+        else "geodesic straight-line distance in metres; walking distance is longer"
     )
     return feature_collection(
         [place_feature(p, d) for p, d in hits],
         numberReturned=len(hits),
-        method=STRAIGHT_LINE,
+        method=method,
         speed_m_per_min=WALK_SPEED_M_PER_MIN,
-        note="geodesic straight-line distance in metres; walking distance is longer",
+        note=note,
     )
 
 
