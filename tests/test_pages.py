@@ -113,7 +113,8 @@ def test_an_unknown_language_falls_back_to_japanese(client: TestClient) -> None:
 # ------------------------------------------------------------------------------ CSP and assets
 
 
-@pytest.mark.parametrize("path", ["/", "/map/15100", "/map/99999"])
+@pytest.mark.parametrize(
+    "path", ["/", "/map/15100", "/map/99999", "/coordinator/35202", "/coordinator/99999"])
 def test_pages_send_a_strict_content_security_policy(client: TestClient, path: str) -> None:
     csp = client.get(path).headers["content-security-policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
@@ -153,7 +154,9 @@ def _served_assets(client: TestClient, html: str) -> list[str]:
 
 
 def test_no_served_page_or_script_loads_anything_from_a_cdn(client: TestClient) -> None:
-    pages = [client.get(p).text for p in ("/", "/map/15100", "/map/15100?lang=en")]
+    pages = [client.get(p).text for p in (
+        "/", "/map/15100", "/map/15100?lang=en",
+        "/coordinator/35202", "/coordinator/35202?lang=en")]
     for html in pages:
         for asset in _served_assets(client, html):
             assert asset.startswith(("/static/", "/api/")), f"{asset} is not served by Tsudoi"
@@ -337,3 +340,27 @@ def test_the_listing_follows_every_change_of_the_data(
             ensure_ascii=False), encoding="utf-8")
         import_places(store, path, PlaceImportOptions(city="15100", source="cache-test"))
         assert names() == before | {name}
+
+
+# ------------------------------------------------------------------------------ coordinators
+
+
+def test_the_coordinator_page_carries_config_and_is_linked(client: TestClient) -> None:
+    r = client.get("/coordinator/35202")
+    assert r.status_code == 200 and '<html lang="ja">' in r.text
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    config = _config(r.text)
+    assert config["api"]["coverage"] == "/api/cities/35202/coverage"
+    assert config["api"]["gaps"] == "/api/cities/35202/coverage/gaps"
+    assert config["api"]["suggestions"] == "/api/cities/35202/suggestions"
+    assert "/static/tsudoi/coordinator.js" in r.text and "/static/vendor/leaflet-1.9.4/" in r.text
+    assert "候補地を提案" in r.text and "ダウンロード" in r.text
+    assert "Suggest new places" in client.get("/coordinator/35202", params={"lang": "en"}).text
+    assert 'href="/coordinator/35202"' in client.get("/").text
+    assert 'href="/coordinator/15100"' in client.get("/map/15100").text
+
+
+def test_an_unknown_city_has_no_coordinator_page(client: TestClient) -> None:
+    r = client.get("/coordinator/99999")
+    assert r.status_code == 404
+    assert "content-security-policy" in r.headers

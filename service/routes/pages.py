@@ -167,3 +167,46 @@ def map_page(
         demo_notice=credits["notice"],
         credits=credits["credits"],
     )
+
+
+@router.get("/coordinator/{code}", response_class=HTMLResponse, summary="A city's coverage")
+def coordinator_page(
+    code: str,
+    request: Request,
+    store: Annotated[Store, Depends(get_store)],
+    lang: LangParam = None,
+) -> HTMLResponse:
+    """The coordinators' page: coverage by area, gaps, isochrones, suggestions, downloads."""
+    lang = pick_language(lang)
+    city = next((c for c in store.cities() if c.code == code), None)
+    if city is None:
+        return _render(request, "not_found.html", status=404, lang=lang, code=code)
+    credits = _credits(code, lang)
+    settings = _settings(request)
+    base = f"/api/cities/{code}"
+    config = {
+        "lang": lang,
+        "city": {"code": code, "name": city_name(city, lang)},
+        "api": {
+            "coverage": f"{base}/coverage",
+            "gaps": f"{base}/coverage/gaps",
+            "places": f"{base}/places",
+            "suggestions": f"{base}/suggestions",
+            "place_isochrone": "/api/places/{id}/isochrone",
+            "isochrone": "/api/isochrone",
+        },
+        "basemap": settings.basemap.as_config(),
+        "bounds": _bounds(code),
+        "messages": messages(lang),
+    }
+    return _render(
+        request,
+        "coordinator.html",
+        lang=lang,
+        city_name=city_name(city, lang),
+        code=code,
+        config=config,
+        basemap=settings.basemap,
+        demo_notice=credits["notice"],
+        credits=credits["credits"],
+    )

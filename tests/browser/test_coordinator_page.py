@@ -1,0 +1,204 @@
+"""The coordinators' page in Chromium: the table matches the coverage API, the legends state their
+classes, changing the walk re-fetches, the gaps are ranked, and axe-core finds no violations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Server
+from tests.browser.test_map_page import run_axe, shot
+
+pytestmark = pytest.mark.browser
+
+CITY = "35202"
+
+
+def goto(page: Any, server: Server, query: str = "") -> None:
+    page.goto(f"{server.url}/coordinator/{CITY}{query}")
+    page.wait_for_selector("html[data-ready=true]", state="attached", timeout=30000)
+
+
+def _whole(n: float | None) -> str:
+    return "—" if n is None else f"{round(n):,}"
+
+
+def test_the_table_lists_every_area_with_the_api_figures(page: Any, server: Server) -> None:
+    goto(page, server)
+    areas = server.api(f"/api/cities/{CITY}/coverage")["areas"]
+    assert page.locator("#areas-body tr").count() == len(areas) > 1
+    for a in areas:
+        row = page.locator(f'#areas-body tr[data-area-id="{a["area_id"]}"]')
+        assert row.locator('[data-key="name"]').inner_text() == a["name"]
+        assert row.locator('[data-key="older_population"]').inner_text() == _whole(
+            a["older_population"])
+        assert row.locator('[data-key="covered_older_population"]').inner_text() == _whole(
+            a["covered_older_population"])
+        share = a["covered_share"]
+        assert row.locator('[data-key="covered_share"]').inner_text() == (
+            "—" if share is None else f"{share * 100:.1f}%")
+        assert row.locator('[data-key="places"]').inner_text() == _whole(a["places"])
+    assert "道路網に沿った徒歩距離" in page.locator("#method").inner_text()
+
+
+def test_the_legends_state_their_classes(page: Any, server: Server) -> None:
+    goto(page, server)
+    legend = page.locator("#legend li")
+    assert legend.count() == 6
+    assert "20%未満" in legend.first.inner_text() and "80%以上" in legend.nth(4).inner_text()
+    assert page.locator("#gap-legend li").count() == 4
+    assert page.locator(".leaflet-overlay-pane path").count() > 0
+
+
+def test_sorting_by_a_header_button_orders_the_rows(page: Any, server: Server) -> None:
+    goto(page, server)
+    button = page.locator('#areas-head button[data-key="older_population"]')
+    button.focus()
+    page.keyboard.press("Enter")
+    assert page.locator('#areas-head th[aria-sort="descending"]').count() == 1
+    values = [int(v.replace(",", "")) for v in page.locator(
+        '#areas-body [data-key="older_population"]').all_inner_texts()]
+    assert values == sorted(values, reverse=True)
+    assert page.evaluate("document.activeElement.dataset.key") == "older_population"
+
+
+def test_changing_the_minutes_refetches_and_changes_the_figures(
+    page: Any, server: Server
+) -> None:
+    goto(page, server)
+    row = '#areas-body tr:nth-child(2) [data-key="covered_older_population"]'
+    before = page.locator(row).inner_text()
+    city_before = page.locator("#city-figure").inner_text()
+    page.fill("#minutes", "5")
+    page.locator("#coverage-form button[type=submit]").click()
+    page.wait_for_function(
+        "(b) => document.getElementById('city-figure').innerText !== b", arg=city_before,
+        timeout=20000)
+    page.wait_for_selector("html[data-ready=true]", state="attached")
+    assert page.locator(row).inner_text() != before
+    areas = server.api(f"/api/cities/{CITY}/coverage", minutes=5)["areas"]
+    first = page.locator("#areas-body tr").nth(1).get_attribute("data-area-id")
+    want = next(a for a in areas if a["area_id"] == first)
+    assert page.locator(row).inner_text() == _whole(want["covered_older_population"])
+    assert "minutes=5" in (page.locator("#dl-coverage-csv").get_attribute("href") or "")
+
+
+def test_the_gaps_list_shows_twenty_in_descending_order(page: Any, server: Server) -> None:
+    goto(page, server)
+    items = page.locator("#gap-list li")
+    assert items.count() == 20
+    values = [float(v) for v in items.evaluate_all(
+        "(els) => els.map((e) => e.dataset.uncovered)")]
+    assert values == sorted(values, reverse=True)
+    top = server.api(f"/api/cities/{CITY}/coverage/gaps", limit=1)["features"][0]["properties"]
+    assert values[0] == pytest.approx(top["uncovered_older_population"])
+
+
+def test_choosing_a_place_asks_for_its_isochrone(page: Any, server: Server) -> None:
+    goto(page, server)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#place-select option').length > 1")
+    value = page.locator("#place-select option").nth(1).get_attribute("value")
+    page.select_option("#place-select", value)
+    page.wait_for_function("() => document.getElementById('iso-status').innerText.length > 0 && "
+                           "!document.getElementById('iso-status').innerText.includes('中')")
+    assert "紫の破線" in page.locator("#iso-status").inner_text()
+    assert page.locator(".leaflet-iso-pane path").count() == 1
+
+
+def test_suggestions_show_picks_or_say_they_are_unavailable(page: Any, server: Server) -> None:
+    goto(page, server)
+    page.fill("#k", "3")
+    page.locator("#suggest-form button[type=submit]").click()
+    page.wait_for_function(
+        "() => !document.getElementById('suggest-status').innerText.includes('計算中')"
+        " && document.getElementById('suggest-status').innerText.length > 0")
+    assert "候補地3か所" in page.locator("#suggest-status").inner_text()
+    assert page.locator("#suggest-list li").count() == 3
+    assert page.locator(".tsd-pick").all_inner_texts() == ["1", "2", "3"]
+    body = server.api(f"/api/cities/{CITY}/suggestions", k=3)
+    assert body["picks"][0]["name"] in page.locator("#suggest-list li").first.inner_text()
+    if body.get("exact"):
+        assert "最適" in page.locator("#suggest-exact").inner_text()
+
+
+def test_the_downloads_follow_the_settings_and_answer(page: Any, server: Server) -> None:
+    from urllib.request import urlopen
+
+    goto(page, server)
+    for link in ("coverage-csv", "coverage-geojson", "coverage-gpkg", "gaps-csv",
+                 "gaps-geojson", "gaps-gpkg"):
+        href = page.locator(f"#dl-{link}").get_attribute("href") or ""
+        assert "minutes=10" in href and "age=65" in href, link
+        with urlopen(server.url + href, timeout=60) as r:  # noqa: S310 - 127.0.0.1 only
+            body = r.read()
+            assert r.status == 200, link
+            if link.endswith("csv"):
+                assert body.startswith(b"\xef\xbb\xbf"), f"{link} has no BOM for Excel"
+
+
+def test_axe_finds_no_violations_on_the_coordinator_page(
+    page: Any, server: Server, axe_source: str, artifacts: Path
+) -> None:
+    goto(page, server)
+    shot(page, artifacts, "coordinator-35202")
+    page.screenshot(path=str(artifacts / "coordinator-35202-full.png"), full_page=True)
+    assert run_axe(page, axe_source) == []
+
+
+def test_the_english_page_uses_the_catalogue(page: Any, server: Server) -> None:
+    goto(page, server, "?lang=en")
+    assert "Walking distance along the street network" in page.locator("#method").inner_text()
+    assert page.locator("#areas-head button").first.inner_text().startswith("Area")
+
+
+def _json_route(body: Any) -> Any:
+    import json
+
+    def handler(route: Any) -> None:
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps(body, ensure_ascii=False))
+
+    return handler
+
+
+def test_isochrone_and_suggestions_are_drawn_from_their_contracts(
+    page: Any, server: Server, artifacts: Path
+) -> None:
+    """The lead's isochrone and suggestions routes, stubbed with their documented shapes."""
+    lon, lat = 131.25, 33.95
+    ring = [[lon - 0.01, lat - 0.01], [lon + 0.01, lat - 0.01], [lon + 0.01, lat + 0.01],
+            [lon - 0.01, lat + 0.01], [lon - 0.01, lat - 0.01]]
+    iso = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": [[ring]]},
+        "properties": {"minutes": 10, "speed_kmh": 3, "distance_m": 500, "method": "network"}}]}
+    suggestions = {"method": "network", "candidates": "network", "picks": [
+        {"rank": 1, "id": "n1", "name": "候補A", "lon": lon, "lat": lat,
+         "newly_covered": 812.4, "cumulative": 812.4},
+        {"rank": 2, "id": "n2", "name": "候補B", "lon": lon + 0.02, "lat": lat,
+         "newly_covered": 400.0, "cumulative": 1212.4}],
+        "greedy_covered": 1212.4,
+        "exact": {"covered": 1300.0, "optimal": True, "greedy_gap": 87.6,
+                  "greedy_ratio": 0.9326}}
+    page.route("**/api/places/*/isochrone*", _json_route(iso))
+    page.route("**/api/cities/35202/suggestions*", _json_route(suggestions))
+    goto(page, server)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#place-select option').length > 1")
+    value = page.locator("#place-select option").nth(1).get_attribute("value")
+    page.select_option("#place-select", value)
+    page.wait_for_function(
+        "() => document.getElementById('iso-status').innerText.includes('紫の破線')")
+    assert page.locator(".leaflet-iso-pane path").count() == 1
+    assert "500m" in page.locator("#iso-status").inner_text()
+    page.fill("#k", "2")
+    page.locator("#suggest-form button[type=submit]").click()
+    page.wait_for_function("() => document.querySelectorAll('#suggest-list li').length === 2")
+    items = page.locator("#suggest-list li").all_inner_texts()
+    assert "候補A" in items[0] and "812" in items[0] and "1,212" in items[1]
+    assert page.locator(".tsd-pick").all_inner_texts() == ["1", "2"]
+    exact = page.locator("#suggest-exact")
+    assert exact.is_visible() and "1,300" in exact.inner_text() and "93.3%" in exact.inner_text()
+    page.screenshot(path=str(artifacts / "coordinator-35202-suggestions.png"), full_page=True)
