@@ -7,7 +7,6 @@ milliseconds. The fingerprint of what the model was built from tells when to reb
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 
@@ -27,17 +26,8 @@ class _Entry:
 
 
 def _fingerprint(store: Store, city: str) -> str:
-    """What a model depends on: places, areas, population and the network, by content hash."""
-    h = hashlib.sha256()
-    for part in (
-        sorted((k, v[0], v[2]) for k, v in store.place_hashes(city).items()),
-        sorted(store.area_hashes(city).items()),
-        sorted(store.population_hashes(city).items()),
-    ):
-        h.update(repr(part).encode("utf-8"))
-    net = store.network_meta(city)
-    h.update(repr(sorted((net or {}).items())).encode("utf-8"))
-    return h.hexdigest()
+    """What a model depends on has not changed while the store's revision has not moved."""
+    return f"{store.url}@{store.revision()}"
 
 
 class AnalysisCache:

@@ -219,3 +219,21 @@ def test_nearby_walks_the_streets_where_the_city_has_a_network(client: TestClien
         assert f["properties"]["walking_min"] == max(1, -(-f["properties"]["distance_m"] // 50))
     niigata = client.get("/api/places/nearby", params={"lat": 37.9161, "lon": 139.0236}).json()
     assert niigata["method"] == "straight-line"
+
+
+def test_a_write_by_another_process_is_seen_by_the_warm_service(
+    client: TestClient, demo_path: Path
+) -> None:
+    """Runs last in this module: it closes Ube's places in the shared demo store."""
+    from geo.store.base import PlaceChanges
+
+    before = client.get("/api/cities/35202/coverage").json()["city"]
+    assert before["covered_older_population"] > 0
+    other = GpkgStore(demo_path)  # as a CLI import would, beside the running service
+    try:
+        ids = [p.id for p in other.places(PlaceQuery(city="35202"))]
+        other.apply_places(PlaceChanges(close=ids))
+    finally:
+        other.close()
+    after = client.get("/api/cities/35202/coverage").json()["city"]
+    assert after["covered_older_population"] == 0 and after["places"] == 0

@@ -728,3 +728,17 @@ def test_postgis_refuses_a_schema_newer_than_it_knows(blank_database_url: str) -
     engine.dispose()
     with pytest.raises(StoreError, match="newer"):
         PostgisStore(blank_database_url, auto_upgrade=True)
+
+
+def test_every_write_moves_the_revision_on_and_reads_do_not(loaded: Store) -> None:
+    before = loaded.revision()
+    loaded.places(PlaceQuery(city="15100"))
+    loaded.areas("15100")
+    assert loaded.revision() == before
+    loaded.apply_places(PlaceChanges(upsert=[_place("15100-0200", "新しいサロン", 139.0, 37.9)]))
+    after = loaded.revision()
+    assert after > before
+    broken = _place("15100-0099", None, 139.0, 37.9)  # type: ignore[arg-type]  # name required
+    with pytest.raises(StoreError):
+        loaded.apply_places(PlaceChanges(upsert=[broken]))
+    assert loaded.revision() == after  # a write that failed changed nothing, revision included

@@ -63,6 +63,10 @@ class Store(ABC):
     def close(self) -> None:
         """Release connections and file handles."""
 
+    @abstractmethod
+    def revision(self) -> int:
+        """A number that grows with every committed write, by any process: caches key on it."""
+
     # -- cities ----------------------------------------------------------------------------
     @abstractmethod
     def put_city(self, city: City) -> None:

@@ -184,6 +184,10 @@ class GpkgStore(Store):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute(  # any write, by any process, moves the store's revision on
+                    "INSERT INTO tsudoi_meta VALUES ('revision', '1') ON CONFLICT (key)"
+                    " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
             except sqlite3.Error as exc:
                 self._db.execute("ROLLBACK")
                 raise StoreError(f"could not write {self.path}: {exc}") from exc
@@ -193,6 +197,10 @@ class GpkgStore(Store):
             else:
                 self._db.execute("COMMIT")
                 self._version += 1
+
+    def revision(self) -> int:
+        row = self._query("SELECT value FROM tsudoi_meta WHERE key='revision'")
+        return int(row[0][0]) if row else 0
 
     def _query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:

@@ -34,6 +34,7 @@ from sqlalchemy import (
     create_engine,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -223,10 +224,17 @@ class PostgisStore(Store):
         try:
             with self._engine.begin() as conn:
                 yield conn
+                # any write, by any process, moves the store's revision on (in the same commit)
+                conn.execute(text("UPDATE store_revision SET rev = rev + 1 WHERE id = 1"))
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"nothing was written to {self.url}: {getattr(exc, 'orig', None) or exc}"
             ) from exc
+
+    def revision(self) -> int:
+        with self._connect() as conn:
+            rev = conn.execute(text("SELECT rev FROM store_revision WHERE id = 1")).scalar_one()
+            return int(rev)
 
     def _rows(self, stmt: Select[Any]) -> Sequence[Row[Any]]:
         with self._connect() as conn:
