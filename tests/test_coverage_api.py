@@ -221,6 +221,28 @@ def test_nearby_walks_the_streets_where_the_city_has_a_network(client: TestClien
     assert niigata["method"] == "straight-line"
 
 
+def test_walks_to_every_place_follow_the_streets_where_there_is_a_network(
+    client: TestClient,
+) -> None:
+    from pyproj import Geod
+
+    origin = {"lat": 33.95, "lon": 131.25}
+    body = client.get("/api/cities/35202/walks", params=origin).json()
+    assert body["method"] == "network" and body["speed_m_per_min"] == 50
+    listed = client.get("/api/cities/35202/places", params={"status": "all", "kind": "all"})
+    features = {f["id"]: f for f in listed.json()["features"]}
+    assert set(body["walks"]) == set(features)
+    geod = Geod(ellps="WGS84")
+    for pid, walk in body["walks"].items():
+        lon, lat = features[pid]["geometry"]["coordinates"]
+        straight = geod.inv(origin["lon"], origin["lat"], lon, lat)[2]
+        assert walk["distance_m"] >= straight - 0.5
+    nearest = client.get("/api/places/nearby", params={**origin, "limit": 1}).json()["features"][0]
+    assert body["walks"][nearest["id"]]["distance_m"] == nearest["properties"]["distance_m"]
+    niigata = client.get("/api/cities/15100/walks", params={"lat": 37.9161, "lon": 139.0236})
+    assert niigata.json()["method"] == "straight-line"
+
+
 def test_a_write_by_another_process_is_seen_by_the_warm_service(
     client: TestClient, demo_path: Path
 ) -> None:

@@ -94,6 +94,13 @@ def test_the_map_page_shows_the_demo_notice_credits_and_tile_attribution(
     assert '<html lang="en">' in en and "stand-in demo data" in en
 
 
+def test_walking_times_follow_the_streets_where_the_city_has_a_network(
+    client: TestClient,
+) -> None:
+    assert _config(client.get("/map/35202").text)["walking"]["method"] == "network"
+    assert _config(client.get("/map/15100").text)["walking"]["method"] == "straight-line"
+
+
 def test_every_demo_city_page_shows_its_notice_and_credits(client: TestClient) -> None:
     text = client.get("/map/35202").text
     assert "デモ用の仮データ" in text

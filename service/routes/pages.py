@@ -149,9 +149,14 @@ def map_page(
             "areas_at": f"{base}/areas/at",
             "towns": f"{base}/towns",
             "place": "/api/places/",
+            "walks": f"{base}/walks",
         },
         "basemap": settings.basemap.as_config(),
-        "walking": {"method": STRAIGHT_LINE, "speed_m_per_min": WALK_SPEED_M_PER_MIN},
+        "walking": {
+            # along the streets once the city has a walking network, else the straight line
+            "method": "network" if store.network_meta(code) is not None else STRAIGHT_LINE,
+            "speed_m_per_min": WALK_SPEED_M_PER_MIN,
+        },
         "bounds": _bounds(code),
         "demo": credits["notice"] is not None,
         "messages": messages(lang),

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from boundaries.area_membership import area_ids_at_points
+from geo.distance import geodesic_many_m
 from geo.model import Place
 from geo.shortest import nearest_source_distances
 from geo.store.base import PlaceQuery, Store
-from geo.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN
+from geo.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN, walking_minutes
 from layers.place_privacy import TownPoints, needs_town_point, public_distance_m, public_place
 from service.deps import PlaceFilterParams, PointParams, get_store, parse_bbox
 from service.listing_cache import ListingCache, data_fingerprint
@@ -85,9 +86,7 @@ def _listing_body(store: Store, code: str, query: PlaceQuery, now: datetime) -> 
     places = published(store, store.places(query))
     # Count only when the page is full: a full count() on every request is what slows peers down.
     truncated = query.limit is not None and len(places) == query.limit
-    matched = (
-        store.count_places(query) if truncated or query.offset else query.offset + len(places)
-    )
+    matched = store.count_places(query) if truncated or query.offset else query.offset + len(places)
     in_areas = area_ids_at_points(
         store.areas(code), [p.lon for p in places], [p.lat for p in places]
     )
@@ -129,12 +128,17 @@ def nearby(
     distances = straight
     if net is not None and shown:
         walked = nearest_source_distances(
-            net, [point.lon], [point.lat], [p.lon for p in shown], [p.lat for p in shown],
+            net,
+            [point.lon],
+            [point.lat],
+            [p.lon for p in shown],
+            [p.lat for p in shown],
             limit_m=WALK_SEARCH_M,
         ).dist_m
         # beyond the search radius or off the network: the straight line, which is a lower bound
-        distances = [float(w) if math.isfinite(w) else s for w, s in zip(walked, straight,
-                                                                          strict=True)]
+        distances = [
+            float(w) if math.isfinite(w) else s for w, s in zip(walked, straight, strict=True)
+        ]
         method = "network"
     hits = sorted(zip(shown, distances, strict=True), key=lambda hit: (hit[1], hit[0].id))[:limit]
     note = (
@@ -149,6 +153,54 @@ def nearby(
         speed_m_per_min=WALK_SPEED_M_PER_MIN,
         note=note,
     )
+
+
+@router.get("/api/cities/{code}/walks", summary="Walking distance from a point to every place")
+def walks(
+    code: str,
+    request: Request,
+    point: Annotated[PointParams, Depends()],
+    store: Annotated[Store, Depends(get_store)],
+) -> dict[str, Any]:
+    """For the residents' list and details card: along the streets when the city has a network.
+
+    Places beyond the search radius or off the network keep the straight line, marked so.
+    """
+    held_city(store, code)
+    shown = published(
+        store,
+        store.places(
+            PlaceQuery(
+                city=code, kinds=("gathering", "venue"), statuses=("active", "paused", "closed")
+            )
+        ),
+    )
+    straight = geodesic_many_m(point.lon, point.lat, [p.lon for p in shown], [p.lat for p in shown])
+    net = analysis_cache(request).network(store, code)
+    walked = None
+    if net is not None and shown:
+        walked = nearest_source_distances(
+            net,
+            [point.lon],
+            [point.lat],
+            [p.lon for p in shown],
+            [p.lat for p in shown],
+            limit_m=WALK_SEARCH_M,
+        ).dist_m
+    out: dict[str, dict[str, Any]] = {}
+    for i, p in enumerate(shown):
+        on_streets = walked is not None and math.isfinite(float(walked[i]))
+        d = float(walked[i]) if on_streets and walked is not None else float(straight[i])
+        out[p.id] = {
+            "distance_m": round(d, 1),
+            "walking_min": walking_minutes(d),
+            "method": "network" if on_streets else STRAIGHT_LINE,
+        }
+    return {
+        "method": "network" if net is not None else STRAIGHT_LINE,
+        "speed_m_per_min": WALK_SPEED_M_PER_MIN,
+        "walks": out,
+    }
 
 
 @router.get("/api/places/{place_id}", summary="One place as a GeoJSON feature")

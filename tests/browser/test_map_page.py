@@ -570,3 +570,31 @@ def test_focus_is_visible_on_every_control(page: Any, server: Server) -> None:
             "() => { const s = getComputedStyle(document.activeElement);"
             " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
         assert outline[0] != "none" and outline[1] >= 2, outline
+
+
+def test_walking_times_follow_the_streets_in_a_city_with_a_network(
+    browser: Any, server: Server, watch: Watch
+) -> None:
+    here = {"latitude": 33.95, "longitude": 131.25}  # central 宇部市, which has its streets
+    context = open_context(browser, watch, geolocation=here, permissions=["geolocation"])
+    page = context.new_page()
+    watch_page(page, watch)
+    try:
+        page.goto(f"{server.url}/map/35202")
+        page.wait_for_selector("html[data-ready=true]", state="attached", timeout=20000)
+        page.click("#locate")
+        page.wait_for_selector("#near-chosen:not([hidden])")
+        page.wait_for_function(
+            "() => document.querySelector('#walk-note').textContent.includes('道のり')")
+        nearest = server.api("/api/places/nearby", lat=here["latitude"],
+                             lon=here["longitude"], city="35202", limit=1)["features"][0]
+        first = page.locator("#place-list button").first
+        assert first.get_attribute("data-id") == nearest["id"]
+        walks = server.api("/api/cities/35202/walks", lat=here["latitude"], lon=here["longitude"])
+        assert walks["method"] == "network"
+        minutes = walks["walks"][nearest["id"]]["walking_min"]
+        assert f"{minutes}" in first.inner_text()
+    finally:
+        context.close()
+    assert watch.blocked == []
+    assert [e for e in watch.errors if not expected_errors(e)] == []

@@ -128,25 +128,45 @@
 
   /**
    * Walking distance and minutes from a point to each place: THE one place that knows where
-   * walking figures come from. Today the city has no walking network (config.walking.method is
-   * "straight-line"): the geodesic straight line at config.walking.speed_m_per_min (50 m a minute,
-   * an older adult's pace), marked as an estimate. When the analysis adds network walking, this
-   * function asks the nearby API instead and passes on its `method` — nothing else changes.
+   * walking figures come from. Where the city has a walking network (config.walking.method is
+   * "network") the walks API measures along the streets; otherwise, or if that request fails,
+   * the geodesic straight line at config.walking.speed_m_per_min (50 m a minute, an older
+   * adult's pace), marked as an estimate.
    * Returns a Promise of Map(id -> {distance_m, minutes, estimate}).
    */
-  function walkingFrom(point, places) {
+  function straightFrom(point, places) {
     var speed = (config.walking && config.walking.speed_m_per_min) || 50;
-    var method = (config.walking && config.walking.method) || "straight-line";
     var out = new Map();
     places.forEach(function (p) {
       var d = geodesicM(point.lat, point.lon, p.lat, p.lon);
       out.set(p.id, {
         distance_m: d,
         minutes: d <= 0 ? 0 : Math.max(1, Math.ceil(d / speed)),
-        estimate: method === "straight-line",
+        estimate: true,
       });
     });
-    return Promise.resolve(out);
+    return out;
+  }
+
+  function walkingFrom(point, places) {
+    var method = (config.walking && config.walking.method) || "straight-line";
+    if (method !== "network" || !config.api.walks) return Promise.resolve(straightFrom(point, places));
+    var url = config.api.walks + "?lat=" + encodeURIComponent(point.lat) +
+      "&lon=" + encodeURIComponent(point.lon);
+    return fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then(function (body) {
+        var fallback = straightFrom(point, places);
+        var out = new Map();
+        places.forEach(function (p) {
+          var w = body.walks[p.id];
+          out.set(p.id, w
+            ? { distance_m: w.distance_m, minutes: w.walking_min, estimate: w.method !== "network" }
+            : fallback.get(p.id));
+        });
+        return out;
+      })
+      .catch(function () { return straightFrom(point, places); });
   }
 
   function formatDistance(m) {
