@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -112,29 +113,9 @@ _V3_CONTENTS = [
 ]
 _V3_GEOMETRY_COLUMNS = [("population", "geom", "GEOMETRY", 4326)]
 
-_PLACE_TEXT_FIELDS = (
-    "id",
-    "city",
-    "kind",
-    "category",
-    "name",
-    "kana",
-    "address",
-    "schedule",
-    "fee",
-    "organiser",
-    "phone",
-    "email",
-    "description",
-    "url",
-    "accessibility",
-    "status",
-    "location_precision",
-    "last_verified",
-    "internal_contact",
-    "source",
-    "source_id",
-    "updated_at",
+# Place fields stored as plain columns: every field but those with their own encoding.
+_PLACE_TEXT_FIELDS = tuple(
+    f.name for f in fields(Place) if f.name not in {"lon", "lat", "schedule_rules", "extra", "demo"}
 )
 
 
@@ -609,8 +590,17 @@ class GpkgStore(Store):
             params.append(like_pattern(fold(q)))
         rows = self._query(sql, params)
         found = [
-            Town(id=r["id"], city=r["city"], name=r["name"], kana=r["kana"], area=r["area"],
-                 source=r["source"], demo=bool(r["demo"]), lon=float(r["lon"]), lat=float(r["lat"]))
+            Town(
+                id=r["id"],
+                city=r["city"],
+                name=r["name"],
+                kana=r["kana"],
+                area=r["area"],
+                source=r["source"],
+                demo=bool(r["demo"]),
+                lon=float(r["lon"]),
+                lat=float(r["lat"]),
+            )
             for r in rows
         ]
         return rank_towns(found, q, limit)
@@ -625,8 +615,19 @@ class GpkgStore(Store):
                 " source=excluded.source, demo=excluded.demo, search=excluded.search,"
                 " lon=excluded.lon, lat=excluded.lat",
                 [
-                    (to_blob(Point(t.lon, t.lat)), t.id, t.city, t.name, t.kana, t.area, t.source,
-                     int(t.demo), town_search_text(t), t.lon, t.lat)
+                    (
+                        to_blob(Point(t.lon, t.lat)),
+                        t.id,
+                        t.city,
+                        t.name,
+                        t.kana,
+                        t.area,
+                        t.source,
+                        int(t.demo),
+                        town_search_text(t),
+                        t.lon,
+                        t.lat,
+                    )
                     for t in towns
                 ],
             )
@@ -663,9 +664,21 @@ class GpkgStore(Store):
                 " year=excluded.year, source=excluded.source, demo=excluded.demo,"
                 " content_hash=excluded.content_hash",
                 [
-                    (to_blob(c.geometry), c.id, c.city, c.kind, c.code, c.name, float(c.total),
-                     float(c.age65), float(c.age75), c.year, c.source, int(c.demo),
-                     c.content_hash())
+                    (
+                        to_blob(c.geometry),
+                        c.id,
+                        c.city,
+                        c.kind,
+                        c.code,
+                        c.name,
+                        float(c.total),
+                        float(c.age65),
+                        float(c.age75),
+                        c.year,
+                        c.source,
+                        int(c.demo),
+                        c.content_hash(),
+                    )
                     for c in cells
                 ],
             )
@@ -679,10 +692,18 @@ class GpkgStore(Store):
         )
         return [
             PopulationCell(
-                id=r["id"], city=r["city"], kind=r["kind"], code=r["code"],
-                total=float(r["total"]), age65=float(r["age65"]), age75=float(r["age75"]),
-                geometry=from_blob(r["geom"]), name=r["name"], year=r["year"],
-                source=r["source"], demo=bool(r["demo"]),
+                id=r["id"],
+                city=r["city"],
+                kind=r["kind"],
+                code=r["code"],
+                total=float(r["total"]),
+                age65=float(r["age65"]),
+                age75=float(r["age75"]),
+                geometry=from_blob(r["geom"]),
+                name=r["name"],
+                year=r["year"],
+                source=r["source"],
+                demo=bool(r["demo"]),
             )
             for r in rows
         ]

@@ -115,10 +115,12 @@ def nearby(
     if city is not None:
         held_city(store, city)
     query = filters.query(city)
-    cities = {city} if city else {p.city for p, _ in store.nearby(point.lon, point.lat, 1, query)}
-    net = analysis_cache(request).network(store, cities.pop()) if len(cities) == 1 else None
-    want = limit if net is None else max(3 * limit, limit + 20)  # walks re-rank the nearest few
-    found = store.nearby(point.lon, point.lat, want, query)
+    # one query: the straight-line nearest few, which walks re-rank when the city has a network
+    found = store.nearby(point.lon, point.lat, max(3 * limit, limit + 20), query)
+    cities = {city} if city else {p.city for p, _ in found[:1]}
+    net = analysis_cache(request).network(store, cities.pop()) if cities else None
+    if net is None:
+        found = found[:limit]
     shown = published(store, [p for p, _ in found])
     straight = [
         public_distance_m(p, point.lon, point.lat) if needs_town_point(p) else d
