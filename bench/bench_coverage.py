@@ -38,13 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_shortest import grid, to_networkx  # noqa: E402
 
-from geo.coverage import CoverageModel, CoverageResult, GapsResult, PlaceSet  # noqa: E402
-from geo.demand import spread_population  # noqa: E402
-from geo.isochrone import isochrone  # noqa: E402
+from geo.analysis.coverage import CoverageModel, CoverageResult, GapsResult, PlaceSet  # noqa: E402
+from geo.analysis.demand import spread_population  # noqa: E402
+from geo.analysis.isochrone import isochrone  # noqa: E402
+from geo.analysis.siting import suggest_sites  # noqa: E402
 from geo.model import Area, PopulationCell  # noqa: E402
-from geo.network import WalkNetwork  # noqa: E402
-from geo.shortest import multi_source  # noqa: E402
-from geo.siting import suggest_sites  # noqa: E402
+from geo.walk.network import WalkNetwork  # noqa: E402
+from geo.walk.shortest import multi_source  # noqa: E402
 
 RUNS = 9
 NX_RUNS = 3

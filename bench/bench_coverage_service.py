@@ -29,11 +29,11 @@ from bench_coverage import city  # noqa: E402
 from bench_shortest import grid  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from geo.city_network import network_meta  # noqa: E402
+from geo.japan.municipalities import get_city  # noqa: E402
 from geo.model import Area, Place, PopulationCell  # noqa: E402
-from geo.municipalities import get_city  # noqa: E402
 from geo.store.base import AreaChanges, PlaceChanges  # noqa: E402
 from geo.store.gpkg import GpkgStore  # noqa: E402
+from geo.walk.city_network import network_meta  # noqa: E402
 from layers.categories import DEFAULT_CATEGORIES  # noqa: E402
 from service.app import create_app  # noqa: E402
 

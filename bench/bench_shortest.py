@@ -18,9 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo.network import WalkNetwork, build_from_lines  # noqa: E402
-from geo.shortest import distance_to_points, multi_source  # noqa: E402
-from geo.snap import snap_points  # noqa: E402
+from geo.walk.network import WalkNetwork, build_from_lines  # noqa: E402
+from geo.walk.shortest import distance_to_points, multi_source  # noqa: E402
+from geo.walk.snap import snap_points  # noqa: E402
 
 UBE_LINES = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "ube" / "walk_edges_osm.geojson"

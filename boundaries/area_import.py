@@ -12,13 +12,13 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from boundaries.contacts import ContactError, contacts_from_props
-from geo.city_extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
-from geo.columns import find_column
 from geo.errors import InputError, Problem, UsageError
-from geo.ids import area_id
+from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
+from geo.ingest.ids import area_id
+from geo.ingest.report import ImportReport
+from geo.io.columns import find_column
+from geo.io.readers import read_features
 from geo.model import Area
-from geo.readers import read_features
-from geo.report import ImportReport
 from geo.store.base import AreaChanges, Store
 from geo.text import clean
 

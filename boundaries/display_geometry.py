@@ -6,7 +6,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from geo.crs import project_geometry, unproject_geometry
+from geo.japan.crs import project_geometry, unproject_geometry
 
 # 1e-6 degrees is about 0.1 m: finer than any boundary a city draws, 7 fewer digits a vertex.
 DISPLAY_PRECISION_DEG = 1e-6

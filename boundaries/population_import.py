@@ -5,7 +5,7 @@ Two kinds of file, told apart by their columns:
 * **Mesh** (e-Stat 地域メッシュ統計 CSV, Shift_JIS, two header lines: column codes such as
   ``KEY_CODE,HTKSYORI,HTKSAKI,GASSAN,T001102001,…`` and under them labels such as
   ``人口（総数）``, ``６５歳以上人口　総数``): each row is a JIS X 0410 cell whose polygon is
-  computed from its code (geo.mesh). An e-Stat file covers a whole first mesh (80 km), so
+  computed from its code (geo.japan.mesh). An e-Stat file covers a whole first mesh (80 km), so
   cells that do not touch the city are skipped and counted. Secret cells (``*``, 秘匿) and ``-``
   (none) count 0; e-Stat adds a secret cell's people to the cell named in HTKSAKI, so totals
   stay right.
@@ -36,17 +36,17 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from geo import mesh
-from geo.city_extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m, outside_city
-from geo.columns import find_column, problems_for_duplicates
-from geo.coords import japan_point_problem
-from geo.crs import project_geometry
 from geo.errors import InputError, Problem, UnknownCity, UsageError
-from geo.ids import population_id
+from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m, outside_city
+from geo.ingest.ids import population_id
+from geo.ingest.report import ImportReport
+from geo.io.columns import find_column, problems_for_duplicates
+from geo.io.readers import FeatureSource, read_features
+from geo.japan import mesh
+from geo.japan.coords import japan_point_problem
+from geo.japan.crs import project_geometry
+from geo.japan.municipalities import get_city, outline
 from geo.model import PopulationCell
-from geo.municipalities import get_city, outline
-from geo.readers import FeatureSource, read_features
-from geo.report import ImportReport
 from geo.store.base import Store
 from geo.text import clean, fold
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from shapely.geometry import Point
 
-from geo.city_extent import outside_city
-from geo.columns import find_column, problems_for_duplicates
-from geo.coords import japan_point_problem
 from geo.errors import InputError, Problem
+from geo.ingest.extent import outside_city
+from geo.ingest.report import ImportReport
+from geo.io.columns import find_column, problems_for_duplicates
+from geo.io.readers import read_features
+from geo.japan.coords import japan_point_problem
 from geo.model import Town
-from geo.readers import read_features
-from geo.report import ImportReport
 from geo.store.base import Store
 from geo.text import clean, fold
 

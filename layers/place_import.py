@@ -9,19 +9,19 @@ from typing import Any
 
 from shapely.geometry import MultiPoint, Point
 
-from geo.city_extent import outside_city
-from geo.columns import find_column, problems_for_duplicates
-from geo.coords import japan_point_problem
 from geo.errors import InputError, Problem, UsageError
-from geo.ids import place_id
+from geo.ingest.extent import outside_city
+from geo.ingest.ids import place_id
+from geo.ingest.report import ImportReport
+from geo.io.columns import find_column, problems_for_duplicates
+from geo.io.readers import FeatureSource, Row, read_features
+from geo.japan.coords import japan_point_problem
 from geo.model import KINDS, PRECISIONS, Place
-from geo.readers import FeatureSource, Row, read_features
-from geo.report import ImportReport
 from geo.store.base import PlaceChanges, Store
 from geo.text import clean
 from layers.categories import DEFAULT_CATEGORIES, CategoryMatcher
 from layers.place_privacy import TownPoints, needs_town_point, public_place
-from layers.schedule_columns import schedule_from_columns
+from layers.schedule.columns import schedule_from_columns
 
 # Each field's names in the files cities bring: our own, the 自治体標準オープンデータセット layout
 # (English and Japanese headers), Google My Maps KML, and common Japanese list headers.

@@ -15,8 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from geo.distance import geodesic_m
 from geo.model import Place, Town
+from geo.walk.distance import geodesic_m
 
 GRID_DEG = 0.005  # fallback cell when a city has no towns: ~550 m north–south at 35°N
 

@@ -9,7 +9,7 @@ Real inputs (see ../shared/data/README.md):
                                   store when the demo loads (untagged trunk roads kept)
   * ube/shelters_p20.geojson    - designated shelters (国土数値情報 P20, MLIT); the halls among
                                   them become venues
-  * the bundled 宇部市 outline    - geo.municipalities.outline (国土数値情報 N03, MLIT)
+  * the bundled 宇部市 outline    - geo.japan.municipalities.outline (国土数値情報 N03, MLIT)
 
 Outputs:
   * ube_walk.osm.pbf                  the network, copied byte for byte (real)
@@ -78,10 +78,10 @@ from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from geo import mesh
-from geo.city_network import build_network
-from geo.municipalities import get_city, outline
-from geo.network import WalkNetwork
+from geo.japan import mesh
+from geo.japan.municipalities import get_city, outline
+from geo.walk.city_network import build_network
+from geo.walk.network import WalkNetwork
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = REPO.parent / "shared" / "data"

@@ -1,4 +1,4 @@
-"""Build geo/data/municipalities.json.gz from the N03 administrative-area GeoJSON.
+"""Build geo/japan/data/municipalities.json.gz from the N03 administrative-area GeoJSON.
 
 Why a build step: the service must not need /work/shared (or any large GIS file) at run time,
 so this script distils the N03 source into a small, reproducible package resource:
@@ -34,10 +34,10 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.crs import plane_epsg  # noqa: E402
+from geo.japan.crs import plane_epsg  # noqa: E402
 
 DEFAULT_SOURCE = Path("/work/shared/data/japan/municipalities_n03_simplified.geojson")
-DEFAULT_OUTPUT = ROOT / "geo" / "data" / "municipalities.json.gz"
+DEFAULT_OUTPUT = ROOT / "geo" / "japan" / "data" / "municipalities.json.gz"
 CREDIT = "「国土数値情報（行政区域データ）」国土交通省"
 SCALE = 100_000  # 1e-5 degree grid, about 1 m: finer than the simplified source outlines
 GRID = 1.0 / SCALE

@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from geo.city_network import load_network
-from geo.coverage import CoverageModel
-from geo.demand import spread_population
+from geo.analysis.coverage import CoverageModel
+from geo.analysis.demand import spread_population
 from geo.errors import UsageError
-from geo.municipalities import get_city
-from geo.network import WalkNetwork
+from geo.japan.municipalities import get_city
 from geo.store.base import PlaceQuery, Store
+from geo.walk.city_network import load_network
+from geo.walk.network import WalkNetwork
 
 
 @dataclass

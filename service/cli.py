@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from geo.errors import InputError, StoreError, UnknownCity, UsageError
+from geo.ingest.report import ImportReport
+from geo.japan.municipalities import get_city
 from geo.model import City
-from geo.municipalities import get_city
-from geo.report import ImportReport
 from geo.store import open_store
 from geo.store.base import Store
 
@@ -288,8 +288,8 @@ def network_build_cmd(
     import time
     from contextlib import nullcontext
 
-    from geo.city_network import build_network, load_network, save_network
-    from geo.osm import ProgressFn, rich_progress
+    from geo.io.osm import ProgressFn, rich_progress
+    from geo.walk.city_network import build_network, load_network, save_network
 
     def quiet(stage: str, done: int, total: int | None) -> None:
         pass
@@ -420,7 +420,7 @@ def suggest(
     db: DbOption = None,
 ) -> None:
     """K new sites that would newly reach the most older residents (existing places kept)."""
-    from geo.siting import suggest_sites
+    from geo.analysis.siting import suggest_sites
     from service.analysis import build_model
 
     if age not in (65, 75):

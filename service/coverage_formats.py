@@ -9,7 +9,7 @@ from typing import Any
 
 from shapely.geometry import mapping
 
-from geo.coverage import CoverageResult, GapsResult
+from geo.analysis.coverage import CoverageResult, GapsResult
 from geo.model import Area
 
 AREA_COLUMNS = (

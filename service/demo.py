@@ -24,12 +24,12 @@ from typing import Any, cast
 from boundaries.area_import import AreaImportOptions, import_areas
 from boundaries.population_import import PopulationImportOptions, import_population
 from boundaries.town_import import TownImportOptions, import_towns
-from geo.city_network import build_network, save_network
+from geo.ingest.report import ImportReport
+from geo.japan.municipalities import get_city
 from geo.model import PopulationCell
-from geo.municipalities import get_city
-from geo.network import FORMAT_VERSION
-from geo.report import ImportReport
 from geo.store.base import Store
+from geo.walk.city_network import build_network, save_network
+from geo.walk.network import FORMAT_VERSION
 from layers.place_import import PlaceImportOptions, import_places
 
 DEMO_CITY = "15100"  # the first demo city

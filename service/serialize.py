@@ -12,16 +12,16 @@ from shapely.geometry import mapping
 
 from geo.model import PUBLIC_PLACE_FIELDS, Area, Category, City, Place
 from geo.store.base import CityCounts
-from geo.walking_time import walking_minutes
+from geo.walk.walking_time import walking_minutes
 
 log = logging.getLogger("tsudoi")
 
 _NextDate = Callable[[list[dict[str, Any]], "date | datetime"], "date | None"]
-try:  # geo.schedule (次回開催 from rules, skipping 祝日 and 年末年始) may be absent
-    from geo.schedule import next_date as _schedule_next_date
+try:  # layers.schedule.rules (次回開催 from rules, skipping 祝日 and 年末年始) may be absent
+    from layers.schedule.rules import next_date as _schedule_next_date
 
     _next_date: _NextDate | None = _schedule_next_date
-except ImportError:  # pragma: no cover - only in a checkout without geo/schedule.py
+except ImportError:  # pragma: no cover - only in a checkout without layers/schedule/rules.py
     _next_date = None
 
 JAPAN = ZoneInfo("Asia/Tokyo")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from test_demand import _FROM, EPSG, OX, OY, UBE_LINES, cell, need, plane_net, wgs
 from test_shortest import UBE_SHELTERS, nx_split_graph, random_graphs
 
-from geo.coverage import (
+from geo.analysis.coverage import (
     CoverageModel,
     PlaceSet,
     _binned_quantiles,
@@ -24,9 +24,9 @@ from geo.coverage import (
     gaps,
     threshold_m,
 )
-from geo.demand import spread_population
+from geo.analysis.demand import spread_population
 from geo.model import Area, Place, PopulationCell
-from geo.network import WalkNetwork, build_from_lines
+from geo.walk.network import WalkNetwork, build_from_lines
 
 INF = float("inf")
 
@@ -333,7 +333,7 @@ def test_ube_coverage_matches_networkx_and_adds_up() -> None:
 
 def test_long_walks_fall_back_to_sorting(monkeypatch: pytest.MonkeyPatch) -> None:
     binned = model(max_distance_m=None).coverage(categories=["salon"])
-    monkeypatch.setattr("geo.coverage._MAX_BINS", 10)  # no histogram fits
+    monkeypatch.setattr("geo.analysis.coverage._MAX_BINS", 10)  # no histogram fits
     sorted_ = model(max_distance_m=None).coverage(categories=["salon"])
     assert sorted_.city == binned.city
     assert sorted_.areas == binned.areas

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from geo.demand import (
+from geo.analysis.demand import (
     AREA,
     CENTROID,
     EMPTY,
@@ -22,7 +22,7 @@ from geo.demand import (
     street_length_inside,
 )
 from geo.model import PopulationCell
-from geo.network import WalkNetwork, build_from_lines
+from geo.walk.network import WalkNetwork, build_from_lines
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 UBE_LINES = DATA / "ube" / "walk_edges_osm.geojson"

@@ -27,13 +27,13 @@ from scipy.spatial import cKDTree
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from geo import mesh
-from geo.city_network import load_network
-from geo.coverage import coverage
-from geo.demand import spread_population
+from geo.analysis.coverage import coverage
+from geo.analysis.demand import spread_population
+from geo.japan import mesh
 from geo.store.base import PlaceQuery, Store
 from geo.store.gpkg import GpkgStore
 from geo.store.postgis import PostgisStore
+from geo.walk.city_network import load_network
 from service.demo import demo_credits, load_demo
 
 REPO = Path(__file__).resolve().parents[1]

@@ -20,8 +20,8 @@ from shapely.ops import unary_union
 
 from boundaries.area_import import AreaImportOptions, import_areas
 from geo.errors import InputError, Problem, UsageError
+from geo.ingest.report import ImportReport
 from geo.model import Contact
-from geo.report import ImportReport
 from geo.store.base import Store
 
 DATA = Path(__file__).parent / "data" / "imports"

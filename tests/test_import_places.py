@@ -20,7 +20,7 @@ import pytest
 
 from boundaries.area_import import AreaImportOptions, import_areas
 from geo.errors import InputError, Problem, UsageError
-from geo.report import ImportReport
+from geo.ingest.report import ImportReport
 from geo.store.base import PlaceQuery, Store
 from layers.place_import import PlaceImportOptions, import_places
 
@@ -758,7 +758,7 @@ def test_real_takamatsu_file_islands_need_the_city_areas_first(
     refused with a hint, and import once the city's own areas (which include them) are in."""
     from shapely.geometry import MultiPoint, mapping
 
-    from geo.municipalities import outline
+    from geo.japan.municipalities import outline
 
     path = _shared("standard-dataset/takamatsu_community_center.csv")
     with pytest.raises(InputError) as caught:

@@ -9,12 +9,12 @@ import shapely
 from test_demand import _FROM, _TO, EPSG, OX, OY, UBE_LINES, need, plane_net
 from test_shortest import UBE_SHELTERS
 
-from geo.isochrone import edge_substrings, isochrone, place_isochrone, reached_intervals
+from geo.analysis.isochrone import edge_substrings, isochrone, place_isochrone, reached_intervals
+from geo.io.osm import EdgeList
 from geo.model import Place
-from geo.network import WalkNetwork, build_from_lines
-from geo.osm import EdgeList
-from geo.shortest import multi_source
-from geo.snap import snap_points
+from geo.walk.network import WalkNetwork, build_from_lines
+from geo.walk.shortest import multi_source
+from geo.walk.snap import snap_points
 
 
 def lonlat(x: float, y: float) -> tuple[float, float]:

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from pyproj import Geod
 from shapely.geometry import Point
 
-from geo import mesh
-from geo.mesh import MeshCodeError, mesh_code, mesh_codes, mesh_polygon, parse
+from geo.japan import mesh
+from geo.japan.mesh import MeshCodeError, mesh_code, mesh_codes, mesh_polygon, parse
 
 GEOD = Geod(ellps="GRS80")  # JGD2011's ellipsoid
 DEG_S = 1 / 3600

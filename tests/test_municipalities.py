@@ -10,10 +10,10 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Point
 
-from geo import crs
-from geo import municipalities as m
-from geo.distance import geodesic_many_m
 from geo.errors import UnknownCity
+from geo.japan import crs
+from geo.japan import municipalities as m
+from geo.walk.distance import geodesic_many_m
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = Path("/work/shared/data/japan/municipalities_n03_simplified.geojson")
@@ -216,6 +216,6 @@ def test_build_is_reproducible_and_matches_bundled_data(tmp_path: Path) -> None:
     first = _build(tmp_path / "a.json.gz")
     second = _build(tmp_path / "b.json.gz")
     assert first == second
-    bundled = ROOT / "geo" / "data" / "municipalities.json.gz"
+    bundled = ROOT / "geo" / "japan" / "data" / "municipalities.json.gz"
     assert first == bundled.read_bytes(), "bundled data is stale: rerun the build script"
     assert len(first) < 1_500_000

@@ -15,8 +15,8 @@ import pytest
 import shapely
 from pyproj import Geod, Transformer
 
-from geo.network import WalkNetwork, build_from_lines, build_from_osm
-from geo.osm import WalkRules, is_walkable, rich_progress
+from geo.io.osm import WalkRules, is_walkable, rich_progress
+from geo.walk.network import WalkNetwork, build_from_lines, build_from_osm
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 UBE_LINES = DATA / "ube" / "walk_edges_osm.geojson"

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo.city_network import build_network, load_network, save_network
 from geo.errors import InputError, UsageError
-from geo.network import WalkNetwork, build_from_lines, build_from_osm
-from geo.osm import WalkRules
+from geo.io.osm import WalkRules
 from geo.store import open_store
 from geo.store.base import Store
+from geo.walk.city_network import build_network, load_network, save_network
+from geo.walk.network import WalkNetwork, build_from_lines, build_from_osm
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ube"
 UBE_LINES = DATA / "walk_edges_osm.geojson"

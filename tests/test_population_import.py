@@ -29,11 +29,11 @@ from boundaries.population_import import (
     count_value,
     import_population,
 )
-from geo.crs import project_geometry, unproject_geometry
 from geo.errors import InputError, UsageError
-from geo.mesh import mesh_polygon
+from geo.japan.crs import project_geometry, unproject_geometry
+from geo.japan.mesh import mesh_polygon
+from geo.japan.municipalities import get_city, outline
 from geo.model import Area, PopulationCell, Town
-from geo.municipalities import get_city, outline
 from geo.store.base import AreaChanges, Store
 from geo.store.gpkg import GpkgStore
 

@@ -1,4 +1,4 @@
-"""geo.readers on real files in real formats, as the area, place and population imports use it."""
+"""geo.io on real files in real formats, as the area, place and population imports use it."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from geo.coords import japan_point_problem, swapped
 from geo.errors import InputError, UsageError
-from geo.readers import FeatureSource, read_features
+from geo.io.readers import FeatureSource, read_features
+from geo.japan.coords import japan_point_problem, swapped
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "data" / "readers"
@@ -637,7 +637,7 @@ def test_real_files_copied_with_upper_case_extension_are_recognised(tmp_path: Pa
     assert len(read_features(copy).rows) == 40
 
 
-# --- geo.coords ------------------------------------------------------------------------------
+# --- geo.japan.coords ------------------------------------------------------------
 
 
 def test_japan_point_problem_explains_swapped_zero_and_outside() -> None:

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.schedule import (
+from layers.schedule.rules import (
     HORIZON_DAYS,
     ScheduleError,
     closed_reason,

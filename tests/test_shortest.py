@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from geo.network import WalkNetwork, build_from_lines
-from geo.shortest import distance_to_points, multi_source, nearest_source_distances
-from geo.snap import Snap, snap_points
+from geo.walk.network import WalkNetwork, build_from_lines
+from geo.walk.shortest import distance_to_points, multi_source, nearest_source_distances
+from geo.walk.snap import Snap, snap_points
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 UBE_LINES = DATA / "ube" / "walk_edges_osm.geojson"

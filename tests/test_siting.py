@@ -17,12 +17,12 @@ from test_coverage import place
 from test_demand import EPSG, cell, plane_net
 from test_shortest import nx_split_graph, random_graphs
 
-from geo.coverage import CoverageModel, PlaceSet
-from geo.demand import spread_population
-from geo.network import WalkNetwork
-from geo.shortest import pairs_within
-from geo.siting import exact_max_cover, greedy_max_cover, merge_units, suggest_sites
-from geo.snap import Snap
+from geo.analysis.coverage import CoverageModel, PlaceSet
+from geo.analysis.demand import spread_population
+from geo.analysis.siting import exact_max_cover, greedy_max_cover, merge_units, suggest_sites
+from geo.walk.network import WalkNetwork
+from geo.walk.shortest import pairs_within
+from geo.walk.snap import Snap
 
 
 def brute_force(cover: np.ndarray, w: np.ndarray, k: int) -> float:

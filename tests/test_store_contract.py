@@ -161,7 +161,7 @@ def set_clock(monkeypatch: pytest.MonkeyPatch, store: Store, stamp: str) -> None
     monkeypatch.setattr(sys.modules[type(store).__module__], "now_iso", lambda: stamp)
 
 
-GEOD = Geod(ellps="WGS84")  # independent of geo.distance on purpose
+GEOD = Geod(ellps="WGS84")  # independent of geo.walk.distance on purpose
 
 
 def pyproj_m(lon: float, lat: float, place: Place) -> float:

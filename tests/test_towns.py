@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from boundaries.town_import import TownImportOptions, import_towns
 from geo.errors import InputError
-from geo.municipalities import get_city
+from geo.japan.municipalities import get_city
 from geo.store.base import Store
 from service.app import create_app
 

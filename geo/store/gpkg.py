@@ -21,13 +21,13 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point, box
 
-from geo.distance import geodesic_many_m
 from geo.errors import StoreError
-from geo.gpkg_geometry import from_blob, to_blob
 from geo.model import Area, Category, City, Contact, Place, PopulationCell, Town
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
+from geo.store.gpkg_geometry import from_blob, to_blob
 from geo.store.towns import rank_towns, town_search_text
 from geo.text import fold
+from geo.walk.distance import geodesic_many_m
 
 SCHEMA_VERSION = 3  # 2: towns; 3: networks, population
 _APPLICATION_ID = 0x47504B47  # "GPKG"

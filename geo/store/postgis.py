@@ -1,7 +1,7 @@
 """The server store: PostgreSQL + PostGIS, for many cities or many users at once.
 
 Spatial predicates run in SQL on GIST indexes. Distances are still computed in Python with
-geo.distance on the stored coordinates, so this store and the GeoPackage store report identical
+geo.walk.distance on the stored coordinates, so this store and the GeoPackage store report identical
 metres and orders. Geometries travel as WKB both ways, so coordinates round-trip bit for bit.
 The schema belongs to Alembic (geo/store/migrations); this class only checks it is at head.
 """
@@ -42,7 +42,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from geo.distance import geodesic_many_m
 from geo.errors import StoreError
 from geo.model import Area, Category, City, Contact, Place, PopulationCell, Town
 from geo.store import migrate
@@ -50,6 +49,7 @@ from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, St
 from geo.store.gpkg import like_pattern, now_iso, place_search_text
 from geo.store.towns import rank_towns, town_search_text
 from geo.text import fold
+from geo.walk.distance import geodesic_many_m
 
 __all__ = ["PostgisStore", "upgrade"]
 

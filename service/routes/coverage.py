@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from geo.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, CoverageModel
+from geo.analysis.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, CoverageModel
 from geo.store.base import Store
 from service.analysis import AnalysisCache
 from service.coverage_formats import (

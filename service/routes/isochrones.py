@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from shapely.geometry import mapping
 
-from geo.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH
-from geo.isochrone import Isochrone, isochrone
-from geo.network import WalkNetwork
+from geo.analysis.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH
+from geo.analysis.isochrone import Isochrone, isochrone
 from geo.store.base import Store
+from geo.walk.network import WalkNetwork
 from service.deps import PointParams, get_store
 from service.problems import ProblemError
 from service.routes.cities import held_city

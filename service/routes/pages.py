@@ -17,10 +17,10 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from geo.errors import TsudoiError
+from geo.japan.municipalities import outline
 from geo.model import City
-from geo.municipalities import outline
 from geo.store.base import Store
-from geo.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN
+from geo.walk.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN
 from layers.messages import messages, pick_language
 from service.demo import DEMO_CITIES, demo_credits
 from service.deps import get_store

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from boundaries.area_membership import area_ids_at_points
-from geo.distance import geodesic_many_m
 from geo.model import Place
-from geo.shortest import nearest_source_distances
 from geo.store.base import PlaceQuery, Store
-from geo.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN, walking_minutes
+from geo.walk.distance import geodesic_many_m
+from geo.walk.shortest import nearest_source_distances
+from geo.walk.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN, walking_minutes
 from layers.place_privacy import TownPoints, needs_town_point, public_distance_m, public_place
 from service.deps import PlaceFilterParams, PointParams, get_store, parse_bbox
 from service.listing_cache import ListingCache, data_fingerprint

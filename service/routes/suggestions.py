@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from geo.siting import suggest_sites
+from geo.analysis.siting import suggest_sites
 from geo.store.base import Store
 from service.deps import get_store
 from service.routes.cities import held_city

@@ -1,4 +1,4 @@
-"""Multi-source shortest walking distances on a :class:`~geo.network.WalkNetwork`, in metres.
+"""Multi-source shortest walking distances on a :class:`~geo.walk.network.WalkNetwork`, in metres.
 
 One Dijkstra pass from all sources at once gives every node its distance to the nearest source
 and which source that is. Sources and query points may lie in the middle of an edge: a source
@@ -16,8 +16,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from geo.network import WalkNetwork
-from geo.snap import Snap, snap_points
+from geo.walk.network import WalkNetwork
+from geo.walk.snap import Snap, snap_points
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def multi_source(
     net
         The walking network.
     sources
-        Either a :class:`~geo.snap.Snap` (points on edges; unsnapped entries are ignored) or an
+        Either a :class:`~geo.walk.snap.Snap` (points on edges; unsnapped entries are ignored) or an
         integer array of node indices.
     limit_m
         Stop searching beyond this many metres; farther nodes get ``inf``. Much faster for
@@ -176,7 +176,7 @@ def distance_to_points(net: WalkNetwork, field: SourceField, queries: Snap) -> P
     field
         Result of :func:`multi_source`.
     queries
-        Snapped query points (:func:`geo.snap.snap_points` or :meth:`Snap.on_edges`).
+        Snapped query points (:func:`geo.walk.snap.snap_points` or :meth:`Snap.on_edges`).
 
     Returns
     -------

@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from geo.errors import UsageError
-from geo.osm import EdgeList, ProgressFn, WalkRules, geodesic_lengths, read_osm
+from geo.io.osm import EdgeList, ProgressFn, WalkRules, geodesic_lengths, read_osm
 
 FORMAT_VERSION = 1
 COORD_SCALE = 1e7  # line ends are the same node when equal after rounding to 1e-7 degree (~1 cm)
@@ -237,7 +237,7 @@ class WalkNetwork:
     # -- construction ----------------------------------------------------------------------
     @classmethod
     def from_edge_list(cls, edges: EdgeList, epsg: int) -> WalkNetwork:
-        """Project, index and connect an :class:`~geo.osm.EdgeList` in the plane CRS ``epsg``."""
+        """Project, index and connect an :class:`~geo.io.osm.EdgeList` in the plane CRS ``epsg``."""
         to_plane = plane_transformer(epsg)
         node_x, node_y = to_plane.transform(edges.node_lon, edges.node_lat)
         ex, ey = to_plane.transform(edges.coords[:, 0], edges.coords[:, 1])
@@ -359,7 +359,7 @@ def build_from_osm(
     *,
     rules: WalkRules = WalkRules(),
 ) -> WalkNetwork:
-    """Walking network from an OSM extract (.osm.pbf / .osm), see :func:`geo.osm.read_osm`.
+    """Walking network from an OSM extract (.osm.pbf / .osm), see :func:`geo.io.osm.read_osm`.
 
     Parameters
     ----------
@@ -368,9 +368,9 @@ def build_from_osm(
     epsg
         Plane-rectangular CRS for metres (e.g. 6671 for Yamaguchi).
     progress
-        Optional :data:`~geo.osm.ProgressFn`; quiet when ``None``.
+        Optional :data:`~geo.io.osm.ProgressFn`; quiet when ``None``.
     rules
-        Regional walkability choices, see :class:`~geo.osm.WalkRules`.
+        Regional walkability choices, see :class:`~geo.io.osm.WalkRules`.
     """
     edges = read_osm(path, rules=rules, progress=progress)
     if progress is not None:
@@ -408,7 +408,7 @@ def read_lines(
     layer: str | int | None = None,
     progress: ProgressFn | None = None,
 ) -> EdgeList:
-    """Read a road-line file into an :class:`~geo.osm.EdgeList`.
+    """Read a road-line file into an :class:`~geo.io.osm.EdgeList`.
 
     Lines join where their end points coincide after rounding to 1e-7 degree, or lie within
     ``JOIN_TOLERANCE_M`` (5 cm) of each other in the plane CRS ``epsg``. Lines are never split
@@ -425,7 +425,7 @@ def read_lines(
     layer
         Layer name or index for multi-layer files (GeoPackage).
     progress
-        Optional :data:`~geo.osm.ProgressFn`.
+        Optional :data:`~geo.io.osm.ProgressFn`.
     """
     path = Path(path)
     if not path.exists():

@@ -13,7 +13,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from pyproj import Geod
 
-from geo.network import WalkNetwork, plane_transformer
+from geo.walk.network import WalkNetwork, plane_transformer
 
 _GEOD = Geod(ellps="WGS84")
 

@@ -7,7 +7,7 @@ import hashlib
 import re
 
 from geo.errors import UnknownCity
-from geo.municipalities import wards
+from geo.japan.municipalities import wards
 from geo.text import fold
 
 _UNSAFE = re.compile(r"[^0-9A-Za-z._~\-]+")

@@ -1,6 +1,7 @@
 """A city's walking network: built from a file, kept in the store as one blob, loaded back fast.
 
-The engine (geo.osm, geo.network) turns an OpenStreetMap extract or a road-line file into compact
+The engine (geo.io.osm, geo.walk.network) turns an OpenStreetMap extract or a road-line file into
+compact
 arrays; this module chooses the builder from the file, turns the engine's complaints into
 input problems that name the file, checks the network lies in the city, describes the result
 (counts, length, fragments) in a JSON meta the store keeps beside the blob, and loads it back.
@@ -18,19 +19,19 @@ from typing import Any
 import numpy as np
 import shapely
 
-from geo.city_extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
 from geo.errors import InputError, Problem, UsageError
-from geo.municipalities import outline
-from geo.network import (
+from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
+from geo.io.osm import ProgressFn, WalkRules
+from geo.io.readers import vector_layer
+from geo.japan.municipalities import outline
+from geo.store.base import Store
+from geo.walk.network import (
     FORMAT_VERSION,
     FragmentReport,
     WalkNetwork,
     build_from_lines,
     build_from_osm,
 )
-from geo.osm import ProgressFn, WalkRules
-from geo.readers import vector_layer
-from geo.store.base import Store
 
 #: OpenStreetMap file name endings libosmium reads; anything else is read as road lines
 OSM_SUFFIXES: tuple[str, ...] = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2", ".o5m")
@@ -63,7 +64,7 @@ def build_network(
 ) -> BuiltNetwork:
     """Build the walking network of ``city`` from an OSM extract or a road-line file.
 
-    From OSM only walkable ways are kept (see geo.osm.is_walkable); from a line file every line
+    From OSM only walkable ways are kept (see geo.io.osm.is_walkable); from a line file every line
     is an edge, joined where lines share end points. Lengths are geodesic metres. Raises
     InputError (naming the file) when the file cannot be read, holds no walkable ways or lines,
     or lies outside the city; UsageError for an option that does not fit the file.

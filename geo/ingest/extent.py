@@ -10,8 +10,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from geo.crs import project_geometry
-from geo.municipalities import distance_outside_m, get_city, outline
+from geo.japan.crs import project_geometry
+from geo.japan.municipalities import distance_outside_m, get_city, outline
 from geo.store.base import Store
 
 OUTLINE_TOLERANCE_M = (

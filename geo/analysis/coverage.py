@@ -5,10 +5,10 @@ for) is at most ``minutes × speed``: by default 10 minutes at 3 km/h (50 m/min,
 adult's pace) = 500 m, the 高齢者徒歩圏 of 国交省「都市構造の評価に関するハンドブック」;
 800 m (一般的な徒歩圏) is the usual alternative. Walks follow the street network, with places
 and residents snapped to the nearest point on a street and the snap counted as walking
-(:mod:`geo.snap`, :mod:`geo.shortest`); where a city has no network, straight-line distance in
-its plane-rectangular CRS is used and every answer says so. Venues (halls that could host a
+(:mod:`geo.walk.snap`, :mod:`geo.walk.shortest`); where a city has no network, straight-line
+distance in its plane-rectangular CRS is used and every answer says so. Venues (halls that could host a
 gathering) never count as coverage. Residents are the weighted demand points of
-:mod:`geo.demand`.
+:mod:`geo.analysis.demand`.
 
 :class:`CoverageModel` is prepared once per (city, network, population, places) — snaps, area
 membership, and one Dijkstra pass per category (:meth:`CoverageModel.prepare`) — and then
@@ -36,12 +36,12 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
-from geo.demand import Demand
+from geo.analysis.demand import Demand
 from geo.model import Area, Place
-from geo.network import WalkNetwork, plane_transformer
-from geo.shortest import distance_to_points, multi_source
-from geo.snap import Snap, snap_points
-from geo.walking_time import STRAIGHT_LINE
+from geo.walk.network import WalkNetwork, plane_transformer
+from geo.walk.shortest import distance_to_points, multi_source
+from geo.walk.snap import Snap, snap_points
+from geo.walk.walking_time import STRAIGHT_LINE
 
 NETWORK = "network"
 DEFAULT_MINUTES = 10.0
@@ -226,7 +226,7 @@ class Gap:
     area_id, area_name : str | None
         The deepest area holding the cell's representative point.
     placement : str
-        How the cell's people were placed (:mod:`geo.demand`: ``streets``, ``point`` …).
+        How the cell's people were placed (:mod:`geo.analysis.demand`: ``streets``, ``point`` …).
     """
 
     cell_id: str
@@ -334,7 +334,8 @@ class CoverageModel:
     places
         All the city's places (gathering places and venues).
     demand
-        Residents as weighted points (:func:`geo.demand.spread_population`), built on the same
+        Residents as weighted points (:func:`geo.analysis.demand.spread_population`), built on
+        the same
         network (or without one).
     areas
         The city's areas, any levels (WGS84 geometry); may be empty.

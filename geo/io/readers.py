@@ -45,8 +45,8 @@ from shapely.geometry import (
 )
 from shapely.geometry.base import BaseGeometry
 
-from geo.coords import SWAPPED_HINT, swapped
 from geo.errors import InputError, Problem, UsageError
+from geo.japan.coords import SWAPPED_HINT, swapped
 
 FORMATS = ("geojson", "gpkg", "shapefile", "kml", "csv", "xlsx")
 

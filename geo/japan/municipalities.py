@@ -1,6 +1,6 @@
 """Every municipality of Japan by JIS code: names, outlines, plane-rectangular zone.
 
-Read from the bundled ``geo/data/municipalities.json.gz`` (built by
+Read from the bundled ``geo/japan/data/municipalities.json.gz`` (built by
 scripts/build_municipalities.py from 「国土数値情報（行政区域データ）」国土交通省), once and lazily,
 so importing this module costs nothing and no GIS file is needed at run time.
 
@@ -24,8 +24,8 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from geo.crs import project_geometry, to_plane
 from geo.errors import UnknownCity
+from geo.japan.crs import project_geometry, to_plane
 from geo.model import City
 from geo.text import fold
 
@@ -77,10 +77,10 @@ def _name_keys(city: City) -> set[str]:
 @functools.cache
 def _index() -> _Index:
     """Load the data file once; a missing or corrupt file is a packaging bug, so let it raise."""
-    raw = resources.files("geo").joinpath(DATA_FILE).read_bytes()
+    raw = resources.files("geo.japan").joinpath(DATA_FILE).read_bytes()
     doc: dict[str, Any] = json.loads(gzip.decompress(raw))
     if doc.get("format") != 1:
-        raise RuntimeError(f"geo/{DATA_FILE}: unsupported format {doc.get('format')!r}")
+        raise RuntimeError(f"geo/japan/{DATA_FILE}: unsupported format {doc.get('format')!r}")
     cities: dict[str, City] = {}
     geoms: dict[str, list[list[list[int]]]] = {}
     wards: dict[str, list[str]] = {}

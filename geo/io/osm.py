@@ -3,7 +3,7 @@
 The reader keeps only ways a person on foot may use, splits them at every node that two or more
 kept ways share (and at way ends), and returns a flat edge list: node ids are real OSM ids, each
 edge keeps its shape (lon/lat) and its geodesic length in metres. Building the routable graph from
-the edge list is ``geo.network``'s job; this module only decides what is a walkable street.
+the edge list is ``geo.walk.network``'s job; this module only decides what is a walkable street.
 """
 
 from __future__ import annotations

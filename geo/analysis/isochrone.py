@@ -18,12 +18,12 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, threshold_m
-from geo.crs import unproject_geometry
+from geo.analysis.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, threshold_m
+from geo.japan.crs import unproject_geometry
 from geo.model import Place
-from geo.network import WalkNetwork, plane_transformer
-from geo.shortest import multi_source, run_positions
-from geo.snap import Snap, snap_points
+from geo.walk.network import WalkNetwork, plane_transformer
+from geo.walk.shortest import multi_source, run_positions
+from geo.walk.snap import Snap, snap_points
 
 DEFAULT_BUFFER_M = 25.0  # about one house lot either side of the street
 DEFAULT_FILL_HOLES_M2 = 10_000.0  # fill enclosed holes up to 1 ha (a block's interior)

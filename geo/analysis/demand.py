@@ -33,9 +33,9 @@ import shapely
 from numpy.typing import NDArray
 
 from geo.model import PopulationCell
-from geo.network import WalkNetwork, plane_transformer
-from geo.shortest import run_positions
-from geo.snap import Snap, snap_points
+from geo.walk.network import WalkNetwork, plane_transformer
+from geo.walk.shortest import run_positions
+from geo.walk.snap import Snap, snap_points
 
 STREETS = "streets"  # spread along the streets inside the cell
 POINT = "point"  # a point cell (町丁目 point), snapped

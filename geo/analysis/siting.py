@@ -29,7 +29,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, hstack, identity
 from scipy.spatial import cKDTree
 
-from geo.coverage import (
+from geo.analysis.coverage import (
     DEFAULT_MINUTES,
     DEFAULT_SPEED_KMH,
     VENUE,
@@ -37,9 +37,9 @@ from geo.coverage import (
     json_ready,
     threshold_m,
 )
-from geo.network import plane_transformer
-from geo.shortest import pairs_within
-from geo.snap import Snap
+from geo.walk.network import plane_transformer
+from geo.walk.shortest import pairs_within
+from geo.walk.snap import Snap
 
 EXACT_MAX_K = 10  # exact solve by default up to this many sites
 DEFAULT_TIME_LIMIT_S = 20.0
@@ -316,7 +316,7 @@ def suggest_sites(
     Parameters
     ----------
     model
-        A prepared :class:`~geo.coverage.CoverageModel` (its places stay fixed).
+        A prepared :class:`~geo.analysis.coverage.CoverageModel` (its places stay fixed).
     k
         Number of new sites.
     minutes, speed_kmh, age, categories

@@ -1,0 +1,1 @@
+"""Analysis on the walking network: demand, coverage, siting and isochrones."""

@@ -1,0 +1,1 @@
+"""Japan reference data: municipalities, plane-rectangular zones, mesh codes, coordinate checks."""

@@ -1,0 +1,1 @@
+"""Walking: the network, snapping, shortest paths, distances and walking time."""
