@@ -35,7 +35,7 @@ from folium.utilities import JsCode
 from shapely.geometry import mapping
 
 from geo.model import Area, Category, Contact, Place
-from layers.schedule.rules import JST, ScheduleError, describe, next_occurrence, parse_schedule
+from layers.schedule import JST, ScheduleError, describe, next_occurrence, parse_schedule
 
 __all__ = ["BASEMAPS", "LEAFLET_DIR", "listing_map", "leaflet_assets"]
 

@@ -21,7 +21,7 @@ from geo.store.base import PlaceChanges, Store
 from geo.text import clean
 from layers.categories import DEFAULT_CATEGORIES, CategoryMatcher
 from layers.place_privacy import TownPoints, needs_town_point, public_place
-from layers.schedule.columns import schedule_from_columns
+from layers.schedule import schedule_from_columns
 
 # Each field's names in the files cities bring: our own, the 自治体標準オープンデータセット layout
 # (English and Japanese headers), Google My Maps KML, and common Japanese list headers.

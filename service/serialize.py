@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,16 +12,9 @@ from shapely.geometry import mapping
 from geo.model import PUBLIC_PLACE_FIELDS, Area, Category, City, Place
 from geo.store.base import CityCounts
 from geo.walk.walking_time import walking_minutes
+from layers.schedule import next_occurrence
 
 log = logging.getLogger("tsudoi")
-
-_NextDate = Callable[[list[dict[str, Any]], "date | datetime"], "date | None"]
-try:  # layers.schedule.rules (次回開催 from rules, skipping 祝日 and 年末年始) may be absent
-    from layers.schedule.rules import next_date as _schedule_next_date
-
-    _next_date: _NextDate | None = _schedule_next_date
-except ImportError:  # pragma: no cover - only in a checkout without layers/schedule/rules.py
-    _next_date = None
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 
@@ -33,12 +25,12 @@ def now_in_japan() -> datetime:
 
 
 def next_date_iso(place: Place, now: date | datetime | None = None) -> str | None:
-    """次回開催 as an ISO date, or None without rules (or without the schedule module).
+    """次回開催 as an ISO date, or None without rules, from the schedule engine's next session.
 
     Today counts while today's session has not ended (``now`` a datetime), or all day (a date).
     A listing passes one ``now`` for all its places, so places that share rules share the work.
     """
-    if not place.schedule_rules or _next_date is None:
+    if not place.schedule_rules:
         return None
     try:
         return _next_date_cached(repr(place.schedule_rules), now or now_in_japan(), place)
@@ -56,9 +48,8 @@ def _next_date_cached(key: str, now: date | datetime, place: Place) -> str | Non
     if cache_key not in _NEXT_CACHE:
         if len(_NEXT_CACHE) > 4096:
             _NEXT_CACHE.clear()
-        assert _next_date is not None and place.schedule_rules
-        found = _next_date(place.schedule_rules, now)
-        _NEXT_CACHE[cache_key] = found.isoformat() if found else None
+        found = next_occurrence(place.schedule_rules, now)
+        _NEXT_CACHE[cache_key] = found.date.isoformat() if found else None
     return _NEXT_CACHE[cache_key]
 
 

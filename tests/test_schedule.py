@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers.schedule.rules import (
+from layers.schedule import (
     HORIZON_DAYS,
     ScheduleError,
     closed_reason,
@@ -28,7 +28,9 @@ from layers.schedule.rules import (
     next_date,
     next_occurrence,
     normalize_rules,
+    occurrence_text,
     parse_schedule,
+    schedule_from_columns,
 )
 
 SECOND_FOURTH_WED = [{"weekdays": [2], "weeks": [2, 4], "start": "10:00", "end": "12:00"}]
@@ -274,6 +276,41 @@ def test_parse_schedule_reads_every_demo_place() -> None:
             )
 
 
+# ------------------------------------------------------------------ dataset columns
+
+
+@pytest.mark.parametrize(
+    ("days", "start", "end", "weekdays", "times"),
+    [
+        ("月火水木金", "8:30", "17:00", [0, 1, 2, 3, 4], ("08:30", "17:00")),
+        ("月〜金", "08:30:00", "17:00:00", [0, 1, 2, 3, 4], ("08:30", "17:00")),  # a range
+        ("月曜日", "８時３０分", "12時半", [0], ("08:30", "12:30")),  # 曜日 is no Sunday
+        ("月・水・金", "午後1時", None, [0, 2, 4], ("13:00", None)),
+        ("土日祝", "9時", "夕方", [5, 6], ("09:00", None)),
+    ],
+)
+def test_dataset_columns_are_read_as_a_written_schedule_is(
+    days: str, start: str, end: str | None, weekdays: list[int], times: tuple[Any, Any]
+) -> None:
+    text, rules = schedule_from_columns(days, start, end, None)
+    assert rules == [{"weekdays": weekdays, "weeks": None, "start": times[0], "end": times[1]}]
+    assert text == " ".join(p for p in (days, "〜".join(t for t in (start, end) if t)) if p)
+
+
+@pytest.mark.parametrize("days", ["月火水木金", "月〜金", "月曜日", "月・水・金", "火・土曜"])
+def test_dataset_days_mean_what_they_mean_in_free_text(days: str) -> None:
+    _, rules = schedule_from_columns(days, None, None, None)
+    written = parse_schedule(f"毎週{days}")
+    assert rules is not None and written is not None
+    assert rules[0]["weekdays"] == written[0]["weekdays"]
+
+
+def test_dataset_columns_without_days_give_text_only() -> None:
+    text, rules = schedule_from_columns(None, "10:00", "12:00", "要予約")
+    assert (text, rules) == ("10:00〜12:00（要予約）", None)
+    assert schedule_from_columns(None, None, None, None) == (None, None)
+
+
 # ------------------------------------------------------------------ describe
 
 
@@ -291,6 +328,19 @@ def test_describe_in_japanese_and_english() -> None:
     assert describe(fifteenth) == "毎月15日 10:00〜11:30"
     assert describe(fifteenth, "en") == "The 15th of the month, 10:00–11:30"
     assert describe([]) == ""
+
+
+def test_a_session_in_words_with_its_times() -> None:
+    monday = next_occurrence(WEEKLY_MON, date(2026, 11, 17))
+    assert monday is not None
+    assert occurrence_text(monday, "ja") == "2026年11月30日（月） 13:30〜15:30"
+    assert occurrence_text(monday, "en") == "Mon 30 November 2026 13:30–15:30"
+    from_eight = [{"weekdays": [0], "weeks": None, "start": "08:00", "end": None}]
+    occ = next_occurrence(from_eight, date(2026, 11, 17))
+    assert occ is not None and occurrence_text(occ, "ja") == "2026年11月30日（月） 8:00〜"
+    until = [{"weekdays": [0], "weeks": None, "start": None, "end": "15:00"}]
+    occ = next_occurrence(until, date(2026, 11, 17))
+    assert occ is not None and occurrence_text(occ, "en") == "Mon 30 November 2026"
 
 
 # ------------------------------------------------------------------ properties
