@@ -4,7 +4,8 @@ TSUDOI_BASEMAP picks a preset — ``gsi-pale`` (default, 地理院タイル 淡�
 ``osm`` (OpenStreetMap) or ``none`` (no tiles: boundaries and markers on a plain
 background; tests use it).
 TSUDOI_TILE_URL with TSUDOI_TILE_ATTRIBUTION (text) and TSUDOI_TILE_ATTRIBUTION_URL set a custom
-tile server instead of a preset.
+tile server instead of a preset.  The presets are ``layers.basemaps.BASEMAPS``, the table the
+Folium listing map reads too.
 """
 
 from __future__ import annotations
@@ -12,59 +13,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from geo.errors import UsageError
+from layers.basemaps import BASEMAPS, Basemap
 
-
-@dataclass(frozen=True)
-class Basemap:
-    """A tile layer and the credit its provider asks for."""
-
-    name: str
-    url: str | None  # a Leaflet URL template; None draws no tiles
-    attribution: str = ""  # plain text, shown as text
-    attribution_url: str | None = None
-    max_zoom: int = 18
-
-    def origin(self) -> str | None:
-        """The tile host as a CSP source (``https://host``, ``https://*.host`` for ``{s}``)."""
-        if not self.url:
-            return None
-        parts = urlsplit(self.url.replace("{s}", "*"))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            return None
-        return f"{parts.scheme}://{parts.netloc}"
-
-    def as_config(self) -> dict[str, Any]:
-        """What the page script needs to draw it."""
-        return {
-            "name": self.name,
-            "url": self.url,
-            "attribution": self.attribution,
-            "attribution_url": self.attribution_url,
-            "max_zoom": self.max_zoom,
-        }
-
-
-BASEMAPS: dict[str, Basemap] = {
-    "gsi-pale": Basemap(
-        "gsi-pale",
-        "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png",
-        "地理院タイル",
-        "https://maptiles.gsi.go.jp/development/ichiran.html",
-        18,
-    ),
-    "osm": Basemap(
-        "osm",
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "© OpenStreetMap contributors",
-        "https://www.openstreetmap.org/copyright",
-        19,
-    ),
-    "none": Basemap("none", None),
-}
+__all__ = ["BASEMAPS", "Basemap", "Settings"]
 
 
 @dataclass(frozen=True)
