@@ -7,6 +7,7 @@ label is written once for the server and the browser alike. Placeholders are ``{
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -50,3 +51,20 @@ def messages(lang: str) -> dict[str, str]:
 def msgids(lang: str) -> set[str]:
     """The ids a language's catalogue defines, for the test that every used label exists."""
     return set(_load(pick_language(lang)))
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``t(msgid, **values)``: the label in the language with its ``{name}`` placeholders filled.
+
+    Values are put in as plain text (no format spec is read from them); a msgid the catalogue
+    lacks is shown as is, as the pages do.
+    """
+    labels = _load(pick_language(lang))
+
+    def t(msgid: str, **values: object) -> str:
+        text = labels.get(msgid, msgid)
+        for key, value in values.items():
+            text = text.replace("{" + key + "}", str(value))
+        return text
+
+    return t

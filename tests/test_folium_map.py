@@ -14,7 +14,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,10 @@ from geo.model import Area, Contact, Place
 from geo.store.base import PlaceQuery
 from geo.store.gpkg import GpkgStore
 from layers.categories import DEFAULT_CATEGORIES
-from layers.folium_map import listing_map
+from layers.folium import listing_map
+from layers.schedule import next_date, parse_schedule
 from service.demo import demo_credits, load_demo
+from service.serialize import place_feature
 
 CHROMIUM = Path("/usr/bin/chromium")
 VENDOR = Path(__file__).resolve().parents[1] / "layers" / "static" / "vendor"
@@ -165,10 +167,34 @@ def test_popup_shows_public_fields_and_next_date(tmp_path: Path) -> None:
     assert "https://example.jp/salon?a=1&b=2" in hrefs
 
 
-def test_next_date_comes_from_text_when_the_file_gave_no_rules(tmp_path: Path) -> None:
+def test_without_stored_rules_there_is_no_next_date_as_in_the_api(tmp_path: Path) -> None:
+    chanoma = _places()[1]
+    assert chanoma.schedule and not chanoma.schedule_rules  # text the engine could read …
+    assert place_feature(chanoma, now=NOW)["properties"]["next_date"] is None  # … the API won't
     page = _html(listing_map(_places(), CATEGORIES, now=NOW), tmp_path)
     text = "".join(_parse(_popup_for(page, "松浜 地域の茶の間")).text)
-    assert "2026年11月25日（水） 10:00〜12:00" in text  # 4th Wednesday of November 2026
+    assert "毎月第2・第4水曜 10:00〜12:00" in text  # the text is shown as the city wrote it
+    assert "次回開催" not in text and "2026年11月25日" not in text
+
+
+@pytest.mark.parametrize("now", [NOW, datetime(2026, 11, 19, 15, 0, tzinfo=UTC)])
+def test_next_date_is_the_apis_when_text_and_rules_disagree(tmp_path: Path, now: Any) -> None:
+    """The text says Mondays, the stored rules say Thursdays: the map shows the API's date."""
+    place = _place(
+        "p9", "くすのき 木曜サロン", "salon", 139.0420, 37.9120,
+        schedule="毎週月曜 13:30〜15:30",
+        schedule_rules=[{"weekdays": [3], "weeks": None, "start": "10:00", "end": "11:30"}],
+    )
+    api = place_feature(place, now=now)["properties"]["next_date"]
+    m = listing_map([place], CATEGORIES, now=now)
+    text = "".join(_parse(_popup_for(_html(m, tmp_path), "くすのき")).text)
+    by_text = next_date(parse_schedule(place.schedule), now)
+    assert api is not None and by_text is not None and by_text.isoformat() != api
+    shown = date.fromisoformat(api)
+    assert f"{shown.year}年{shown.month}月{shown.day}日（木） 10:00〜11:30" in text
+    assert f"{by_text.month}月{by_text.day}日" not in text
+    # 19 Nov 15:00 UTC is 20 Nov 00:00 in Japan: Thursday the 19th has passed there
+    assert api == ("2026-11-19" if now == NOW else "2026-11-26")
 
 
 def test_next_date_after_todays_session_has_ended(tmp_path: Path) -> None:
@@ -227,7 +253,7 @@ def test_area_boundaries_with_escaped_name_tooltip_and_contacts(tmp_path: Path) 
     assert "tel:0250000101" in [a.get("href") for tag, a in contacts.tags if tag == "a"]
     m = listing_map(_places(), CATEGORIES, _areas(), now=NOW)
     names = [c.layer_name for c in m._children.values() if isinstance(c, folium.FeatureGroup)]
-    assert names[:2] == ["区・第1層 (1)", "日常生活圏域・第2層 (1)"]
+    assert names[:2] == ["第1階層（広い圏域） (1)", "第2階層（日常生活圏域） (1)"]
 
 
 def test_demo_notice_is_visible_only_with_demo_data(tmp_path: Path) -> None:
@@ -255,7 +281,8 @@ def test_credits_go_in_the_attribution_as_links(tmp_path: Path) -> None:
 def test_english_labels(tmp_path: Path) -> None:
     page = _html(listing_map(_places(), CATEGORIES, lang="en", now=NOW), tmp_path)
     text = "".join(_parse(_popup_for(page, "すみれ野ふれあいサロン")).text)
-    assert "Next session" in text and "Mon 30 November 2026" in text
+    assert "Next date" in text and "Mon 30 November 2026" in text
+    assert "as of 17 November 2026" in text
     assert "Every Monday, 13:30–15:30" in text
     assert '<html lang="en">' in page
 
@@ -300,7 +327,7 @@ def test_only_tile_host_and_credit_links_are_urls(tmp_path: Path, inline: bool) 
     m = listing_map(_places(), CATEGORIES, basemap="gsi-pale", credits=credits,
                     inline_assets=inline, now=NOW)
     hosts = {urlsplit(u).netloc for u in URL.findall(_html(m, tmp_path))}
-    allowed = {"cyberjapandata.gsi.go.jp", "maps.gsi.go.jp", "nlftp.mlit.go.jp", "example.jp"}
+    allowed = {"cyberjapandata.gsi.go.jp", "maptiles.gsi.go.jp", "nlftp.mlit.go.jp", "example.jp"}
     if inline:
         # Leaflet's own attribution link and the SVG namespace name, never fetched
         allowed |= {"leafletjs.com", "www.w3.org"}
