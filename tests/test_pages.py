@@ -75,7 +75,7 @@ def test_the_map_page_carries_config_not_data(client: TestClient) -> None:
     assert config["lang"] == "ja" and config["city"]["code"] == "15100"
     assert config["api"]["places"] == "/api/cities/15100/places"
     assert config["api"]["towns"] == "/api/cities/15100/towns"
-    assert config["walking"] == {"method": "straight-line", "speed_m_per_min": 50.0}
+    assert config["api"]["walks"] == "/api/cities/15100/walks"
     assert config["messages"]["Next date"] == "次回開催"
     assert config["basemap"]["name"] == "gsi-pale"
     # no GeoJSON in the page: places and areas come from the API
@@ -94,11 +94,14 @@ def test_the_map_page_shows_the_demo_notice_credits_and_tile_attribution(
     assert '<html lang="en">' in en and "stand-in demo data" in en
 
 
-def test_walking_times_follow_the_streets_where_the_city_has_a_network(
-    client: TestClient,
-) -> None:
-    assert _config(client.get("/map/35202").text)["walking"]["method"] == "network"
-    assert _config(client.get("/map/15100").text)["walking"]["method"] == "straight-line"
+def test_the_map_page_takes_its_walking_times_from_the_walks_api(client: TestClient) -> None:
+    """The page measures nothing itself: it asks the walks route, which says how it measured."""
+    for code, point, method in (("35202", (33.95, 131.25), "network"),
+                                ("15100", (37.9161, 139.0236), "straight-line")):
+        config = _config(client.get(f"/map/{code}").text)
+        assert "walking" not in config
+        walks = client.get(config["api"]["walks"], params={"lat": point[0], "lon": point[1]})
+        assert walks.json()["method"] == method
 
 
 def test_every_demo_city_page_shows_its_notice_and_credits(client: TestClient) -> None:

@@ -73,9 +73,9 @@
     var note = $("walk-note");
     note.hidden = !S.point;
     if (S.point) {
-      note.textContent = T.config.walking && T.config.walking.method === "straight-line"
-        ? t("Walking times are an estimate from the straight-line distance, at 50 m a minute.")
-        : t("Walking times follow the streets, at 50 m a minute.");
+      note.textContent = D.walkMethod === "network"
+        ? t("Walking times follow the streets, at 50 m a minute.")
+        : t("Walking times are an estimate from the straight-line distance, at 50 m a minute.");
     }
   };
 

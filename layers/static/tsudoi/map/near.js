@@ -5,99 +5,26 @@
 
   var M = T.map, S = M.state, D = M.data;
   var t = T.t, $ = T.$;
-
-  /** Geodesic distance in metres on the WGS84 ellipsoid (Vincenty), as the API computes it. */
-  function geodesicM(lat1, lon1, lat2, lon2) {
-    var a = 6378137;
-    var f = 1 / 298.257223563;
-    var b = a * (1 - f);
-    var rad = Math.PI / 180;
-    var L = (lon2 - lon1) * rad;
-    var U1 = Math.atan((1 - f) * Math.tan(lat1 * rad));
-    var U2 = Math.atan((1 - f) * Math.tan(lat2 * rad));
-    var sinU1 = Math.sin(U1), cosU1 = Math.cos(U1), sinU2 = Math.sin(U2), cosU2 = Math.cos(U2);
-    var lambda = L, lambdaP, iter = 200;
-    var sinSigma, cosSigma, sigma, cosSqAlpha, cos2SigmaM, sinLambda, cosLambda, sinAlpha, C;
-    do {
-      sinLambda = Math.sin(lambda);
-      cosLambda = Math.cos(lambda);
-      sinSigma = Math.sqrt(
-        (cosU2 * sinLambda) * (cosU2 * sinLambda) +
-          (cosU1 * sinU2 - sinU1 * cosU2 * cosLambda) * (cosU1 * sinU2 - sinU1 * cosU2 * cosLambda)
-      );
-      if (sinSigma === 0) return 0;
-      cosSigma = sinU1 * sinU2 + cosU1 * cosU2 * cosLambda;
-      sigma = Math.atan2(sinSigma, cosSigma);
-      sinAlpha = (cosU1 * cosU2 * sinLambda) / sinSigma;
-      cosSqAlpha = 1 - sinAlpha * sinAlpha;
-      cos2SigmaM = cosSqAlpha !== 0 ? cosSigma - (2 * sinU1 * sinU2) / cosSqAlpha : 0;
-      C = (f / 16) * cosSqAlpha * (4 + f * (4 - 3 * cosSqAlpha));
-      lambdaP = lambda;
-      lambda =
-        L +
-        (1 - C) * f * sinAlpha *
-          (sigma + C * sinSigma * (cos2SigmaM + C * cosSigma * (-1 + 2 * cos2SigmaM * cos2SigmaM)));
-    } while (Math.abs(lambda - lambdaP) > 1e-12 && --iter > 0);
-    if (iter === 0) {
-      /* antipodal points only; never in one city. A sphere is close enough there. */
-      var dLat = (lat2 - lat1) * rad, dLon = (lon2 - lon1) * rad;
-      var h = Math.sin(dLat / 2) * Math.sin(dLat / 2) +
-        Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
-      return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
-    }
-    var uSq = (cosSqAlpha * (a * a - b * b)) / (b * b);
-    var A = 1 + (uSq / 16384) * (4096 + uSq * (-768 + uSq * (320 - 175 * uSq)));
-    var B = (uSq / 1024) * (256 + uSq * (-128 + uSq * (74 - 47 * uSq)));
-    var deltaSigma =
-      B * sinSigma *
-      (cos2SigmaM +
-        (B / 4) *
-          (cosSigma * (-1 + 2 * cos2SigmaM * cos2SigmaM) -
-            (B / 6) * cos2SigmaM * (-3 + 4 * sinSigma * sinSigma) * (-3 + 4 * cos2SigmaM * cos2SigmaM)));
-    return b * A * (sigma - deltaSigma);
-  }
+  var asking = null; /* the point whose walks are on their way; a newer choice wins */
 
   /**
-   * Walking distance and minutes from a point to each place: THE one place that knows where
-   * walking figures come from. Where the city has a walking network (T.config.walking.method is
-   * "network") the walks API measures along the streets; otherwise, or if that request fails,
-   * the geodesic straight line at T.config.walking.speed_m_per_min (50 m a minute, an older
-   * adult's pace), marked as an estimate.
-   * Returns a Promise of Map(id -> {distance_m, minutes, estimate}).
+   * Walking distance and minutes from a point to every place, as the server measures them
+   * (GET /api/cities/{code}/walks): along the streets where the city has a walking network,
+   * the geodesic straight line where it has none, beyond 5 km, or off the network — each walk's
+   * `method` says which. The page computes no distance itself, so the list, the card and the
+   * API's nearby answer always agree.
+   * Resolves to {method, walks: Map(id -> {distance_m, minutes, estimate})}.
    */
-  function straightFrom(point, places) {
-    var speed = (T.config.walking && T.config.walking.speed_m_per_min) || 50;
-    var out = new Map();
-    places.forEach(function (p) {
-      var d = geodesicM(point.lat, point.lon, p.lat, p.lon);
-      out.set(p.id, {
-        distance_m: d,
-        minutes: d <= 0 ? 0 : Math.max(1, Math.ceil(d / speed)),
-        estimate: true,
-      });
-    });
-    return out;
-  }
-
-  function walkingFrom(point, places) {
-    var method = (T.config.walking && T.config.walking.method) || "straight-line";
-    if (method !== "network" || !T.config.api.walks) return Promise.resolve(straightFrom(point, places));
-    var url = T.config.api.walks + "?lat=" + encodeURIComponent(point.lat) +
-      "&lon=" + encodeURIComponent(point.lon);
-    return fetch(url, { headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+  function walksFrom(point) {
+    return T.getJson(T.config.api.walks + T.query({ lat: point.lat, lon: point.lon }))
       .then(function (body) {
-        var fallback = straightFrom(point, places);
-        var out = new Map();
-        places.forEach(function (p) {
-          var w = body.walks[p.id];
-          out.set(p.id, w
-            ? { distance_m: w.distance_m, minutes: w.walking_min, estimate: w.method !== "network" }
-            : fallback.get(p.id));
+        var walks = new Map();
+        Object.keys(body.walks).forEach(function (id) {
+          var w = body.walks[id];
+          walks.set(id, { distance_m: w.distance_m, minutes: w.walking_min, estimate: w.method !== "network" });
         });
-        return out;
-      })
-      .catch(function () { return straightFrom(point, places); });
+        return { method: body.method, walks: walks };
+      });
   }
 
   function formatDistance(m) {
@@ -112,23 +39,31 @@
     });
   };
 
-  /** Sort by the walk from a point; resolves once the list shows it. */
+  /** Sort by the walk from a point; resolves once the list shows it (or the walks failed). */
   M.setPoint = function (lat, lon, label) {
     var point = { lat: lat, lon: lon, label: label };
-    S.point = point;
+    asking = point;
     $("near-status").textContent = "";
-    return walkingFrom(point, D.places).then(function (found) {
-      D.walks = found;
+    return walksFrom(point).then(function (found) {
+      if (asking !== point) return;
+      S.point = point;
+      D.walks = found.walks;
+      D.walkMethod = found.method;
       $("near-chosen").hidden = false;
       $("near-label").textContent = t("Sorted by distance from {where}.", { where: label });
       M.markHere(point);
       M.update({});
       M.refreshContacts();
       if (S.place) M.renderCard(D.placeById.get(S.place));
+    }, function () {
+      /* no figures the server did not give: the list keeps its order and says why */
+      if (asking !== point) return;
+      $("near-status").textContent = t("Walking times could not be loaded. Please try again.");
     });
   };
 
   function clearPoint() {
+    asking = null;
     S.point = null;
     D.walks = new Map();
     $("near-chosen").hidden = true;

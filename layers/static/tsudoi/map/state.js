@@ -26,6 +26,7 @@
     areas: [],
     areaById: new Map(),
     walks: new Map(), /* id -> {distance_m, minutes, estimate} from the chosen point */
+    walkMethod: "", /* the city's: "network" or "straight-line", as the server said */
     filtered: [], /* what the list and the markers show, in list order */
     countsByCategory: new Map(), /* per kind, after the search and the area, before the ticks */
   };
