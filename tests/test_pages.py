@@ -77,7 +77,7 @@ def test_the_map_page_carries_config_not_data(client: TestClient) -> None:
     assert config["lang"] == "ja" and config["city"]["code"] == "15100"
     assert config["api"]["places"] == "/api/cities/15100/places"
     assert config["api"]["towns"] == "/api/cities/15100/towns"
-    assert config["walking"] == {"method": "straight-line", "speed_m_per_min": 50.0}
+    assert config["api"]["walks"] == "/api/cities/15100/walks"
     assert config["messages"]["Next date"] == "次回開催"
     assert config["basemap"]["name"] == "gsi-pale"
     # no GeoJSON in the page: places and areas come from the API
@@ -96,11 +96,14 @@ def test_the_map_page_shows_the_demo_notice_credits_and_tile_attribution(
     assert '<html lang="en">' in en and "stand-in demo data" in en
 
 
-def test_walking_times_follow_the_streets_where_the_city_has_a_network(
-    client: TestClient,
-) -> None:
-    assert _config(client.get("/map/35202").text)["walking"]["method"] == "network"
-    assert _config(client.get("/map/15100").text)["walking"]["method"] == "straight-line"
+def test_the_map_page_takes_its_walking_times_from_the_walks_api(client: TestClient) -> None:
+    """The page measures nothing itself: it asks the walks route, which says how it measured."""
+    for code, point, method in (("35202", (33.95, 131.25), "network"),
+                                ("15100", (37.9161, 139.0236), "straight-line")):
+        config = _config(client.get(f"/map/{code}").text)
+        assert "walking" not in config
+        walks = client.get(config["api"]["walks"], params={"lat": point[0], "lon": point[1]})
+        assert walks.json()["method"] == method
 
 
 def test_every_demo_city_page_shows_its_notice_and_credits(client: TestClient) -> None:
@@ -182,12 +185,38 @@ def test_no_served_page_or_script_loads_anything_from_a_cdn(client: TestClient) 
 
 
 def test_page_scripts_use_no_eval_or_html_from_data() -> None:
-    for path in SCRIPTS.glob("*.js"):
+    for path in SCRIPTS.rglob("*.js"):
         text = path.read_text(encoding="utf-8")
         assert "eval(" not in text and "new Function" not in text, path.name
         assert "document.write" not in text, path.name
         # innerHTML is never assigned in our code; HTML strings go only to Leaflet icons, escaped
         assert ".innerHTML" not in text, path.name
+
+
+def test_page_scripts_are_short_and_share_common_js() -> None:
+    """Both pages load common.js and their own folder of short files (no build step, no bundle)."""
+    scripts = sorted(SCRIPTS.rglob("*.js"))
+    assert {p.relative_to(SCRIPTS).parts[0] for p in scripts} >= {"common.js", "map", "coordinator"}
+    for path in scripts:
+        lines = path.read_text(encoding="utf-8").count("\n")
+        assert lines <= 400, f"{path.name} has {lines} lines"
+
+
+@pytest.mark.parametrize(("path", "folder"), [
+    ("/map/15100", "map"), ("/coordinator/35202", "coordinator")])
+def test_page_scripts_are_deferred_in_order(client: TestClient, path: str, folder: str) -> None:
+    """Leaflet, then common.js (window.Tsudoi), then the page's files, main.js last: deferred
+    scripts run in document order, and each file finds what the earlier ones defined."""
+    html = client.get(path).text
+    found = re.findall(r'<script src="([^"]+)"( defer)?></script>', html)
+    deferred = [src for src, defer in found if defer]
+    assert [src for src, defer in found if not defer] == ["/static/tsudoi/text_size.js"]
+    assert deferred[0] == "/static/vendor/leaflet-1.9.4/leaflet.js"
+    common = deferred.index("/static/tsudoi/common.js")
+    own = [i for i, src in enumerate(deferred) if src.startswith(f"/static/tsudoi/{folder}/")]
+    assert own and common < min(own) and deferred[-1] == f"/static/tsudoi/{folder}/main.js"
+    on_disk = {f"/static/tsudoi/{folder}/{p.name}" for p in (SCRIPTS / folder).glob("*.js")}
+    assert {deferred[i] for i in own} == on_disk, "every file of the page is loaded"
 
 
 def test_static_assets_are_served_compressed_with_their_licences(client: TestClient) -> None:
@@ -204,7 +233,7 @@ def _used_msgids() -> set[str]:
     used: set[str] = set()
     for path in TEMPLATES.glob("*.html"):
         used |= set(re.findall(r'_\("((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")))
-    for path in SCRIPTS.glob("*.js"):
+    for path in SCRIPTS.rglob("*.js"):
         used |= set(re.findall(r'\bt\(\s*"((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")))
     for path in FOLIUM.glob("*.py"):  # the Folium map's t("…") calls, read as Python
         used |= {
@@ -369,7 +398,8 @@ def test_the_coordinator_page_carries_config_and_is_linked(client: TestClient) -
     assert config["api"]["coverage"] == "/api/cities/35202/coverage"
     assert config["api"]["gaps"] == "/api/cities/35202/coverage/gaps"
     assert config["api"]["suggestions"] == "/api/cities/35202/suggestions"
-    assert "/static/tsudoi/coordinator.js" in r.text and "/static/vendor/leaflet-1.9.4/" in r.text
+    assert "/static/tsudoi/coordinator/main.js" in r.text
+    assert "/static/vendor/leaflet-1.9.4/" in r.text
     assert "候補地を提案" in r.text and "ダウンロード" in r.text
     assert "Suggest new places" in client.get("/coordinator/35202", params={"lang": "en"}).text
     assert 'href="/coordinator/35202"' in client.get("/").text

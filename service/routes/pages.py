@@ -20,7 +20,6 @@ from geo.errors import TsudoiError
 from geo.japan.municipalities import outline
 from geo.model import City
 from geo.store.base import Store
-from geo.walk.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN
 from layers.messages import messages, pick_language
 from service.demo import DEMO_CITIES, demo_credits
 from service.deps import get_store
@@ -152,11 +151,6 @@ def map_page(
             "walks": f"{base}/walks",
         },
         "basemap": settings.basemap.as_config(),
-        "walking": {
-            # along the streets once the city has a walking network, else the straight line
-            "method": "network" if store.network_meta(code) is not None else STRAIGHT_LINE,
-            "speed_m_per_min": WALK_SPEED_M_PER_MIN,
-        },
         "bounds": _bounds(code),
         "demo": credits["notice"] is not None,
         "messages": messages(lang),

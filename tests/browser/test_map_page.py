@@ -111,6 +111,19 @@ def open_from_list(page: Any, name: str) -> None:
     page.wait_for_selector("#card:not([hidden])")
 
 
+def choose_town(page: Any, name: str) -> None:
+    """Near me by a town's name: search it and take the first answer."""
+    page.fill("#town-q", name)
+    page.click("#town-form button[type=submit]")
+    page.locator("#town-results button").first.click()
+
+
+def refuse(page: Any, route: str, status: int) -> None:
+    """Make the service answer `status` (a problem document) to one API route."""
+    page.route(f"**/api/cities/{CITY}/{route}*", lambda r: r.fulfill(
+        status=status, content_type="application/problem+json", body=f'{{"status": {status}}}'))
+
+
 # ------------------------------------------------------------------------------ counts
 
 
@@ -314,9 +327,7 @@ def test_near_me_by_town_name_sorts_by_walking_time_and_shows_the_areas_contacts
     nearest = server.api("/api/places/nearby", lat=town["lat"], lon=town["lon"], city=CITY,
                          limit=1)["features"][0]
     goto(page, server)
-    page.fill("#town-q", "関屋本村町")
-    page.click("#town-form button[type=submit]")
-    page.locator("#town-results button").first.click()
+    choose_town(page, "関屋本村町")
     page.wait_for_selector("#near-chosen:not([hidden])")
     assert town["name"] in page.locator("#near-label").inner_text()
     first = page.locator("#place-list > li").first
@@ -348,13 +359,28 @@ def test_near_me_by_town_name_sorts_by_walking_time_and_shows_the_areas_contacts
 def test_town_search_says_so_when_the_service_has_no_towns(
     page: Any, server: Server, watch: Watch
 ) -> None:
-    page.route(f"**/api/cities/{CITY}/towns*", lambda r: r.fulfill(
-        status=404, content_type="application/problem+json", body='{"status": 404}'))
+    refuse(page, "towns", 404)
     goto(page, server)
     page.fill("#town-q", "関屋")
     page.click("#town-form button[type=submit]")
     page.wait_for_function(
         "() => document.querySelector('#town-status').textContent === '町名検索は利用できません'")
+    assert all(expected_errors(e) for e in watch.errors)
+
+
+def test_near_me_says_so_when_the_walks_cannot_be_loaded(
+    page: Any, server: Server, watch: Watch
+) -> None:
+    """Walking figures come from the server only: without its answer the list keeps its order."""
+    refuse(page, "walks", 503)
+    goto(page, server)
+    first = page.locator("#place-list button").first.get_attribute("data-id")
+    choose_town(page, "関屋本村町")
+    page.wait_for_function("() => document.querySelector('#near-status').textContent"
+                           ".includes('徒歩時間を読み込めません')")
+    assert page.locator("#near-chosen").is_hidden()
+    assert page.locator(".place-walk").count() == 0
+    assert page.locator("#place-list button").first.get_attribute("data-id") == first
     assert all(expected_errors(e) for e in watch.errors)
 
 

@@ -1,0 +1,105 @@
+/* Tsudoi residents' map: "near me" — a point (current location, a town, an area's middle or a
+ * tap on the map), the walk from it to every place, and the list sorted by that walk. */
+(function (T) {
+  "use strict";
+
+  var M = T.map, S = M.state, D = M.data;
+  var t = T.t, $ = T.$;
+  var asking = null; /* the point whose walks are on their way; a newer choice wins */
+
+  /**
+   * Walking distance and minutes from a point to every place, as the server measures them
+   * (GET /api/cities/{code}/walks): along the streets where the city has a walking network,
+   * the geodesic straight line where it has none, beyond 5 km, or off the network — each walk's
+   * `method` says which. The page computes no distance itself, so the list, the card and the
+   * API's nearby answer always agree.
+   * Resolves to {method, walks: Map(id -> {distance_m, minutes, estimate})}.
+   */
+  function walksFrom(point) {
+    return T.getJson(T.config.api.walks + T.query({ lat: point.lat, lon: point.lon }))
+      .then(function (body) {
+        var walks = new Map();
+        Object.keys(body.walks).forEach(function (id) {
+          var w = body.walks[id];
+          walks.set(id, { distance_m: w.distance_m, minutes: w.walking_min, estimate: w.method !== "network" });
+        });
+        return { method: body.method, walks: walks };
+      });
+  }
+
+  function formatDistance(m) {
+    if (m < 1000) return t("{m} m", { m: Math.max(10, Math.round(m / 10) * 10) });
+    return t("{km} km", { km: (m / 1000).toFixed(1) });
+  }
+
+  M.formatWalk = function (w) {
+    return t("About {min} min on foot ({distance})", {
+      min: w.minutes,
+      distance: formatDistance(w.distance_m),
+    });
+  };
+
+  /** Sort by the walk from a point; resolves once the list shows it (or the walks failed). */
+  M.setPoint = function (lat, lon, label) {
+    var point = { lat: lat, lon: lon, label: label };
+    asking = point;
+    $("near-status").textContent = "";
+    return walksFrom(point).then(function (found) {
+      if (asking !== point) return;
+      S.point = point;
+      D.walks = found.walks;
+      D.walkMethod = found.method;
+      $("near-chosen").hidden = false;
+      $("near-label").textContent = t("Sorted by distance from {where}.", { where: label });
+      M.markHere(point);
+      M.update({});
+      M.refreshContacts();
+      if (S.place) M.renderCard(D.placeById.get(S.place));
+    }, function () {
+      /* no figures the server did not give: the list keeps its order and says why */
+      if (asking !== point) return;
+      $("near-status").textContent = t("Walking times could not be loaded. Please try again.");
+    });
+  };
+
+  function clearPoint() {
+    asking = null;
+    S.point = null;
+    D.walks = new Map();
+    $("near-chosen").hidden = true;
+    $("near-area").value = "";
+    M.markHere(null);
+    M.update({});
+    M.refreshContacts();
+    $("near").querySelector("summary").focus();
+  }
+
+  function locate() {
+    if (!navigator.geolocation) {
+      $("near-status").textContent = t("This browser cannot tell your location. Type your town or choose your area.");
+      return;
+    }
+    $("near-status").textContent = t("Finding your location…");
+    navigator.geolocation.getCurrentPosition(
+      function (pos) {
+        M.setPoint(pos.coords.latitude, pos.coords.longitude, t("your current location"));
+      },
+      function () {
+        $("near-status").textContent = t("Your location could not be found. Type your town or choose your area.");
+      },
+      { enableHighAccuracy: false, timeout: 15000, maximumAge: 60000 }
+    );
+  }
+
+  function chooseNearArea() {
+    var a = D.areaById.get($("near-area").value);
+    if (!a || !a.label_point) return;
+    M.setPoint(a.label_point[1], a.label_point[0], t("the middle of {area}", { area: a.name }));
+  }
+
+  M.wireNear = function () {
+    $("locate").addEventListener("click", locate);
+    $("near-area").addEventListener("change", chooseNearArea);
+    $("near-clear").addEventListener("click", clearPoint);
+  };
+})(window.Tsudoi);
