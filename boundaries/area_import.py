@@ -17,7 +17,7 @@ from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
 from geo.ingest.ids import area_id
 from geo.ingest.report import ImportReport
 from geo.io.columns import find_column
-from geo.io.readers import read_features
+from geo.io.features import read_features
 from geo.model import Area
 from geo.store.base import AreaChanges, Store
 from geo.text import clean

@@ -41,7 +41,8 @@ from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m, o
 from geo.ingest.ids import population_id
 from geo.ingest.report import ImportReport
 from geo.io.columns import find_column, problems_for_duplicates
-from geo.io.readers import FeatureSource, read_features
+from geo.io.features import read_features
+from geo.io.source import FeatureSource
 from geo.japan import mesh
 from geo.japan.coords import japan_point_problem
 from geo.japan.crs import project_geometry

@@ -13,7 +13,7 @@ from geo.errors import InputError, Problem
 from geo.ingest.extent import outside_city
 from geo.ingest.report import ImportReport
 from geo.io.columns import find_column, problems_for_duplicates
-from geo.io.readers import read_features
+from geo.io.features import read_features
 from geo.japan.coords import japan_point_problem
 from geo.model import Town
 from geo.store.base import Store

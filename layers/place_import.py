@@ -14,7 +14,8 @@ from geo.ingest.extent import outside_city
 from geo.ingest.ids import place_id
 from geo.ingest.report import ImportReport
 from geo.io.columns import find_column, problems_for_duplicates
-from geo.io.readers import FeatureSource, Row, read_features
+from geo.io.features import read_features
+from geo.io.source import FeatureSource, Row
 from geo.japan.coords import japan_point_problem
 from geo.model import KINDS, PRECISIONS, Place
 from geo.store.base import PlaceChanges, Store

@@ -13,7 +13,8 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from geo.errors import InputError, UsageError
-from geo.io.readers import FeatureSource, read_features
+from geo.io.features import read_features
+from geo.io.source import FeatureSource
 from geo.japan.coords import japan_point_problem, swapped
 
 HERE = Path(__file__).resolve().parent

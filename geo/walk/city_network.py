@@ -21,8 +21,8 @@ import shapely
 
 from geo.errors import InputError, Problem, UsageError
 from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
+from geo.io.lines import vector_layer
 from geo.io.osm import ProgressFn, WalkRules
-from geo.io.readers import vector_layer
 from geo.japan.municipalities import outline
 from geo.store.base import Store
 from geo.walk.network import (
