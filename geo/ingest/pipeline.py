@@ -12,7 +12,7 @@ problems in a `Batch`; from there every import is the same:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -80,9 +80,13 @@ class Batch(Generic[R]):
     def keep(self, row: int, record: R) -> None:
         self.rows.append((row, record))
 
-    def refuse_repeats(self, field: str, key: Callable[[R], str] | None = None) -> None:
-        """One problem per row whose id (or key) repeats an earlier row's."""
-        keyed = [(n, key(r) if key else r.id) for n, r in self.rows]
+    def refuse_repeats(
+        self, field: str, keyed: Iterable[tuple[int, str]] | None = None
+    ) -> None:
+        """One problem per row whose id repeats an earlier row's; `keyed` gives other keys
+        than the kept records' ids as (row, key)."""
+        if keyed is None:
+            keyed = [(n, r.id) for n, r in self.rows]
         self.problems.extend(problems_for_duplicates(self.file, self.row_label, keyed, field))
 
 
