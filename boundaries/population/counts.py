@@ -58,6 +58,7 @@ class CountColumns:
 
         return f"total = {one(self.total)}; 65+ = {one(self.age65)}; 75+ = {one(self.age75)}"
 
+
 def _fold_label(text: str) -> str:
     """NFKC (full-width digits and brackets to ASCII), lower case, no spaces."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).lower())
@@ -247,4 +248,3 @@ def count_row(
                 batch.refuse(number, reason, field=column, value=f"{part:g} > {whole:g}")
                 return None
     return Counted(total, age65, age75, kinds["secret"], kinds["blank"])
-

@@ -156,9 +156,8 @@ class _TownReader:
         )
         return None, ""
 
-    def make(
-        self, row: Row, name: str, counted: Counted, geometry: BaseGeometry
-    ) -> PopulationCell:
+    def make(self, row: Row, name: str, counted: Counted, geometry: BaseGeometry) -> PopulationCell:
+        """The row's cell, placed at `geometry`; its survey date is counted for the notes."""
         opts, props = self.file.opts, row.props
         year = _year(props.get(self.year_col)) if self.year_col else None
         if year:

@@ -7,6 +7,10 @@ problems in a `Batch`; from there every import is the same:
 2. `apply`: the records are compared with the stored ones (`geo.ingest.changes`), the report
    counts added, updated and unchanged and lists the stored records the file no longer holds,
    and unless it is a dry run the `Destination` writes them in one store transaction.
+
+What later concerns every import belongs in these two steps, once: which rows a partial import
+refuses (`accept`), what a source's stored records are and which of them look like duplicates
+of incoming ones (`Destination`, `apply`), and what the report counts.
 """
 
 from __future__ import annotations
@@ -72,17 +76,20 @@ class Batch(Generic[R]):
         """Record a problem that refuses the row (None: the whole file)."""
         self.problems.append(
             Problem(
-                file=self.file, row=row, row_label=self.row_label, field=field, value=value,
-                reason=reason, hint=hint,
-            )  # fmt: skip
+                file=self.file,
+                row=row,
+                row_label=self.row_label,
+                field=field,
+                value=value,
+                reason=reason,
+                hint=hint,
+            )
         )
 
     def keep(self, row: int, record: R) -> None:
         self.rows.append((row, record))
 
-    def refuse_repeats(
-        self, field: str, keyed: Iterable[tuple[int, str]] | None = None
-    ) -> None:
+    def refuse_repeats(self, field: str, keyed: Iterable[tuple[int, str]] | None = None) -> None:
         """One problem per row whose id repeats an earlier row's; `keyed` gives other keys
         than the kept records' ids as (row, key)."""
         if keyed is None:
