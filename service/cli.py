@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from geo.errors import InputError, StoreError, UnknownCity, UsageError
+from geo.errors import InputError, MissingData, StoreError, UnknownCity, UsageError
 from geo.ingest.report import ImportReport
 from geo.japan.municipalities import get_city
 from geo.model import City
@@ -394,7 +394,7 @@ def coverage(
             r = model.coverage(**params)  # type: ignore[arg-type]
             body = coverage_csv(r) if fmt == "csv" else (
                 coverage_geojson(r, store.areas(code)) if fmt == "geojson" else r.as_dict())
-    except UsageError as exc:
+    except (UsageError, MissingData) as exc:
         _fail(str(exc), 2)
     finally:
         store.close()
@@ -435,7 +435,7 @@ def suggest(
         result = suggest_sites(model, k, minutes=minutes, speed_kmh=speed_kmh, age=age,
                                candidate_categories=cand)
         names = {p.id: store.place(p.id) for p in result.greedy if p.kind == "venue"}
-    except UsageError as exc:
+    except (UsageError, MissingData) as exc:
         _fail(str(exc), 2)
     finally:
         store.close()
