@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator
@@ -231,6 +231,21 @@ class CoverageParams(WalkParams):
     def __post_init__(self) -> None:
         check_age(self.age)
 
-    def categories(self, store: Store, city: City) -> list[str] | None:
-        """The category list, each known to the city; None for every gathering category."""
-        return known_categories(store, city.code, self.category)
+    def arguments(self, store: Store, city: City) -> dict[str, Any]:
+        """What coverage, gaps and suggestions take: the walk, the age and the categories (each
+        one known to the city; None for every gathering category)."""
+        return {
+            "minutes": self.minutes,
+            "speed_kmh": self.speed_kmh,
+            "age": self.age,
+            "categories": known_categories(store, city.code, self.category),
+        }
+
+
+# The bundles as route parameters: each built from the query string and checked once.
+PointDep = Annotated[PointParams, Depends()]
+FiltersDep = Annotated[PlaceFilterParams, Depends()]
+PagingDep = Annotated[PagingParams, Depends()]
+BboxDep = Annotated[BboxParams, Depends()]
+CoverageDep = Annotated[CoverageParams, Depends()]
+IsochroneWalkDep = Annotated[IsochroneWalkParams, Depends()]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from boundaries.display_geometry import for_display
-from service.deps import CityDep, PointParams, StoreDep
+from service.deps import CityDep, PointDep, StoreDep
 from service.serialize import area_feature, area_properties, city_json, feature_collection
 
 router = APIRouter(prefix="/api/cities", tags=["cities"])
@@ -48,8 +48,6 @@ def list_areas(
 
 
 @router.get("/{code}/areas/at", summary="The areas containing a point, with their contacts")
-def areas_at(
-    city: CityDep, point: Annotated[PointParams, Depends()], store: StoreDep
-) -> list[dict[str, Any]]:
+def areas_at(city: CityDep, point: PointDep, store: StoreDep) -> list[dict[str, Any]]:
     """Which areas a resident at this point belongs to, widest first, and whom to call."""
     return [area_properties(a) for a in store.areas_at(city.code, point.lon, point.lat)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from service.analysis import MAX_GAPS
@@ -15,7 +15,7 @@ from service.coverage_formats import (
     gaps_geojson,
     geopackage,
 )
-from service.deps import AnalysisDep, CityDep, CoverageParams, StoreDep
+from service.deps import AnalysisDep, CityDep, CoverageDep, StoreDep
 
 GPKG = "application/geopackage+sqlite3"
 
@@ -33,20 +33,14 @@ def _download(body: str | bytes, media_type: str, filename: str) -> Response:
 @router.get("/api/cities/{code}/coverage", summary="Coverage of older residents, per area")
 def coverage(
     city: CityDep,
-    params: Annotated[CoverageParams, Depends()],
+    params: CoverageDep,
     store: StoreDep,
     analysis: AnalysisDep,
     format: Annotated[Literal["json", "csv", "geojson", "gpkg"], Query()] = "json",
 ) -> Any:
     """Older residents within the walk of a gathering place, per area and for the city."""
     code = city.code
-    model = analysis.model(store, code)
-    result = model.coverage(
-        minutes=params.minutes,
-        speed_kmh=params.speed_kmh,
-        age=params.age,
-        categories=params.categories(store, city),
-    )
+    result = analysis.model(store, code).coverage(**params.arguments(store, city))
     if format == "csv":
         return _download(coverage_csv(result), "text/csv; charset=utf-8", f"coverage-{code}.csv")
     if format == "geojson":
@@ -62,7 +56,7 @@ def coverage(
 )
 def gaps(
     city: CityDep,
-    params: Annotated[CoverageParams, Depends()],
+    params: CoverageDep,
     store: StoreDep,
     analysis: AnalysisDep,
     limit: Annotated[int | None, Query(ge=1, le=MAX_GAPS)] = None,
@@ -71,14 +65,8 @@ def gaps(
 ) -> Any:
     """Cells whose older residents are mostly beyond the walk, most uncovered people first."""
     code = city.code
-    model = analysis.model(store, code)
-    result = model.gaps(
-        minutes=params.minutes,
-        speed_kmh=params.speed_kmh,
-        age=params.age,
-        categories=params.categories(store, city),
-        min_uncovered_share=min_uncovered_share,
-        limit=limit,
+    result = analysis.model(store, code).gaps(
+        **params.arguments(store, city), min_uncovered_share=min_uncovered_share, limit=limit
     )
     if format == "csv":
         return _download(gaps_csv(result), "text/csv; charset=utf-8", f"gaps-{code}.csv")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from shapely.geometry import mapping
 
 from geo.analysis.isochrone import Isochrone, isochrone
@@ -12,14 +12,7 @@ from geo.errors import MissingData, NotFound, Withheld
 from geo.store.base import Store
 from geo.walk.network import WalkNetwork
 from service.analysis import AnalysisCache
-from service.deps import (
-    AnalysisDep,
-    IsochroneWalkParams,
-    OptionalCityDep,
-    PlaceId,
-    PointParams,
-    StoreDep,
-)
+from service.deps import AnalysisDep, IsochroneWalkDep, OptionalCityDep, PlaceId, PointDep, StoreDep
 
 router = APIRouter(tags=["analysis"])
 
@@ -72,8 +65,8 @@ def _feature(iso: Isochrone, **props: Any) -> dict[str, Any]:
 
 @router.get("/api/isochrone", summary="The area reachable on foot from a point")
 def point_isochrone(
-    point: Annotated[PointParams, Depends()],
-    walk: Annotated[IsochroneWalkParams, Depends()],
+    point: PointDep,
+    walk: IsochroneWalkDep,
     store: StoreDep,
     analysis: AnalysisDep,
     city: OptionalCityDep,
@@ -88,7 +81,7 @@ def point_isochrone(
 @router.get("/api/places/{place_id}/isochrone", summary="The area reachable on foot from a place")
 def place_isochrone(
     place_id: PlaceId,
-    walk: Annotated[IsochroneWalkParams, Depends()],
+    walk: IsochroneWalkDep,
     store: StoreDep,
     analysis: AnalysisDep,
 ) -> dict[str, Any]:

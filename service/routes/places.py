@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from numpy.typing import NDArray
 
@@ -24,12 +24,13 @@ from layers.place_privacy import TownPoints, needs_town_point, public_distance_m
 from service.deps import (
     MAX_ID,
     AnalysisDep,
-    BboxParams,
+    BboxDep,
     CityDep,
+    FiltersDep,
     OptionalCityDep,
-    PagingParams,
-    PlaceFilterParams,
+    PagingDep,
     PlaceId,
+    PointDep,
     PointParams,
     StoreDep,
     Text,
@@ -57,9 +58,9 @@ def published(store: Store, places: list[Place]) -> list[Place]:
 def list_places(
     city: CityDep,
     request: Request,
-    filters: Annotated[PlaceFilterParams, Depends()],
-    bbox: Annotated[BboxParams, Depends()],
-    paging: Annotated[PagingParams, Depends()],
+    filters: FiltersDep,
+    bbox: BboxDep,
+    paging: PagingDep,
     store: StoreDep,
     area: Annotated[
         Text | None,
@@ -127,8 +128,8 @@ def _walked(net: WalkNetwork, point: PointParams, places: list[Place]) -> NDArra
 
 @router.get("/api/places/nearby", summary="The nearest places to a point")
 def nearby(
-    point: Annotated[PointParams, Depends()],
-    filters: Annotated[PlaceFilterParams, Depends()],
+    point: PointDep,
+    filters: FiltersDep,
     store: StoreDep,
     analysis: AnalysisDep,
     city: OptionalCityDep,
@@ -179,7 +180,7 @@ def nearby(
 @router.get("/api/cities/{code}/walks", summary="Walking distance from a point to every place")
 def walks(
     city: CityDep,
-    point: Annotated[PointParams, Depends()],
+    point: PointDep,
     store: StoreDep,
     analysis: AnalysisDep,
 ) -> dict[str, Any]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from geo.analysis.siting import suggest_sites
 from service.analysis import MAX_SITES, known_categories
-from service.deps import AnalysisDep, CityDep, CoverageParams, StoreDep, Text
+from service.deps import AnalysisDep, CityDep, CoverageDep, StoreDep, Text
 
 router = APIRouter(tags=["analysis"])
 
@@ -16,7 +16,7 @@ router = APIRouter(tags=["analysis"])
 @router.get("/api/cities/{code}/suggestions", summary="K new sites that newly cover the most")
 def suggestions(
     city: CityDep,
-    params: Annotated[CoverageParams, Depends()],
+    params: CoverageDep,
     store: StoreDep,
     analysis: AnalysisDep,
     k: Annotated[int, Query(ge=1, le=MAX_SITES, description="How many new sites")] = 3,
@@ -30,10 +30,7 @@ def suggestions(
     result = suggest_sites(
         model,
         k,
-        minutes=params.minutes,
-        speed_kmh=params.speed_kmh,
-        age=params.age,
-        categories=params.categories(store, city),
+        **params.arguments(store, city),
         candidate_categories=known_categories(store, city.code, candidates, "candidates"),
     )
     body = result.as_dict()
