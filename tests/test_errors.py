@@ -3,21 +3,25 @@
 A small slice of two cities, built here: 新潟市 (places, towns, an area; no population and no
 walking network) and 高崎市 (population and places; no network). Every text parameter refuses
 control characters and every number has bounds (422), missing data is a 409 worded for API
-users.
+users, and the CLI refuses what the API refuses with exit code 2.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import shapely
 from fastapi.testclient import TestClient
+from test_cli import tsudoi
 
 from geo.japan.municipalities import get_city
 from geo.model import Area, Place, PopulationCell, Town
 from geo.store.base import AreaChanges, PlaceChanges, Store
+from geo.store.gpkg import GpkgStore
 from service.app import create_app
 
 NIIGATA, TAKASAKI = "15100", "10202"
@@ -235,3 +239,50 @@ def test_both_stores_answer_bad_requests_alike(gpkg_store: Store, postgis_store:
     for url, a, b in zip(HOSTILE, *answers, strict=True):
         assert a == b, url
         assert a[0] < 500, url
+
+
+# -- the CLI refuses what the API refuses -----------------------------------------------------
+@pytest.fixture
+def takasaki_db(tmp_path: Path) -> Path:
+    db = tmp_path / "t.gpkg"
+    store = GpkgStore(db)
+    try:
+        from layers.categories import ensure_default_categories
+
+        ensure_default_categories(store)
+        fill(store)
+    finally:
+        store.close()
+    return db
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("suggest", "--candidates", "nosuch"), "--candidates: unknown category: nosuch"),
+        (("coverage", "--category", "nope"), "--category: unknown category: nope"),
+        (("suggest", "--age", "70"), "--age: must be 65 or 75"),
+        (("coverage", "--minutes", "0"), "--minutes: must be more than 0"),
+        (("coverage", "--speed-kmh", "11"), "--speed-kmh: must be more than 0 and at most 10"),
+        (("coverage", "--gaps", "--limit", "0"), "--limit: must be 1 to"),
+        (("suggest", "--k", "21"), "--k: must be 1 to 20"),
+    ],
+)
+def test_cli_refuses_what_the_api_refuses(
+    tmp_path: Path, takasaki_db: Path, args: tuple[str, ...], words: str
+) -> None:
+    result = tsudoi(*args, "--city", TAKASAKI, "--db", takasaki_db, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert words in result.stderr and not result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_missing_data_says_what_to_import(tmp_path: Path, takasaki_db: Path) -> None:
+    result = tsudoi("suggest", "--city", NIIGATA, "--db", takasaki_db, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no population data" in result.stderr
+    assert re.search(r"tsudoi import population FILE --city 15100", result.stderr)
+    ok = tsudoi("suggest", "--city", TAKASAKI, "--candidates", "hall", "--k", "1",
+                "--db", takasaki_db, cwd=tmp_path)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert "candidates: venues:hall (1)" in ok.stdout
