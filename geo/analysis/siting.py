@@ -234,9 +234,11 @@ class ExactSolution:
     optimal : bool
         Proven optimal within the time limit.
     greedy_gap : float
-        ``covered − greedy covered``: people greedy leaves out (≥ 0 when optimal).
+        ``covered − greedy covered``: people greedy leaves out (≥ 0 when optimal; below 0 only
+        when a time-limited solve found less than greedy).
     greedy_ratio : float | None
-        ``greedy covered / covered`` (0–1), ``None`` when nothing can be covered.
+        ``greedy covered / covered``, within 0–1 (1 when greedy reaches or passes a
+        time-limited solve), ``None`` when nothing can be covered.
     status : str
     seconds : float
     """
@@ -363,8 +365,9 @@ def suggest_sites(
             covered=ex.value,
             upper_bound=ex.upper_bound,
             optimal=ex.optimal,
-            greedy_gap=ex.value - greedy_total,
-            greedy_ratio=greedy_total / ex.value if ex.value > 0 else None,
+            # both sums add the same weights in other orders: keep their rounding noise out
+            greedy_gap=max(ex.value - greedy_total, 0.0) if ex.optimal else ex.value - greedy_total,
+            greedy_ratio=min(max(greedy_total / ex.value, 0.0), 1.0) if ex.value > 0 else None,
             status=ex.status,
             seconds=ex.seconds,
         )
