@@ -37,8 +37,10 @@ from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
 from geo.analysis.demand import Demand
+from geo.japan.crs import coords_fn, plane_transformer
 from geo.model import Area, Place
-from geo.walk.network import WalkNetwork, plane_transformer
+from geo.walk.arrays import run_starts, unreached
+from geo.walk.network import WalkNetwork
 from geo.walk.shortest import distance_to_points, multi_source
 from geo.walk.snap import Snap, snap_points
 from geo.walk.walking_time import STRAIGHT_LINE
@@ -384,9 +386,8 @@ class CoverageModel:
             )
 
         # areas in the plane; membership of demand points, places and cell points, per level
-        geoms = np.array(
-            [shapely.transform(a.geometry, _plane_fn(tr)) for a in self.areas], dtype=object
-        )
+        plane = coords_fn(tr.transform)
+        geoms = np.array([shapely.transform(a.geometry, plane) for a in self.areas], dtype=object)
         self.area_level = np.array([a.level for a in self.areas], dtype=np.int64)
         # each demand point's combination of areas (one per level): queries then make one
         # pass over the points, and a small incidence matrix spreads it over the areas
@@ -448,8 +449,7 @@ class CoverageModel:
                 self._cache.move_to_end(key)
                 return hit
         if not cats:
-            p = len(self.demand)
-            result = Nearest(np.full(p, np.inf), np.full(p, -1, dtype=np.int64), limit)
+            result = Nearest(*unreached(len(self.demand)), limit)
         else:
             fields = [self._category_field(c, limit) for c in cats]
             dist, place = fields[0].dist_m.copy(), fields[0].place.copy()
@@ -489,7 +489,7 @@ class CoverageModel:
         d = self.demand
         p = len(d)
         if sel.size == 0 or p == 0:
-            return Nearest(np.full(p, np.inf), np.full(p, -1, dtype=np.int64), limit)
+            return Nearest(*unreached(p), limit)
         if self.net is not None:
             assert self.place_snap is not None and d.snap is not None
             field = multi_source(self.net, self.place_snap.take(sel), limit_m=limit)
@@ -708,7 +708,8 @@ class CoverageModel:
         key = (cell << (bin_bits + slot_bits)) | (bins[by] << slot_bits) | self._slot
         key.sort()
         slot = key & ((1 << slot_bits) - 1)
-        return by[self._cell_start[key >> (bin_bits + slot_bits)] + slot]
+        order: NDArray[np.int64] = by[self._cell_start[key >> (bin_bits + slot_bits)] + slot]
+        return order
 
     # -- notes -------------------------------------------------------------------------------
     def _notes(self, categories: Sequence[str] | None) -> list[str]:
@@ -796,14 +797,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _plane_fn(tr: Any) -> Any:
-    def fn(xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        x, y = tr.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack([x, y])
-
-    return fn
-
-
 def _membership(
     geoms: NDArray[np.object_],
     level: NDArray[np.int64],
@@ -818,9 +811,7 @@ def _membership(
     area, point = tree.query(geoms, predicate="intersects")
     order = np.lexsort((area, level[area], point))
     area, point = area[order], point[order]
-    lv = level[area]
-    first = np.ones(area.size, dtype=bool)
-    first[1:] = (point[1:] != point[:-1]) | (lv[1:] != lv[:-1])
+    first = run_starts(point, level[area])
     area, point = area[first], point[first]
     by_area = np.argsort(area, kind="stable")
     return area[by_area].astype(np.int64), point[by_area].astype(np.int64)

@@ -19,10 +19,11 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from geo.analysis.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, threshold_m
-from geo.japan.crs import unproject_geometry
+from geo.japan.crs import plane_transformer, unproject_geometry
 from geo.model import Place
-from geo.walk.network import WalkNetwork, plane_transformer
-from geo.walk.shortest import multi_source, run_positions
+from geo.walk.arrays import run_positions, run_starts
+from geo.walk.network import WalkNetwork
+from geo.walk.shortest import multi_source
 from geo.walk.snap import Snap, snap_points
 
 DEFAULT_BUFFER_M = 25.0  # about one house lot either side of the street
@@ -201,8 +202,7 @@ def _merge(
         return edge, lo, hi
     order = np.lexsort((lo, edge))
     edge, lo, hi = edge[order], lo[order], hi[order]
-    new_edge = np.ones(edge.size, dtype=bool)
-    new_edge[1:] = edge[1:] != edge[:-1]
+    new_edge = run_starts(edge)
     # running maximum of ``hi`` restarted at each edge (fractions lie in 0..1 < 2)
     reach = np.maximum.accumulate(hi + 2.0 * edge) - 2.0 * edge
     start = new_edge.copy()

@@ -37,7 +37,8 @@ from geo.analysis.coverage import (
     json_ready,
     threshold_m,
 )
-from geo.walk.network import plane_transformer
+from geo.japan.crs import plane_transformer
+from geo.walk.arrays import run_starts
 from geo.walk.shortest import pairs_within
 from geo.walk.snap import Snap
 
@@ -460,10 +461,7 @@ def _candidates(
     at_v[net.edge_v[::-1]] = np.arange(m)[::-1]
     edge = np.where(at_u[nodes] >= 0, at_u[nodes], at_v[nodes])
     frac = np.where(at_u[nodes] >= 0, 0.0, 1.0)
-    length = net.edge_length_m[edge]
-    off = frac * length
-    node_snap = Snap(edge, off, off.copy(), length - off, np.zeros(nodes.size),
-                     net.node_x[nodes], net.node_y[nodes])  # fmt: skip
+    node_snap = Snap.at(net, edge, frac, net.node_x[nodes], net.node_y[nodes])
     ids = np.char.add("node:", net.node_id[nodes].astype(str))
     return Candidates(
         "node", "nodes", ids, net.node_lon[nodes], net.node_lat[nodes],
@@ -486,9 +484,7 @@ def _thin(
         gx = np.floor(x / side).astype(np.int64)
         gy = np.floor(y / side).astype(np.int64)
         order = np.lexsort((-score, gy, gx))
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = (gx[order][1:] != gx[order][:-1]) | (gy[order][1:] != gy[order][:-1])
-        chosen = np.sort(order[first])
+        chosen = np.sort(order[run_starts(gx[order], gy[order])])
         if chosen.size <= max_count:
             return chosen
         side *= 1.5
