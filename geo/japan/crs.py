@@ -154,14 +154,7 @@ class ZoneNames(TypedDict, total=False):
     subprefecture: str | None
 
 
-def plane_zone(
-    prefecture: str,
-    lon: float,
-    lat: float,
-    *,
-    municipality: str | None = None,
-    subprefecture: str | None = None,
-) -> int:
+def plane_zone(prefecture: str, lon: float, lat: float, **names: Unpack[ZoneNames]) -> int:
     """Zone number (1–19) for a place, given its prefecture and a representative WGS84 point.
 
     ``municipality`` and ``subprefecture`` (N03_004 / N03_002) only matter in 北海道, whose
@@ -171,7 +164,7 @@ def plane_zone(
     if pref in _SINGLE_ZONE:
         return _SINGLE_ZONE[pref]
     if pref == "北海道":
-        return _hokkaido_zone(lon, municipality, subprefecture)
+        return _hokkaido_zone(lon, names.get("municipality"), names.get("subprefecture"))
     if pref == "東京都":
         return _tokyo_zone(lon, lat)
     if pref == "沖縄県":

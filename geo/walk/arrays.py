@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+F64 = NDArray[np.float64]  # metres, weights, coordinates
+I64 = NDArray[np.int64]  # indices and counts
+
 
 def run_positions(counts: NDArray[np.int64]) -> NDArray[np.int64]:
     """Each element's position within its run: ``concatenate([arange(c) for c in counts])``,
