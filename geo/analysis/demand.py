@@ -20,7 +20,7 @@ frontage holds twice the people.
   over its **area** on a lattice of at most ``max_points`` points inside it.
 - Cells with nobody in them (total, 65+ and 75+ all zero) get no points.
 
-Everything is in the network's plane-rectangular CRS (metres).
+Everything is in a plane-rectangular CRS (metres): the network's, or the ``epsg`` given without one.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The GeoPackage store's schema: its tables, and the steps that bring an older file up to date.
 
-Tables are created and migrated in the caller's transaction (:meth:`GpkgStore._tx`), so a file
+Tables are created and migrated in the store's write transaction, so a file
 is never left half made. Every feature or attribute table is registered in ``gpkg_contents``
 (and a feature table's geometry in ``gpkg_geometry_columns``) so QGIS and GDAL list it.
 """

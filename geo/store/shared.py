@@ -153,6 +153,7 @@ def as_multipolygon(geom: BaseGeometry) -> BaseGeometry:
 
 
 def category_from_row(r: Row) -> Category:
+    """A category from its row; the default catalogue's city '' reads as None."""
     return record_from_row(Category, r, city=r["city"] or None)
 
 
