@@ -19,7 +19,8 @@ class PlaceSet:
     Attributes
     ----------
     id, kind, category : (n,) str
-        ``kind`` is ``gathering`` (counts as coverage) or ``venue`` (a candidate site only).
+        ``kind`` is ``gathering`` (counts as coverage) or ``venue`` (a candidate site only);
+        the candidate sites siting makes up are ``node`` (a street node) or ``cell``.
     lon, lat : (n,) float64
     """
 
