@@ -283,8 +283,9 @@ def test_pack_is_small() -> None:
 @pytest.mark.skipif(not (SHARED / "ube").is_dir(), reason="needs ../shared/data")
 def test_pack_builds_reproducibly(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "build_demo_ube.py"), "--shared", str(SHARED),
+        [sys.executable, "-m", "scripts.demo.ube", "--shared", str(SHARED),
          "--out", str(tmp_path)],
+        cwd=REPO,
         check=True,
         capture_output=True,
     )  # fmt: skip
