@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from geo.japan.crs import plane_epsg  # noqa: E402
 
-DEFAULT_SOURCE = Path("/work/shared/data/japan/municipalities_n03_simplified.geojson")
+DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "japan" / "municipalities_n03_simplified.geojson"
 DEFAULT_OUTPUT = ROOT / "geo" / "japan" / "data" / "municipalities.json.gz"
 CREDIT = "「国土数値情報（行政区域データ）」国土交通省"
 SCALE = 100_000  # 1e-5 degree grid, about 1 m: finer than the simplified source outlines

@@ -2,7 +2,8 @@
 
 (宇部市's pack, and loading both cities into a store, are tested in tests/test_demo_ube.py.)
 
-Everything but the reproducibility check reads the committed pack only, never ../shared.
+Everything but the reproducibility check reads the committed pack only; that check runs the
+builder on the real files it reads from ../shared/data, committed under tests/data/source.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 import shapely
 from pyproj import Transformer
 from shapely.geometry import shape
@@ -27,11 +27,10 @@ from shapely.geometry.base import BaseGeometry
 
 REPO = Path(__file__).resolve().parents[1]
 PACK = REPO / "service" / "demo_data" / "15100"
-SHARED = REPO.parent / "shared" / "data"
 WARD_IDS = [f"1510{i}" for i in range(1, 9)]
 PHONE = re.compile(r"^0\d{1,4}-000-\d{4}$")
 POPULATION = "population_towns_demo.csv.gz"
-# 新潟市 住民基本台帳人口, October 2020 (../shared/data/niigata/ward_population_2020_monthly.csv)
+# 新潟市 住民基本台帳人口, October 2020 (tests/data/source/niigata/ward_population_2020_monthly.csv)
 WARD_TOTALS_2020_10 = {
     "北区": 73332, "東区": 135960, "中央区": 174648, "江南区": 68415, "秋葉区": 76609,
     "南区": 44237, "西区": 156339, "西蒲区": 55848,
@@ -305,10 +304,10 @@ def test_pack_is_small() -> None:
     assert sum(p.stat().st_size for p in _pack_files()) < 1_500_000
 
 
-@pytest.mark.skipif(not (SHARED / "niigata").is_dir(), reason="needs ../shared/data")
-def test_pack_builds_reproducibly(tmp_path: Path) -> None:
+def test_pack_builds_reproducibly(tmp_path: Path, real_data: Path) -> None:
+    """The builder, run on the real files it was run on (tests/data/source), gives the pack."""
     subprocess.run(
-        [sys.executable, "-m", "scripts.demo.niigata", "--shared", str(SHARED),
+        [sys.executable, "-m", "scripts.demo.niigata", "--shared", str(real_data),
          "--out", str(tmp_path)],
         cwd=REPO,
         check=True,

@@ -1,8 +1,9 @@
 """The committed 宇部市 demo pack (service/demo_data/35202), and both demo cities loaded.
 
-The pack tests read the committed files only; the reproducibility test rebuilds from
-../shared/data (skipped without it). The load tests import both packs through load_demo into a
-GeoPackage and a PostGIS store and load them again, which must change nothing.
+The pack tests read the committed files only; the reproducibility test rebuilds from the real
+files the builder reads from ../shared/data, committed under tests/data/source. The load tests
+import both packs through load_demo into a GeoPackage and a PostGIS store and load them again,
+which must change nothing.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from service.demo import demo_credits, load_demo
 
 REPO = Path(__file__).resolve().parents[1]
 PACK = REPO / "service" / "demo_data" / "35202"
-SHARED = REPO.parent / "shared" / "data"
 CENTER = "35202-c01"
 DAILY_IDS = [f"35202-d{i:02d}" for i in range(1, 8)]
 PHONE = re.compile(r"^0836-000-\d{4}$")
@@ -280,10 +280,10 @@ def test_pack_is_small() -> None:
     assert sum(p.stat().st_size for p in _pack_files()) < 1_500_000
 
 
-@pytest.mark.skipif(not (SHARED / "ube").is_dir(), reason="needs ../shared/data")
-def test_pack_builds_reproducibly(tmp_path: Path) -> None:
+def test_pack_builds_reproducibly(tmp_path: Path, real_data: Path) -> None:
+    """The builder, run on the real files it was run on (tests/data/source), gives the pack."""
     subprocess.run(
-        [sys.executable, "-m", "scripts.demo.ube", "--shared", str(SHARED),
+        [sys.executable, "-m", "scripts.demo.ube", "--shared", str(real_data),
          "--out", str(tmp_path)],
         cwd=REPO,
         check=True,

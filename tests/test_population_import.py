@@ -39,20 +39,15 @@ from geo.store.gpkg import GpkgStore
 
 HERE = Path(__file__).parent
 MESH_CSV = HERE / "data" / "population" / "estat_mesh_niigata_500m.csv"
-SHARED = HERE.parents[1] / "shared" / "data"
-TAKAMATSU_POP = SHARED / "standard-dataset" / "takamatsu_population_by_town_age_202602.csv"
+TAKAMATSU_POP = (
+    HERE / "data" / "source" / "standard-dataset" / "takamatsu_population_by_town_age_202602.csv"
+)
 NIIGATA, TAKAMATSU = "15100", "37201"
 FAR_CELLS = {"563934401", "563934212", "563945461"}  # 阿賀町・五泉市 side, 20–50 km from the city
 SECRET_CELLS = {"563960744", "563970021"}
 
 _SCRIPT = Path(sys.executable).with_name("tsudoi")
 COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "service.cli"]
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path}")
-    return path
 
 
 def estat_rows(path: Path) -> tuple[list[str], list[str], list[list[str]]]:
@@ -244,7 +239,7 @@ def takamatsu_area(store: Store) -> None:
 
 def test_real_takamatsu_file_is_refused_for_its_three_misplaced_rows(store: Store) -> None:
     with pytest.raises(InputError) as caught:
-        import_population(store, need(TAKAMATSU_POP), opts(city=TAKAMATSU))
+        import_population(store, TAKAMATSU_POP, opts(city=TAKAMATSU))
     problems = caught.value.problems
     assert [(p.row, p.field) for p in problems] == [
         (45, "location"), (192, "location"), (193, "location")
@@ -257,7 +252,7 @@ def test_real_takamatsu_file_is_refused_for_its_three_misplaced_rows(store: Stor
 def test_takamatsu_by_age_band_with_a_row_joined_to_a_stored_town(
     store: Store, tmp_path: Path
 ) -> None:
-    lines = need(TAKAMATSU_POP).read_text(encoding="utf-8").splitlines()
+    lines = TAKAMATSU_POP.read_text(encoding="utf-8").splitlines()
     rows = list(csv.DictReader(lines))
     # line 45 (松島町３丁目): its location is wrong in the source; without it, the row is placed
     # at the town point of the same name in the store (a stand-in point in 松島町)

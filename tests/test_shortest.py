@@ -19,18 +19,10 @@ from geo.walk.network import WalkNetwork, build_from_lines
 from geo.walk.shortest import distance_to_points, multi_source, nearest_source_distances
 from geo.walk.snap import Snap, snap_points
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-UBE_LINES = DATA / "ube" / "walk_edges_osm.geojson"
-UBE_SHELTERS = DATA / "ube" / "shelters_p20.geojson"
+UBE_SHELTERS = Path(__file__).resolve().parent / "data" / "source" / "ube" / "shelters_p20.geojson"
 EPSG = 6671
 LON0, LAT0 = 131.25, 33.95
 INF = float("inf")
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path}")
-    return path
 
 
 def plane_network(
@@ -242,9 +234,9 @@ def test_mid_edge_sources_and_queries_match_networkx(
 
 
 # -- the real Ube network ------------------------------------------------------------------------
-def test_ube_shelters_match_networkx() -> None:
-    net = build_from_lines(need(UBE_LINES), EPSG)
-    meta, _, wkb, _ = pyogrio.raw.read(str(need(UBE_SHELTERS)))
+def test_ube_shelters_match_networkx(real_data: Path) -> None:
+    net = build_from_lines(real_data / "ube" / "walk_edges_osm.geojson", EPSG)
+    meta, _, wkb, _ = pyogrio.raw.read(str(UBE_SHELTERS))
     pts = shapely.from_wkb(wkb)
     src = snap_points(net, shapely.get_x(pts)[:10], shapely.get_y(pts)[:10], max_distance_m=300)
     assert src.valid.all() and (src.snap_m < 300).all()
