@@ -16,7 +16,9 @@ import gzip
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -151,6 +153,30 @@ def store(request: pytest.FixtureRequest) -> Store:
     """Each store in turn, empty: the contract tests run once per implementation."""
     found: Store = request.getfixturevalue(f"{request.param}_store")
     return found
+
+
+_SCRIPT = Path(sys.executable).with_name("tsudoi")
+TSUDOI = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "service.cli"]
+Tsudoi = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def run_tsudoi(
+    *args: str | Path, cwd: Path, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """The command line as a user runs it: the console script (else ``python -m service.cli``)
+    in a subprocess, without TSUDOI_DATABASE_URL, with wide uncoloured UTF-8 output."""
+    env = {k: v for k, v in os.environ.items() if k != "TSUDOI_DATABASE_URL"}
+    env.update(COLUMNS="200", NO_COLOR="1", PYTHONIOENCODING="utf-8")
+    return subprocess.run(
+        [*TSUDOI, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True,
+        encoding="utf-8", timeout=timeout,
+    )
+
+
+@pytest.fixture
+def tsudoi() -> Tsudoi:
+    """``tsudoi(*args, cwd=…)``: see :func:`run_tsudoi`."""
+    return run_tsudoi
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,10 @@ direct build gives, load fast, and carry meta that describes it (counts, length,
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,18 +25,7 @@ from geo.walk.network import WalkNetwork, build_from_lines, build_from_osm
 REPO = Path(__file__).resolve().parents[1]
 UBE_PBF = REPO / "service" / "demo_data" / "35202" / "ube_walk.osm.pbf"
 UBE, UBE_EPSG = "35202", 6671
-
-_SCRIPT = Path(sys.executable).with_name("tsudoi")
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "service.cli"]
-
-
-def tsudoi(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TSUDOI_DATABASE_URL"}
-    env.update(COLUMNS="200", NO_COLOR="1", PYTHONIOENCODING="utf-8")
-    return subprocess.run(
-        [*COMMAND, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True,
-        encoding="utf-8", timeout=300,
-    )
+Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
@@ -85,8 +72,8 @@ def assert_same(a: WalkNetwork, b: WalkNetwork) -> None:
     ids=["osm.pbf", "geojson", "osm.pbf+trunk"],
 )
 def test_cli_builds_ube_into_the_store(
-    db: str, tmp_path: Path, direct: dict[str, WalkNetwork], ube_lines: Path, key: str,
-    kind: str, flags: list[str],
+    tsudoi: Run, db: str, tmp_path: Path, direct: dict[str, WalkNetwork], ube_lines: Path,
+    key: str, kind: str, flags: list[str],
 ) -> None:
     file = UBE_PBF if kind == "osm.pbf" else ube_lines
     started = time.perf_counter()
@@ -133,7 +120,9 @@ def test_cli_builds_ube_into_the_store(
     assert load_s < 0.5
 
 
-def test_a_rebuild_replaces_the_network(db: str, tmp_path: Path, ube_lines: Path) -> None:
+def test_a_rebuild_replaces_the_network(
+    tsudoi: Run, db: str, tmp_path: Path, ube_lines: Path
+) -> None:
     assert tsudoi("network", "build", "--city", UBE, UBE_PBF, "--db", db,
                   cwd=tmp_path).returncode == 0
     assert tsudoi("network", "build", "--city", UBE, ube_lines, "--db", db,
@@ -164,7 +153,7 @@ def motorway_only(path: Path) -> Path:
     return path
 
 
-def test_motorway_only_osm_is_refused_clearly(db: str, tmp_path: Path) -> None:
+def test_motorway_only_osm_is_refused_clearly(tsudoi: Run, db: str, tmp_path: Path) -> None:
     done = tsudoi("network", "build", "--city", UBE, motorway_only(tmp_path / "m.osm"),
                   "--db", db, cwd=tmp_path)
     assert done.returncode == 1
@@ -177,7 +166,7 @@ def test_motorway_only_osm_is_refused_clearly(db: str, tmp_path: Path) -> None:
         store.close()
 
 
-def test_refusals_and_usage_errors(tmp_path: Path) -> None:
+def test_refusals_and_usage_errors(tsudoi: Run, tmp_path: Path) -> None:
     db = tmp_path / "t.gpkg"
     wrong_city = tsudoi("network", "build", "--city", "15100", UBE_PBF, "--db", db,
                         cwd=tmp_path)

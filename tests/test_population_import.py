@@ -12,9 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,9 +44,7 @@ TAKAMATSU_POP = (
 NIIGATA, TAKAMATSU = "15100", "37201"
 FAR_CELLS = {"563934401", "563934212", "563945461"}  # 阿賀町・五泉市 side, 20–50 km from the city
 SECRET_CELLS = {"563960744", "563970021"}
-
-_SCRIPT = Path(sys.executable).with_name("tsudoi")
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "service.cli"]
+Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def estat_rows(path: Path) -> tuple[list[str], list[str], list[list[str]]]:
@@ -404,16 +401,7 @@ def test_gpkg_schema_2_is_migrated(tmp_path: Path) -> None:
 # -- the command ------------------------------------------------------------------------------
 
 
-def tsudoi(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TSUDOI_DATABASE_URL"}
-    env.update(COLUMNS="200", NO_COLOR="1", PYTHONIOENCODING="utf-8")
-    return subprocess.run(
-        [*COMMAND, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True,
-        encoding="utf-8", timeout=120,
-    )
-
-
-def test_cli_imports_reports_and_refuses(tmp_path: Path) -> None:
+def test_cli_imports_reports_and_refuses(tsudoi: Run, tmp_path: Path) -> None:
     db = tmp_path / "t.gpkg"
     done = tsudoi("import", "population", MESH_CSV, "--city", NIIGATA, "--year", "2020",
                   "--db", db, cwd=tmp_path)
