@@ -173,7 +173,7 @@ def run_tsudoi(
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tsudoi() -> Tsudoi:
     """``tsudoi(*args, cwd=…)``: see :func:`run_tsudoi`."""
     return run_tsudoi
