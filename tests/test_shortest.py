@@ -197,6 +197,20 @@ def test_node_sources_match_networkx(data: tuple[WalkNetwork, np.random.Generato
         assert d == pytest.approx(want[i], rel=1e-9, abs=1e-9)
 
 
+def random_snaps(
+    net: WalkNetwork, rng: np.random.Generator, k: int, nq: int
+) -> tuple[Snap, Snap]:
+    """``k`` sources and ``nq`` queries at random points of random edges, off the street by up
+    to 50 m and 20 m; half the queries share an edge with a source, to exercise the direct
+    along-edge walk."""
+    m = net.n_edges
+    sources = Snap.on_edges(net, rng.integers(0, m, k), rng.random(k), rng.random(k) * 50)
+    q_edges = np.where(
+        rng.random(nq) < 0.5, sources.edge[rng.integers(0, k, nq)], rng.integers(0, m, nq)
+    )
+    return sources, Snap.on_edges(net, q_edges, rng.random(nq), rng.random(nq) * 20)
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     data=random_graphs(),
@@ -208,13 +222,7 @@ def test_mid_edge_sources_and_queries_match_networkx(
     data: tuple[WalkNetwork, np.random.Generator], k: int, nq: int, limit: float | None
 ) -> None:
     net, rng = data
-    m = net.n_edges
-    sources = Snap.on_edges(net, rng.integers(0, m, k), rng.random(k), rng.random(k) * 50)
-    # half the queries share an edge with a source, to exercise the direct along-edge walk
-    q_edges = np.where(
-        rng.random(nq) < 0.5, sources.edge[rng.integers(0, k, nq)], rng.integers(0, m, nq)
-    )
-    queries = Snap.on_edges(net, q_edges, rng.random(nq), rng.random(nq) * 20)
+    sources, queries = random_snaps(net, rng, k, nq)
     field = multi_source(net, sources, limit_m=limit)
     got = distance_to_points(net, field, queries)
 
