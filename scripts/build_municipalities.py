@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from geo.japan.crs import plane_epsg  # noqa: E402
 
-DEFAULT_SOURCE = Path("/work/shared/data/japan/municipalities_n03_simplified.geojson")
+DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "japan" / "municipalities_n03_simplified.geojson"
 DEFAULT_OUTPUT = ROOT / "geo" / "japan" / "data" / "municipalities.json.gz"
 CREDIT = "「国土数値情報（行政区域データ）」国土交通省"
 SCALE = 100_000  # 1e-5 degree grid, about 1 m: finer than the simplified source outlines
@@ -79,6 +79,16 @@ def _representative(geom: MultiPolygon) -> tuple[float, float]:
     largest = max(geom.geoms, key=lambda p: p.area)
     pt = largest.representative_point()
     return float(pt.x), float(pt.y)
+
+
+def _record(
+    code: str, name: str, pref: str, parent: str | None, geom: MultiPolygon,
+    municipality: str, subprefecture: str | None,
+) -> dict[str, Any]:
+    """A municipality's record; its plane zone is looked up at its representative point."""
+    lon, lat = _representative(geom)
+    epsg = plane_epsg(pref, lon, lat, municipality=municipality, subprefecture=subprefecture)
+    return {"code": code, "name": name, "prefecture": pref, "parent": parent, "epsg": epsg}
 
 
 def _encode_ring(coords: Any) -> list[int]:
@@ -147,14 +157,7 @@ def build(source: Path) -> bytes:
                 "DESIGNATED_CITIES; add the city (its code and name) to the table"
             )
         name = f"{county}{muni}" if parent else muni
-        lon, lat = _representative(geom)
-        records[code] = {
-            "code": code,
-            "name": name,
-            "prefecture": pref,
-            "parent": parent,
-            "epsg": plane_epsg(pref, lon, lat, municipality=muni, subprefecture=subpref),
-        }
+        records[code] = _record(code, name, pref, parent, geom, muni, subpref)
         outlines[code] = geom
         if parent:
             wards_of[parent].append(code)
@@ -174,14 +177,7 @@ def build(source: Path) -> bytes:
             raise BuildError(f"designated city {code} {name}: wards in several prefectures")
         pref = prefs.pop()
         geom = _snap(shapely.union_all([outlines[w] for w in ward_codes]))
-        lon, lat = _representative(geom)
-        records[code] = {
-            "code": code,
-            "name": name,
-            "prefecture": pref,
-            "parent": None,
-            "epsg": plane_epsg(pref, lon, lat, municipality=name, subprefecture=subprefs.pop()),
-        }
+        records[code] = _record(code, name, pref, None, geom, name, subprefs.pop())
         outlines[code] = geom
 
     cities = []

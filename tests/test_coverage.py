@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, replace
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_demand import _FROM, EPSG, OX, OY, UBE_LINES, cell, need, plane_net, wgs
+from test_demand import _FROM, EPSG, OX, OY, cell, plane_net, wgs
 from test_shortest import UBE_SHELTERS, nx_split_graph, random_graphs
 
 from geo.analysis.coverage import CoverageModel, PlaceSet, coverage, threshold_m
@@ -272,9 +273,9 @@ def test_binned_quantiles_match_the_definition(n: int, groups: int, seed: int) -
 
 
 # -- the real Ube network ------------------------------------------------------------------------
-def test_ube_coverage_matches_networkx_and_adds_up() -> None:
-    net = build_from_lines(need(UBE_LINES), EPSG)
-    _, _, wkb, _ = pyogrio.raw.read(str(need(UBE_SHELTERS)))
+def test_ube_coverage_matches_networkx_and_adds_up(real_data: Path) -> None:
+    net = build_from_lines(real_data / "ube" / "walk_edges_osm.geojson", EPSG)
+    _, _, wkb, _ = pyogrio.raw.read(str(UBE_SHELTERS))
     pts = shapely.from_wkb(wkb)[:12]
     places = PlaceSet.from_arrays(
         shapely.get_x(pts), shapely.get_y(pts), category=["a", "b", "c"] * 4

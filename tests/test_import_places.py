@@ -25,7 +25,7 @@ from geo.store.base import PlaceQuery, Store
 from layers.place_import import PlaceImportOptions, import_places
 
 DATA = Path(__file__).parent / "data" / "imports"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SOURCE = Path(__file__).parent / "data" / "source"  # real files, see tests/data/README.md
 TAKAMATSU_CSV = DATA / "takamatsu_community_center_10.csv"
 SUPPORT_CSV = DATA / "takamatsu_support_centers.csv"
 TAKASAKI_KML = DATA / "takasaki_mymaps.kml"
@@ -734,18 +734,11 @@ def test_both_stores_hold_the_same_places_after_the_same_imports(
     assert gpkg_store.place_hashes(TAKAMATSU) == postgis_store.place_hashes(TAKAMATSU)
 
 
-# --- real data (skipped when ../shared/data is absent) -----------------------------------------
-
-
-def _shared(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(f"real data not available: {path}")
-    return path
+# --- real data: 高松市's files as published ---------------------------------------------------
 
 
 def test_real_takamatsu_support_centre_file(store: Store) -> None:
-    path = _shared("standard-dataset/takamatsu_regional_comprehensive_support_center.csv")
+    path = SUPPORT_CSV  # the whole real file
 
     assert run(store, path, category="hall").added == 7
     assert run(store, path, category="hall").unchanged == 7
@@ -760,7 +753,7 @@ def test_real_takamatsu_file_islands_need_the_city_areas_first(
 
     from geo.japan.municipalities import outline
 
-    path = _shared("standard-dataset/takamatsu_community_center.csv")
+    path = SOURCE / "standard-dataset" / "takamatsu_community_center.csv"
     with pytest.raises(InputError) as caught:
         run(gpkg_store, path, category="hall")
     rows = sorted(p.row for p in caught.value.problems if p.row is not None)

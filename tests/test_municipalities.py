@@ -16,7 +16,6 @@ from geo.japan import municipalities as m
 from geo.walk.distance import geodesic_many_m
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = Path("/work/shared/data/japan/municipalities_n03_simplified.geojson")
 NIIGATA_CITY_HALL = (139.0236, 37.9161)
 TOKYO_STATION = (139.7671, 35.6812)
 
@@ -201,20 +200,20 @@ def test_to_plane_refuses_non_zone_epsg() -> None:
         crs.to_plane(4326)
 
 
-def _build(output: Path) -> bytes:
+def _build(source: Path, output: Path) -> bytes:
     script = ROOT / "scripts" / "build_municipalities.py"
     subprocess.run(
-        [sys.executable, str(script), "--source", str(SOURCE), "--output", str(output)],
+        [sys.executable, str(script), "--source", str(source), "--output", str(output)],
         check=True,
         capture_output=True,
     )
     return output.read_bytes()
 
 
-@pytest.mark.skipif(not SOURCE.is_file(), reason="N03 source not available")
-def test_build_is_reproducible_and_matches_bundled_data(tmp_path: Path) -> None:
-    first = _build(tmp_path / "a.json.gz")
-    second = _build(tmp_path / "b.json.gz")
+def test_build_is_reproducible_and_matches_bundled_data(tmp_path: Path, real_data: Path) -> None:
+    source = real_data / "japan" / "municipalities_n03_simplified.geojson"
+    first = _build(source, tmp_path / "a.json.gz")
+    second = _build(source, tmp_path / "b.json.gz")
     assert first == second
     bundled = ROOT / "geo" / "japan" / "data" / "municipalities.json.gz"
     assert first == bundled.read_bytes(), "bundled data is stale: rerun the build script"

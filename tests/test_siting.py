@@ -15,14 +15,13 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from test_coverage import place
 from test_demand import EPSG, cell, plane_net
-from test_shortest import nx_split_graph, random_graphs
+from test_shortest import nx_split_graph, random_graphs, random_snaps
 
 from geo.analysis.coverage import CoverageModel, PlaceSet
 from geo.analysis.demand import spread_population
 from geo.analysis.siting import exact_max_cover, greedy_max_cover, merge_units, suggest_sites
 from geo.walk.network import WalkNetwork
 from geo.walk.shortest import pairs_within
-from geo.walk.snap import Snap
 
 
 def brute_force(cover: np.ndarray, w: np.ndarray, k: int) -> float:
@@ -179,12 +178,7 @@ def test_pairs_within_match_networkx(
     data: tuple[WalkNetwork, np.random.Generator], k: int, nq: int
 ) -> None:
     net, rng = data
-    m = net.n_edges
-    sources = Snap.on_edges(net, rng.integers(0, m, k), rng.random(k), rng.random(k) * 50)
-    q_edges = np.where(
-        rng.random(nq) < 0.5, sources.edge[rng.integers(0, k, nq)], rng.integers(0, m, nq)
-    )
-    queries = Snap.on_edges(net, q_edges, rng.random(nq), rng.random(nq) * 20)
+    sources, queries = random_snaps(net, rng, k, nq)
     limit = 400.0
     got = pairs_within(net, sources, queries, limit)
     g = nx_split_graph(net, sources, queries)

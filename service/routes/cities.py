@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -41,9 +42,9 @@ def list_areas(
 ) -> dict[str, Any]:
     """Areas with their contacts, optionally of one level (1 = ward/第1層, 2 = 日常生活圏域)."""
     areas = store.areas(city.code, level)
-    if simplify_m is not None:
-        for a in areas:
-            a.geometry = for_display(a.geometry, city.crs_epsg, simplify_m)
+    if simplify_m is not None:  # copies: the store may hand out the areas it keeps in memory
+        areas = [replace(a, geometry=for_display(a.geometry, city.crs_epsg, simplify_m))
+                 for a in areas]  # fmt: skip
     return feature_collection([area_feature(a) for a in areas], numberReturned=len(areas))
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Build the 宇部市 (35202) demo pack in service/demo_data/35202/ from the shared real data.
 
-    python scripts/build_demo_ube.py [--shared PATH] [--out DIR]
+    python -m scripts.demo.ube [--shared PATH] [--out DIR]
 
 Real inputs (see ../shared/data/README.md):
   * ube/ube_walk.osm.pbf        - a real walking network of central 宇部市 (© OpenStreetMap
@@ -30,51 +30,21 @@ Outputs:
 Everything that is a stand-in carries ``demo: true`` and "（デモ）" in its name; the population
 file says so in its own ``DEMO`` column. Phone numbers are 0836-000-NNNN, never assigned.
 The output is byte-identical on every run: fixed seeds, no timestamps, sorted rows,
-coordinates rounded to 7 decimals. Helpers are shared with scripts/build_demo.py (新潟市).
+coordinates rounded to 7 decimals. What both demo cities share is in scripts/demo/common.py and
+scripts/demo/places.py; the e-Stat CSV layout in scripts/demo/estat_mesh.py.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import io
 import math
 import random
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
-from build_demo import (
-    ACCESSIBILITY,
-    DECIMALS,
-    DESCRIPTIONS,
-    FEES,
-    GRID,
-    HOURS,
-    NICKNAMES,
-    ORGANISERS,
-    PhoneBook,
-    Rule,
-    Town,
-    _name,
-    _transform,
-    allocate,
-    as_multipolygon,
-    feature,
-    is_hall,
-    kmeans,
-    load,
-    make_rules,
-    schedule_text,
-    verified_date,
-    write_collection,
-    write_json,
-)
-from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -82,14 +52,32 @@ from geo.japan import mesh
 from geo.japan.municipalities import get_city, outline
 from geo.walk.city_network import build_network
 from geo.walk.network import WalkNetwork
+from scripts.demo import places
+from scripts.demo.common import (
+    DECIMALS,
+    DEMO_DATA,
+    PhoneBook,
+    Plane,
+    Town,
+    area_contacts,
+    area_feature,
+    as_multipolygon,
+    hall_feature,
+    is_hall,
+    kmeans,
+    load,
+    run_builder,
+    write_collection,
+    write_json,
+)
+from scripts.demo.estat_mesh import GROUPS, MeshCell, merge_secret_cells, population_csv, row_values
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SHARED = REPO.parent / "shared" / "data"
-DEFAULT_OUT = REPO / "service" / "demo_data" / "35202"
+DEFAULT_OUT = DEMO_DATA / "35202"
 
 CITY_CODE = "35202"
 CITY_NAME = "宇部市"
 PLANE_EPSG = 6671  # JGD2011 plane rectangular CS III (山口県)
+PLANE = Plane(PLANE_EPSG)
 SEED = 35202
 NETWORK_FILE = "ube_walk.osm.pbf"
 POPULATION_FILE = "population_mesh_250m_demo.csv"
@@ -115,10 +103,7 @@ CATEGORY_TOTALS = {  # one model house added separately: 60 places in all
 TARGET_PEOPLE = 115_000
 SHARE_65 = 0.335
 SHARE_75_OF_65 = 0.54
-SECRET_BELOW = 10  # e-Stat hides cells with very few people (秘匿) and adds them to a neighbour
-SURVEY_YEAR = "2020"
 
-NETWORK_SOURCE = "OpenStreetMap (© OpenStreetMap contributors, ODbL 1.0)"
 CENTER_SOURCE = (
     "デモ用の仮データ: OpenStreetMap の歩行ネットワーク（© OpenStreetMap contributors, ODbL 1.0）"
     "を 150 m 広げ、国土数値情報（行政区域データ）の市域で切り取った範囲"
@@ -131,22 +116,11 @@ PLACE_SOURCE = "デモ用の仮データ: 歩行ネットワーク（© OpenStre
 HALL_SOURCE = "国土数値情報（避難施設データ）P20, 国土交通省"
 POPULATION_NOTE = "デモ用の仮データ（実在の統計ではありません）"
 
-TO_WGS = Transformer.from_crs(PLANE_EPSG, 4326, always_xy=True)
-TO_PLANE = Transformer.from_crs(4326, PLANE_EPSG, always_xy=True)
+TO_WGS, TO_PLANE = PLANE.wgs_xy, PLANE.plane_xy
+to_plane, to_wgs = PLANE.to_plane, PLANE.to_wgs
 
 # ---------------------------------------------------------------------------------------------
-# helpers for this city's plane (scripts/build_demo.py's are for 新潟市, EPSG:6676)
-
-
-def to_plane(geom: BaseGeometry) -> BaseGeometry:
-    return _transform(geom, TO_PLANE)
-
-
-def to_wgs(geom: BaseGeometry) -> BaseGeometry:
-    """Plane -> WGS84, snapped to the 1e-7 degree grid (validity kept), RFC 7946 ring order."""
-    g = _transform(geom, TO_WGS)
-    g = shapely.set_precision(g, GRID)
-    return shapely.orient_polygons(g, exterior_cw=False)
+# the network and its extent (level 1)
 
 
 def fill_small_holes(geom: BaseGeometry, min_area: float) -> MultiPolygon:
@@ -155,17 +129,6 @@ def fill_small_holes(geom: BaseGeometry, min_area: float) -> MultiPolygon:
         keep = [r for r in p.interiors if Polygon(r).area >= min_area]
         polys.append(Polygon(p.exterior, keep))
     return MultiPolygon(polys)
-
-
-class UbePhoneBook(PhoneBook):
-    """Stand-in numbers 0836-000-NNNN (宇部's area code): never assigned, never dialable."""
-
-    def take(self) -> str:
-        return "0836" + super().take().removeprefix("025")
-
-
-# ---------------------------------------------------------------------------------------------
-# the network and its extent (level 1)
 
 
 def build_center(net: WalkNetwork) -> tuple[MultiPolygon, MultiPolygon]:
@@ -179,21 +142,12 @@ def build_center(net: WalkNetwork) -> tuple[MultiPolygon, MultiPolygon]:
     return as_multipolygon(to_plane(wgs)), wgs
 
 
+
 def center_features(wgs: MultiPolygon) -> list[dict[str, Any]]:
     return [
-        feature(
-            wgs,
-            {
-                "id": CENTER_ID,
-                "city": CITY_CODE,
-                "name": CENTER_NAME,
-                "level": 1,
-                "parent": None,
-                "source": CENTER_SOURCE,
-                "source_date": None,
-                "demo": True,
-                "contacts": [],
-            },
+        area_feature(
+            wgs, area_id=CENTER_ID, city=CITY_CODE, name=CENTER_NAME, level=1, parent=None,
+            source=CENTER_SOURCE, demo=True,
         )
     ]
 
@@ -227,22 +181,12 @@ def load_shelters(shared: Path) -> list[Shelter]:
 
 
 def hall_features(shelters: list[Shelter], center: BaseGeometry) -> list[dict[str, Any]]:
-    out = []
-    for s in shelters:
-        if not is_hall(s.name) or not center.contains(Point(s.x, s.y)):
-            continue
-        props = {
-            "id": f"P20-{s.no}",
-            "city": CITY_CODE,
-            "name": s.name,
-            "address": s.address,
-            "category": "hall",
-            "kind": "venue",
-            "demo": False,
-            "source": HALL_SOURCE,
-        }
-        out.append(feature(Point(s.lon, s.lat), props))
-    return out
+    return [
+        hall_feature(Point(s.lon, s.lat), hall_id=f"P20-{s.no}", city=CITY_CODE, name=s.name,
+                     address=s.address, source=HALL_SOURCE)
+        for s in shelters
+        if is_hall(s.name) and center.contains(Point(s.x, s.y))
+    ]  # fmt: skip
 
 
 def district_points(shelters: list[Shelter]) -> list[Town]:
@@ -349,53 +293,15 @@ def _check_tiling(center: BaseGeometry, areas: list[DailyArea]) -> None:
 def add_contacts(areas: list[DailyArea], phones: PhoneBook) -> None:
     for i, a in enumerate(areas):
         address = f"{CITY_NAME}{a.base}地区（デモ）"
-        contacts: list[dict[str, Any]] = [
-            {
-                "role": "地域包括支援センター",
-                "name": f"地域包括支援センター{a.base}（デモ）",
-                "phone": phones.take(),
-                "fax": phones.take() if i % 3 != 2 else None,
-                "address": address,
-                "hours": HOURS,
-            },
-            {
-                "role": "生活支援コーディネーター",
-                "name": f"{a.base}圏域 第2層生活支援コーディネーター（デモ）",
-                "phone": phones.take(),
-                "fax": None,
-                "address": address,
-                "hours": HOURS,
-            },
-        ]
-        if i % 3 != 1:
-            contacts.append(
-                {
-                    "role": "社会福祉協議会",
-                    "name": f"{CITY_NAME}社会福祉協議会 {a.base}地区担当（デモ）",
-                    "phone": phones.take(),
-                    "fax": phones.take(),
-                    "address": f"{CITY_NAME}（デモ）",
-                    "hours": HOURS,
-                }
-            )
-        a.contacts = contacts
+        council = (f"{CITY_NAME}社会福祉協議会 {a.base}地区担当（デモ）", f"{CITY_NAME}（デモ）")
+        a.contacts = area_contacts(i, a.base, address, council, phones, number_every_fax=False)
 
 
 def daily_features(areas: list[DailyArea]) -> list[dict[str, Any]]:
     return [
-        feature(
-            a.wgs,
-            {
-                "id": a.id,
-                "city": CITY_CODE,
-                "name": a.name,
-                "level": 2,
-                "parent": CENTER_ID,
-                "source": DAILY_SOURCE,
-                "source_date": None,
-                "demo": True,
-                "contacts": a.contacts,
-            },
+        area_feature(
+            a.wgs, area_id=a.id, city=CITY_CODE, name=a.name, level=2, parent=CENTER_ID,
+            source=DAILY_SOURCE, demo=True, contacts=a.contacts,
         )
         for a in areas
     ]
@@ -462,6 +368,47 @@ def nearest_street(net: WalkNetwork, x: float, y: float) -> str | None:
     return best[1] if best else None
 
 
+class SpotPicker:
+    """Free nodes per area (inside it, outside the gaps), picked at least PLACE_SPACING_M from
+    the places already placed where that can be (else the farthest of 60 tries)."""
+
+    def __init__(
+        self, net: WalkNetwork, areas: list[DailyArea], gaps: set[int], rng: random.Random
+    ) -> None:
+        self.net, self.rng = net, rng
+        self.taken: list[Spot] = []
+        self.free: dict[str, list[int]] = {}
+        for a in areas:
+            assert a.inner is not None
+            ok = shapely.contains_xy(a.inner, net.node_x[a.nodes], net.node_y[a.nodes])
+            self.free[a.id] = [
+                int(i) for i, good in zip(a.nodes, ok, strict=True) if good and i not in gaps
+            ]
+
+    def nearest(self, a: DailyArea, x: float, y: float) -> Spot:
+        """The free node of ``a`` nearest to (x, y), taken."""
+        net = self.net
+        best = min(
+            self.free[a.id], key=lambda i: (net.node_x[i] - x) ** 2 + (net.node_y[i] - y) ** 2
+        )
+        spot = node_spot(net, best)
+        self.taken.append(spot)
+        return spot
+
+    def pick(self, a: DailyArea) -> Spot:
+        best: tuple[float, Spot] | None = None
+        for _ in range(60):
+            spot = node_spot(self.net, self.rng.choice(self.free[a.id]))
+            gap = min((math.hypot(spot.x - s.x, spot.y - s.y) for s in self.taken), default=1e9)
+            if best is None or gap > best[0]:
+                best = (gap, spot)
+            if gap >= PLACE_SPACING_M:
+                break
+        assert best is not None and best[0] > 0.0
+        self.taken.append(best[1])
+        return best[1]
+
+
 def build_places(
     net: WalkNetwork,
     areas: list[DailyArea],
@@ -471,165 +418,50 @@ def build_places(
 ) -> list[dict[str, Any]]:
     rng = random.Random(SEED)
     gaps = gap_nodes(net, nodes, areas)
-    total = sum(CATEGORY_TOTALS.values())
-    slots = allocate({a.id: len(a.nodes) for a in areas}, total, minimum=3)
-    pool = [c for c, n in sorted(CATEGORY_TOTALS.items()) for _ in range(n)]
-    for _ in areas:
-        pool.remove("salon")  # one salon reserved per area
-    rng.shuffle(pool)
-    plan: list[tuple[DailyArea, str]] = []
-    for a in areas:
-        plan.append((a, "salon"))
-        plan.extend((a, pool.pop()) for _ in range(slots[a.id] - 1))
-    assert not pool
-
-    taken: list[Spot] = []
-
-    def candidates(a: DailyArea) -> list[int]:
-        assert a.inner is not None
-        ok = shapely.contains_xy(a.inner, net.node_x[a.nodes], net.node_y[a.nodes])
-        return [int(i) for i, good in zip(a.nodes, ok, strict=True) if good and i not in gaps]
-
-    free = {a.id: candidates(a) for a in areas}
-
-    def pick(a: DailyArea) -> Spot:
-        """A free node of the area, at least PLACE_SPACING_M from the others where it can be
-        (else the farthest of 60 tries)."""
-        best: tuple[float, Spot] | None = None
-        for _ in range(60):
-            spot = node_spot(net, rng.choice(free[a.id]))
-            gap = min((math.hypot(spot.x - s.x, spot.y - s.y) for s in taken), default=1e9)
-            if best is None or gap > best[0]:
-                best = (gap, spot)
-            if gap >= PLACE_SPACING_M:
-                break
-        assert best is not None and best[0] > 0.0
-        taken.append(best[1])
-        return best[1]
+    plan = places.place_plan(areas, {a.id: len(a.nodes) for a in areas}, CATEGORY_TOTALS, 3, rng)
+    picker = SpotPicker(net, areas, gaps, rng)
 
     used_names: set[str] = set()
     records: list[tuple[DailyArea, str, Spot, Town, dict[str, Any]]] = []
     # The model house: at the node nearest the 地区 point of the area with most streets.
     house_area = max(areas, key=lambda a: (len(a.nodes), a.id))
     home = house_area.district
-    best = min(
-        free[house_area.id],
-        key=lambda i: (net.node_x[i] - home.x) ** 2 + (net.node_y[i] - home.y) ** 2,
-    )
-    spot = node_spot(net, best)
-    taken.append(spot)
+    spot = picker.nearest(house_area, home.x, home.y)
     name = f"地域包括ケア推進モデルハウス{home.town}（デモ）"
     used_names.add(name)
-    records.append((house_area, "model-house", spot, home, {
-        "name": name,
-        "kana": None,
-        "organiser": f"{home.town}地区モデルハウス運営委員会（デモ）",
-        "fee": FEES["model-house"][0],
-        "rules": make_rules("model-house", rng),
-        "description": DESCRIPTIONS["model-house"][0],
-        "accessibility": "段差なし・車いす可",
-        "status": "active",
-    }))  # fmt: skip
+    organiser = f"{home.town}地区モデルハウス運営委員会（デモ）"
+    records.append((house_area, "model-house", spot, home,
+                    places.model_house_details(name, organiser, rng)))  # fmt: skip
     for a, category in plan:
-        spot = pick(a)
+        spot = picker.pick(a)
         district = nearest_district(districts, spot.x, spot.y)
-        name, kana = _name(category, district, rng, used_names)
-        nick = rng.choice(NICKNAMES)[0]
-        organiser = rng.choice(ORGANISERS[category]).format(
-            town=district.town, nick=nick, area=a.base
+        name, kana, organiser = places.identity(category, district, a.base, rng, used_names)
+        records.append(
+            (a, category, spot, district, places.details(category, name, kana, organiser, rng))
         )
-        records.append((a, category, spot, district, {
-            "name": name,
-            "kana": kana,
-            "organiser": organiser,
-            "fee": rng.choice(FEES[category]),
-            "rules": make_rules(category, rng),
-            "description": rng.choice(DESCRIPTIONS[category]),
-            "accessibility": rng.choice(ACCESSIBILITY) if rng.random() < 0.4 else None,
-            "status": "paused" if rng.random() < 0.06 else "active",
-        }))  # fmt: skip
 
-    cat_order = {c: i for i, c in enumerate(["model-house", *sorted(CATEGORY_TOTALS)])}
+    cat_order = places.category_order(CATEGORY_TOTALS)
     records.sort(key=lambda r: (r[0].id, cat_order[r[1]], r[4]["name"]))
     out = []
     for n, (_, category, spot, district, d) in enumerate(records, start=1):
-        rules: list[Rule] = d["rules"]
         street = nearest_street(net, spot.x, spot.y)
         where = f"{CITY_NAME}{district.town}地区" + (f" {street}付近" if street else "")
-        props = {
-            "id": f"d{n:04d}",
-            "city": CITY_CODE,
-            "kind": "gathering",
-            "category": category,
-            "name": d["name"],
-            "kana": d["kana"],
-            "address": f"{where}（デモ）",
-            "phone": phones.take() if (category == "model-house" or rng.random() < 0.88) else None,
-            "organiser": d["organiser"],
-            "fee": d["fee"],
-            "schedule": schedule_text(rules),
-            "schedule_rules": [r.as_json() for r in rules],
-            "description": d["description"],
-            "accessibility": d["accessibility"],
-            "url": None,
-            "status": d["status"],
-            "location_precision": "exact",
-            "last_verified": verified_date(rng),
-            "internal_contact": (
-                "代表者 携帯 000-0000-0000（内部用・デモ）" if rng.random() < 0.3 else None
-            ),
-            "demo": True,
-            "source": PLACE_SOURCE,
-        }
-        out.append(feature(Point(spot.lon, spot.lat), props))
+        at = places.Where(spot.lon, spot.lat, f"{where}（デモ）", "exact")
+        out.append(places.place_feature(n, CITY_CODE, category, d, at, phones, rng, PLACE_SOURCE))
     return out
 
 
 # ---------------------------------------------------------------------------------------------
 # stand-in older population: an e-Stat 地域メッシュ統計 CSV of 1/4 (250 m) meshes
 
-# The columns of e-Stat's 2020 census mesh table (国勢調査 人口及び世帯, T001102), as downloaded.
-ESTAT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("T001102001", "人口（総数）"), ("T001102002", "人口（総数）　男"),
-    ("T001102003", "人口（総数）　女"), ("T001102004", "０～１４歳人口　総数"),
-    ("T001102005", "０～１４歳人口　男"), ("T001102006", "０～１４歳人口　女"),
-    ("T001102007", "１５歳以上人口　総数"), ("T001102008", "１５歳以上人口　男"),
-    ("T001102009", "１５歳以上人口　女"), ("T001102010", "１５～６４歳人口　総数"),
-    ("T001102011", "１５～６４歳人口　男"), ("T001102012", "１５～６４歳人口　女"),
-    ("T001102013", "２０歳以上人口　総数"), ("T001102014", "２０歳以上人口　男"),
-    ("T001102015", "２０歳以上人口　女"), ("T001102016", "６５歳以上人口　総数"),
-    ("T001102017", "６５歳以上人口　男"), ("T001102018", "６５歳以上人口　女"),
-    ("T001102019", "７５歳以上人口　総数"), ("T001102020", "７５歳以上人口　男"),
-    ("T001102021", "７５歳以上人口　女"), ("T001102022", "８５歳以上人口　総数"),
-    ("T001102023", "８５歳以上人口　男"), ("T001102024", "８５歳以上人口　女"),
-    ("T001102025", "９５歳以上人口　総数"), ("T001102026", "９５歳以上人口　男"),
-    ("T001102027", "９５歳以上人口　女"), ("T001102028", "外国人人口　総数"),
-    ("T001102029", "外国人人口　男"), ("T001102030", "外国人人口　女"),
-    ("T001102031", "世帯総数"), ("T001102032", "一般世帯数"),
-    ("T001102033", "１人世帯数　一般世帯数"), ("T001102034", "２人世帯数　一般世帯数"),
-)  # fmt: skip
-# disjoint age groups and the share of men in each (Japan, 2020, roughly)
-GROUPS = ("0-14", "15-19", "20-64", "65-74", "75-84", "85-94", "95+")
+
+# the share of men in each age group (Japan, 2020, roughly)
 MALE_SHARE = {
     "0-14": 0.51, "15-19": 0.51, "20-64": 0.50, "65-74": 0.48, "75-84": 0.43,
     "85-94": 0.33, "95+": 0.18,
 }  # fmt: skip
 
 
-@dataclass
-class MeshCell:
-    code: str
-    street_m: float
-    groups: dict[str, tuple[int, int]] = field(default_factory=dict)  # group -> (men, women)
-    foreign: tuple[int, int] = (0, 0)
-    households: tuple[int, int, int, int] = (0, 0, 0, 0)  # all, general, 1-person, 2-person
-    secret: bool = False
-    merged_into: str | None = None
-    merged_from: list[str] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(m + f for m, f in self.groups.values())
 
 
 def mesh_cells(net: WalkNetwork, center: BaseGeometry) -> list[MeshCell]:
@@ -684,88 +516,21 @@ def fill_population(cells: list[MeshCell]) -> None:
         c.households = (h, general, one, two)
 
 
-def merge_secret_cells(cells: list[MeshCell]) -> None:
-    """As e-Stat does: a cell with very few people is hidden (``*``, HTKSYORI 1) and its people
-    are added to its most populous open neighbour (HTKSYORI 2, which lists it in GASSAN)."""
-    by_code = {c.code: c for c in cells}
-    for c in cells:
-        if c.total >= SECRET_BELOW or c.total == 0:
-            continue
-        w, s, e, n = mesh.mesh_bounds(c.code)
-        dx, dy = e - w, n - s
-        lon0, lat0 = (w + e) / 2, (s + n) / 2
-        neighbours = [
-            by_code.get(mesh.mesh_code(lon0 + i * dx, lat0 + j * dy, "1/4"))
-            for i in (-1, 0, 1)
-            for j in (-1, 0, 1)
-            if (i, j) != (0, 0)
-        ]
-        open_ = [
-            x for x in neighbours if x is not None and not x.secret and x.total >= SECRET_BELOW
-        ]
-        if not open_:
-            continue
-        target = max(open_, key=lambda x: (x.total, x.code))
-        for g in GROUPS:
-            (m1, f1), (m2, f2) = target.groups[g], c.groups[g]
-            target.groups[g] = (m1 + m2, f1 + f2)
-        target.foreign = (target.foreign[0] + c.foreign[0], target.foreign[1] + c.foreign[1])
-        target.households = tuple(  # type: ignore[assignment]
-            a + b for a, b in zip(target.households, c.households, strict=True)
-        )
-        target.merged_from.append(c.code)
-        c.secret, c.merged_into = True, target.code
-
-
-def _row_values(c: MeshCell) -> list[int]:
-    def both(*groups: str) -> tuple[int, int]:
-        return sum(c.groups[g][0] for g in groups), sum(c.groups[g][1] for g in groups)
-
-    sets = [
-        both(*GROUPS), both("0-14"), both(*GROUPS[1:]), both("15-19", "20-64"),
-        both(*GROUPS[2:]), both(*GROUPS[3:]), both(*GROUPS[4:]), both(*GROUPS[5:]),
-        both("95+"), c.foreign,
-    ]  # fmt: skip
-    values: list[int] = []
-    for m, f in sets:
-        values += [m + f, m, f]
-    return values + list(c.households)
-
-
-def population_csv(cells: list[MeshCell]) -> bytes:
-    """The e-Stat layout: Shift_JIS (CP932), CRLF, a line of codes and a line of labels, ``*``
-    for secret cells and ``-`` for none; plus a DEMO column saying the numbers are made up."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(
-        ["KEY_CODE", "HTKSYORI", "HTKSAKI", "GASSAN", *(c for c, _ in ESTAT_COLUMNS), "DEMO"]
-    )
-    w.writerow(["", "", "", "", *(label for _, label in ESTAT_COLUMNS), POPULATION_NOTE])
-    for c in cells:
-        if c.secret:
-            w.writerow([c.code, 1, c.merged_into, "", *["*"] * len(ESTAT_COLUMNS), "true"])
-            continue
-        values = ["-" if v == 0 else str(v) for v in _row_values(c)]
-        flag = 2 if c.merged_from else 0
-        w.writerow([c.code, flag, "", ";".join(sorted(c.merged_from)), *values, "true"])
-    return buf.getvalue().encode("cp932")
-
-
 def build_population(net: WalkNetwork, center: BaseGeometry) -> tuple[bytes, dict[str, int]]:
     cells = mesh_cells(net, center)
     fill_population(cells)
     merge_secret_cells(cells)
     for c in cells:
-        v = _row_values(c)
+        v = row_values(c)
         if not (v[15] <= v[0] and v[18] <= v[15]):
             raise RuntimeError(f"inconsistent stand-in counts in {c.code}")
     open_cells = [c for c in cells if not c.secret]
-    return population_csv(cells), {
+    return population_csv(cells, POPULATION_NOTE), {
         "cells": len(cells),
         "secret": len(cells) - len(open_cells),
         "people": sum(c.total for c in open_cells),
-        "age65": sum(_row_values(c)[15] for c in open_cells),
-        "age75": sum(_row_values(c)[18] for c in open_cells),
+        "age65": sum(row_values(c)[15] for c in open_cells),
+        "age75": sum(row_values(c)[18] for c in open_cells),
     }
 
 
@@ -842,12 +607,12 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     districts = district_points(shelters)
     nodes = usable_nodes(net, center)
     areas = build_daily(net, center, nodes, districts)
-    add_contacts(areas, UbePhoneBook(101))
+    add_contacts(areas, PhoneBook(101, area="0836"))
 
     center_feats = center_features(center_wgs)
     daily_feats = daily_features(areas)
     hall_feats = hall_features(shelters, center)
-    place_feats = build_places(net, areas, nodes, districts, UbePhoneBook(1001))
+    place_feats = build_places(net, areas, nodes, districts, PhoneBook(1001, area="0836"))
     population, counts = build_population(net, center)
 
     write_collection(out / "areas_center.geojson", center_feats)
@@ -872,16 +637,7 @@ def build(shared: Path, out: Path) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared data folder")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the pack")
-    args = ap.parse_args(argv)
-    if not (args.shared / "ube").is_dir():
-        print(f"no ube data under {args.shared}", file=sys.stderr)
-        return 2
-    counts = build(args.shared, args.out)
-    print(" ".join(f"{k}={v}" for k, v in counts.items()), "->", args.out)
-    return 0
+    return run_builder(argv, __doc__, "ube", DEFAULT_OUT, build)
 
 
 if __name__ == "__main__":
