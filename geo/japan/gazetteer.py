@@ -137,6 +137,7 @@ def _add_town(idx: _Index, entry: _Entry, koaza: list[_Entry], several: bool) ->
         base = chome.group(1)
         idx.chome.setdefault(base, {}).setdefault(int(chome.group(2)), []).append(entry)
         idx.bases.setdefault(base, _CHOME_ORIGINAL.sub("", entry.town))
+        idx.hints.setdefault(base, idx.bases[base])  # '番町' is the nearer hint for '番長'
 
 
 def _add_short_bases(idx: _Index) -> None:
