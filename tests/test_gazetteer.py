@@ -10,17 +10,25 @@ to every building in them; they are bounded too, so a matching regression still 
 from __future__ import annotations
 
 import csv
+import gzip
+import importlib.util
+import io
 import math
 import re
 import statistics
+import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from geo.errors import UnknownCity
+from geo.japan import town_data
 from geo.japan.address import normalise, parse_municipality
 from geo.japan.gazetteer import CREDIT, NoMatch, TownMatch, match_town, towns
+from geo.japan.municipalities import all_cities
+from geo.japan.town_data import index
 
 DATA = Path(__file__).parent / "data" / "addresses"
 SUPPORT_CENTERS = Path(__file__).parent / "data" / "imports" / "takamatsu_support_centers.csv"
@@ -324,3 +332,68 @@ def test_unknown_town_is_refused_with_the_nearest_names() -> None:
     assert isinstance(near, NoMatch) and near.hints[0] == "下丸屋町"
     empty = match_town("37201", "  ")
     assert isinstance(empty, NoMatch) and empty.reason == "empty"
+
+
+# --- the bundled file and the script that builds it -------------------------------------------
+
+
+def test_every_municipality_of_the_bundled_list_has_towns() -> None:
+    """Every municipality has its towns (a designated city through its wards), except the six
+    villages of the Northern Territories (01695–01700), for which Geolonia has no towns; and
+    each town count of the index has its member in the zip."""
+    known = index()
+    missing = []
+    for city in all_cities():
+        muni = known.get(city.code)
+        if muni is None or not (muni.towns or town_data.wards(city.code)):
+            missing.append(city.code)
+    assert missing == ["01695", "01696", "01697", "01698", "01699", "01700"]
+    members = set(town_data._archive().namelist())
+    assert {f"towns/{c}.tsv" for c, m in known.items() if m.towns} == members - {
+        "index.tsv", "CREDITS.txt"
+    }
+    assert sum(m.towns for m in known.values()) > 190_000
+
+
+def test_build_script_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows written by scripts/build_gazetteer.py read back as they went in: names, 小字,
+    points to 1e-6°, rows without a point; municipality names mapped to their JIS codes."""
+    spec = importlib.util.spec_from_file_location(
+        "build_gazetteer", Path(__file__).parent.parent / "scripts" / "build_gazetteer.py"
+    )
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "build_gazetteer", build)  # its dataclass needs it
+    spec.loader.exec_module(build)
+    source = [
+        ("香川県", "高松市", "番町一丁目", "", "34.343957", "134.046523"),
+        ("香川県", "高松市", "春日町", "川尻", "34.328952", "134.091892"),
+        ("香川県", "高松市", "春日町", "", "34.33", "134.09"),
+        ("京都府", "京都市中京区", "下丸屋町", "", "35.015535", "135.75422"),
+        ("三重県", "三重郡川越町", "大字当新田", "北川原", "35.035638", "136.681631"),
+        ("三重県", "桑名市", "さくらの丘", "", "", ""),
+    ]
+    path = tmp_path / "towns.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(build.HEADER)
+        writer.writerows(source)
+    data, summary = build.build(path, tmp_path / "no-outlines-needed.geojson.gz")
+    assert summary["rows"] == 6 and summary["rows_without_point"] == 1
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    monkeypatch.setattr(town_data, "_archive", lambda: archive)
+    for cached in (town_data.index, town_data.rows, town_data._wards):
+        cached.cache_clear()
+    try:
+        assert set(town_data.index()) == {"37201", "26100", "26104", "24344", "24205"}
+        assert town_data.municipality("24344").county == "三重郡"
+        assert town_data.municipality("26104").parent == "26100"
+        assert town_data.rows("37201") == (
+            town_data.Row("春日町", "", 34.33, 134.09),
+            town_data.Row("春日町", "川尻", 34.328952, 134.091892),
+            town_data.Row("番町一丁目", "", 34.343957, 134.046523),
+        )
+        assert town_data.rows("24205") == (town_data.Row("さくらの丘", "", None, None),)
+    finally:
+        for cached in (town_data.index, town_data.rows, town_data._wards):
+            cached.cache_clear()
