@@ -305,7 +305,7 @@ def _texts_for(muni: Municipality, address: str) -> tuple[tuple[str, ...], list[
         code = mine[0]
         return (scope if code in (muni.code, muni.parent) else (code,)), [named.rest, bare]
     # Another municipality's name, unless the words are one of this city's towns (栄町 is a
-    # town of many cities and a town of 千葉県): then the longer town name wins.
+    # town in many cities and also 千葉県印旛郡栄町): then the town name, as long, wins.
     found = _find(_index(scope), bare)
     if named.prefecture is None and found and found.size >= len(named.words):
         return scope, [bare]
