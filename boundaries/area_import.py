@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import shapely
@@ -12,15 +13,16 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from boundaries.contacts import ContactError, contacts_from_props
-from geo.errors import InputError, Problem, UsageError
+from geo.errors import UsageError
+from geo.ingest import pipeline
+from geo.ingest.changes import ChangeSet
 from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
 from geo.ingest.ids import area_id
 from geo.ingest.report import ImportReport
-from geo.io.columns import find_column
-from geo.io.readers import read_features
+from geo.io.features import read_features
+from geo.io.source import Row
 from geo.model import Area
 from geo.store.base import AreaChanges, Store
-from geo.text import clean
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "id": (
@@ -80,206 +82,180 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
     if opts.level is not None and opts.level < 1:
         raise UsageError("--level must be 1 or more (1 = the widest division inside the city)")
     src = read_features(path, layer=opts.layer)
-    report = ImportReport(file=src.name, what="areas", city=opts.city, rows=len(src.rows))
-    report.dry_run = opts.dry_run
-    cols = {
-        f: find_column(
-            src.columns,
-            names,
-            {"id": opts.id_field, "name": opts.name_field, "parent": opts.parent_field}.get(f),
-        )
-        for f, names in FIELDS.items()
-    }
+    report = ImportReport(
+        file=src.name, what="areas", city=opts.city, rows=len(src.rows), dry_run=opts.dry_run
+    )
+    explicit = {"id": opts.id_field, "name": opts.name_field, "parent": opts.parent_field}
+    cols = pipeline.find_columns(src.columns, FIELDS, explicit)
     if cols["name"] is None:
-        raise InputError(
-            [
-                Problem(
-                    file=src.name,
-                    reason="no name column",
-                    hint="name a column with --name-field; looked for: "
-                    + ", ".join(FIELDS["name"]),
-                )
-            ]
-        )
-
-    problems: list[Problem] = list(src.problems)
+        raise pipeline.no_name_column(src.name, FIELDS["name"])
+    batch: pipeline.Batch[Area] = pipeline.Batch.of(src)
     flagged = {p.row for p in src.problems}
-    groups: OrderedDict[str, list[tuple[int, dict[str, object], MultiPolygon]]] = OrderedDict()
     for row in src.rows:
+        part = _row_area(batch, row, cols, opts, report, row.number in flagged)
+        if part is not None:
+            batch.keep(row.number, part)
+    areas = _merge(batch, opts.city, cols["id"] or cols["name"], report)
+    _check_parents(batch, areas, set(store.area_hashes(opts.city)), cols["parent"])
+    pipeline.accept(report, batch.problems)
+    levels = {a.level for _, a in areas}
+    target = _Areas(store, opts.city, src.name, levels)
+    pipeline.apply(report, [a for _, a in areas], target, dry_run=opts.dry_run)
+    return report
 
-        def problem(
-            field: str | None,
-            reason: str,
-            value: object = None,
-            hint: str | None = None,
-            _n: int = row.number,
-        ) -> Problem:
-            return Problem(
-                file=src.name,
-                row=_n,
-                row_label=src.row_label,
-                field=field,
-                value=value,
-                reason=reason,
-                hint=hint,
-            )
 
-        name = clean(row.props.get(cols["name"]))
-        if not name:
-            problems.append(problem(cols["name"], "empty name"))
-            continue
-        level = opts.level
-        if level is None:
-            raw = clean(row.props.get(cols["level"])) if cols["level"] else None
-            try:
-                level = int(float(raw)) if raw else 2
-            except ValueError:
-                problems.append(problem(cols["level"], "level must be a whole number", raw))
-                continue
-        geom = row.geometry
-        if geom is None or geom.is_empty:
-            if row.number not in flagged:  # else the reader has said why
-                problems.append(problem("geometry", "no geometry (an area needs a polygon)"))
-            continue
-        if not geom.is_valid:
-            reason = shapely.is_valid_reason(geom)
-            fixed = _polygonal(shapely.make_valid(geom))
-            if fixed is None or fixed.area < _NO_AREA:
-                problems.append(
-                    problem("geometry", f"invalid polygon that cannot be repaired: {reason}")
-                )
-                continue
-            report.repaired.append(f"{src.row_label} {row.number} ({name}): repaired {reason}")
-            poly = fixed
-        else:
-            poly = _polygonal(geom)
-            if poly is None:
-                problems.append(
-                    problem("geometry", f"an area must be a polygon, not a {geom.geom_type}")
-                )
-                continue
-            if poly.area < _NO_AREA:  # GEOS calls a ring of collinear points valid
-                problems.append(problem("geometry", "the polygon has no area"))
-                continue
-        source_id = clean(row.props.get(cols["id"])) if cols["id"] else None
+def _row_area(
+    batch: pipeline.Batch[Area],
+    row: Row,
+    cols: dict[str, str | None],
+    opts: AreaImportOptions,
+    report: ImportReport,
+    reader_flagged: bool,
+) -> Area | None:
+    """The area one feature draws (merged later with others of the same id), or None."""
+    name = pipeline.text_of(row.props, cols["name"])
+    if not name:
+        batch.refuse(row.number, "empty name", field=cols["name"])
+        return None
+    level = opts.level
+    if level is None:
+        raw = pipeline.text_of(row.props, cols["level"])
         try:
-            contacts = contacts_from_props(row.props, cols["contacts"])
-        except ContactError as exc:
-            problems.append(problem(cols["contacts"] or "contacts", str(exc)))
-            continue
-        key = area_id(opts.city, source_id, level, name)
-        groups.setdefault(key, []).append(
-            (
-                row.number,
-                {
-                    "name": name,
-                    "level": level,
-                    "contacts": contacts,
-                    "parent": clean(row.props.get(cols["parent"])) if cols["parent"] else None,
-                    "name_kana": clean(row.props.get(cols["name_kana"]))
-                    if cols["name_kana"]
-                    else None,
-                    "source": (clean(row.props.get(cols["source"])) if cols["source"] else None)
-                    or src.name,
-                    "source_date": clean(row.props.get(cols["source_date"]))
-                    if cols["source_date"]
-                    else None,
-                    "demo": str(row.props.get(cols["demo"])).strip().lower() in _TRUE
-                    if cols["demo"]
-                    else False,
-                },
-                poly,
-            )
-        )
+            level = int(float(raw)) if raw else 2
+        except ValueError:
+            batch.refuse(row.number, "level must be a whole number", field=cols["level"], value=raw)
+            return None
+    poly = _row_polygon(batch, row, name, report, reader_flagged)
+    if poly is None:
+        return None
+    try:
+        contacts = contacts_from_props(row.props, cols["contacts"])
+    except ContactError as exc:
+        batch.refuse(row.number, str(exc), field=cols["contacts"] or "contacts")
+        return None
+    parent = pipeline.text_of(row.props, cols["parent"])
+    demo = cols["demo"]
+    return Area(
+        id=area_id(opts.city, pipeline.text_of(row.props, cols["id"]), level, name),
+        city=opts.city,
+        level=level,
+        name=name,
+        geometry=poly,
+        parent=area_id(opts.city, parent, 0, "") if parent else None,
+        name_kana=pipeline.text_of(row.props, cols["name_kana"]),
+        contacts=contacts,
+        source=pipeline.text_of(row.props, cols["source"]) or batch.file,
+        source_date=pipeline.text_of(row.props, cols["source_date"]),
+        demo=str(row.props.get(demo)).strip().lower() in _TRUE if demo else False,
+    )
 
-    areas: list[Area] = []
-    first_row: dict[str, int] = {}
+
+def _row_polygon(
+    batch: pipeline.Batch[Area], row: Row, name: str, report: ImportReport, reader_flagged: bool
+) -> MultiPolygon | None:
+    """A feature's polygon, repaired when invalid (and said so); None with a problem else."""
+    geom = row.geometry
+    if geom is None or geom.is_empty:
+        if not reader_flagged:  # else the reader has said why
+            batch.refuse(row.number, "no geometry (an area needs a polygon)", field="geometry")
+        return None
+    if not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        fixed = _polygonal(shapely.make_valid(geom))
+        if fixed is None or fixed.area < _NO_AREA:
+            batch.refuse(
+                row.number,
+                f"invalid polygon that cannot be repaired: {reason}",
+                field="geometry",
+            )
+            return None
+        report.repaired.append(f"{batch.row_label} {row.number} ({name}): repaired {reason}")
+        return fixed
+    poly = _polygonal(geom)
+    if poly is None:
+        batch.refuse(
+            row.number, f"an area must be a polygon, not a {geom.geom_type}", field="geometry"
+        )
+    elif poly.area < _NO_AREA:  # GEOS calls a ring of collinear points valid
+        batch.refuse(row.number, "the polygon has no area", field="geometry")
+        return None
+    return poly
+
+
+def _merge(
+    batch: pipeline.Batch[Area], city: str, id_field: str | None, report: ImportReport
+) -> list[tuple[int, Area]]:
+    """One area per id, from the features sharing it, with the first feature's row number.
+
+    Features sharing an id must agree on name and level; an area away from the city's outline
+    is refused (a wrong --city or coordinate system).
+    """
+    groups: dict[str, list[tuple[int, Area]]] = {}
+    for n, part in batch.rows:
+        groups.setdefault(part.id, []).append((n, part))
+    areas: list[tuple[int, Area]] = []
     for key, parts in groups.items():
-        first_n, first, _ = parts[0]
-        first_row[key] = first_n
-        for n, attrs, _ in parts[1:]:
-            if attrs["name"] != first["name"] or attrs["level"] != first["level"]:
-                problems.append(
-                    Problem(
-                        file=src.name,
-                        row=n,
-                        row_label=src.row_label,
-                        field=cols["id"] or cols["name"],
-                        value=key,
-                        reason=f"duplicate id with a different name or level than "
-                        f"{src.row_label} {first_n}",
-                    )
+        first_n, first = parts[0]
+        for n, other in parts[1:]:
+            if other.name != first.name or other.level != first.level:
+                batch.refuse(
+                    n,
+                    f"duplicate id with a different name or level than {batch.row_label} {first_n}",
+                    field=id_field,
+                    value=key,
                 )
-        merged = unary_union([p for _, _, p in parts])
-        poly = _polygonal(merged) or MultiPolygon()
-        far = geometry_outside_outline_m(opts.city, poly)
+        poly = _polygonal(unary_union([p.geometry for _, p in parts])) or MultiPolygon()
+        far = geometry_outside_outline_m(city, poly)
         if far > OUTLINE_TOLERANCE_M:
-            problems.append(
-                Problem(
-                    file=src.name,
-                    row=first_n,
-                    row_label=src.row_label,
-                    value=first["name"],
-                    reason="the area lies outside the city "
-                    f"({far / 1000:,.1f} km from its outline)",
-                    hint="check --city and the file's coordinates "
-                    "(市区町村コードと座標系を確認してください)",
-                )
+            batch.refuse(
+                first_n,
+                f"the area lies outside the city ({far / 1000:,.1f} km from its outline)",
+                value=first.name,
+                hint="check --city and the file's coordinates "
+                "(市区町村コードと座標系を確認してください)",
             )
             continue
         if len(parts) > 1:
-            report.notes.append(f"{first['name']}: {len(parts)} features merged into one area")
-        parent = first["parent"]
-        areas.append(
-            Area(
-                id=key,
-                city=opts.city,
-                level=int(first["level"]),  # type: ignore[call-overload]
-                name=str(first["name"]),
-                geometry=poly,
-                parent=area_id(opts.city, str(parent), 0, "") if parent else None,
-                name_kana=first["name_kana"],  # type: ignore[arg-type]
-                contacts=first["contacts"],  # type: ignore[arg-type]
-                source=first["source"],  # type: ignore[arg-type]
-                source_date=first["source_date"],  # type: ignore[arg-type]
-                demo=bool(first["demo"]),
-            )
-        )
+            report.notes.append(f"{first.name}: {len(parts)} features merged into one area")
+        areas.append((first_n, replace(first, geometry=poly)))
+    return areas
 
-    known_ids = {a.id for a in areas} | set(store.area_hashes(opts.city))
-    for a in areas:
+
+def _check_parents(
+    batch: pipeline.Batch[Area],
+    areas: list[tuple[int, Area]],
+    stored_ids: set[str],
+    parent_field: str | None,
+) -> None:
+    """Each parent must be an area of the file or of the store (import the wider level first)."""
+    known_ids = {a.id for _, a in areas} | stored_ids
+    for n, a in areas:
         if a.parent and a.parent not in known_ids:
-            problems.append(
-                Problem(
-                    file=src.name,
-                    row=first_row[a.id],
-                    row_label=src.row_label,
-                    value=a.parent,
-                    reason=f"area {a.name}: parent {a.parent!r} is not a known area",
-                    field=cols["parent"],
-                    hint="import the parent level first",
-                )
+            batch.refuse(
+                n,
+                f"area {a.name}: parent {a.parent!r} is not a known area",
+                field=parent_field,
+                value=a.parent,
+                hint="import the parent level first",
             )
-    if problems:
-        report.problems = problems
-        report.rejected = len({p.row for p in problems})
-        raise InputError(problems)
 
-    stored = store.area_hashes(opts.city)
-    for a in areas:
-        old = stored.get(a.id)
-        if old is None:
-            report.added += 1
-        elif old == a.content_hash():
-            report.unchanged += 1
-        else:
-            report.updated += 1
-    levels = {a.level for a in areas}
-    in_file = {a.id for a in areas}
-    report.missing = [
-        (x.id, x.name) for x in store.areas(opts.city) if x.level in levels and x.id not in in_file
-    ]
-    report.rows = len(src.rows)
-    if not opts.dry_run and report.changed:
-        store.apply_areas(AreaChanges(upsert=areas))
-    return report
+
+class _Areas(pipeline.HashedDestination[Area]):
+    """The file speaks for the stored areas of the levels it brings."""
+
+    def __init__(self, store: Store, city: str, source: str, levels: set[int]) -> None:
+        super().__init__(store, city, source)
+        self.levels = levels
+
+    def stored(self) -> dict[str, str]:
+        return self.store.area_hashes(self.city)
+
+    def missing(self, stored: Mapping[str, str], in_file: AbstractSet[str]) -> pipeline.Named:
+        return [
+            (a.id, a.name)
+            for a in self.store.areas(self.city)
+            if a.level in self.levels and a.id not in in_file
+        ]
+
+    def write(self, changes: ChangeSet[Area]) -> None:
+        self.store.apply_areas(AreaChanges(upsert=changes.records))

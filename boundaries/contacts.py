@@ -28,6 +28,7 @@ _PARTS: dict[str, tuple[str, ...]] = {
     "email": ("email", "mail", "メール"),
     "url": ("url", "ホームページ"),
 }
+_KNOWN = ("phone", "fax", "address", "hours", "email", "url")  # a JSON contact's other keys
 _NUMBERED = re.compile(r"^contact_?(\d+)_?(.+)$", re.IGNORECASE)
 
 
@@ -49,26 +50,41 @@ def contacts_from_props(props: Mapping[str, Any], json_column: str | None) -> li
     """Contacts from `contacts` (JSON), `contact_1_name`… or `地域包括支援センター_電話番号`."""
     out: list[Contact] = []
     if json_column and clean(props.get(json_column)):
-        raw = props[json_column]
-        try:
-            items = json.loads(raw) if isinstance(raw, str) else raw
-        except ValueError as exc:
-            raise ContactError(f"not a JSON list of contacts: {exc}") from exc
-        if not isinstance(items, list):
-            raise ContactError("not a JSON list of contacts")
-        for i, item in enumerate(items, 1):
-            if (
-                not isinstance(item, dict)
-                or not clean(item.get("role"))
-                or not clean(item.get("name"))
-            ):
-                raise ContactError(f"contact {i} needs a role and a name")
-            known = {
-                k: clean(item.get(k)) for k in ("phone", "fax", "address", "hours", "email", "url")
-            }
-            out.append(
-                Contact(role=str(clean(item["role"])), name=str(clean(item["name"])), **known)
-            )
+        out = _json_contacts(props[json_column])
+    numbered, by_role = _contact_columns(props)
+    for n in sorted(numbered):
+        fields = numbered[n]
+        if "name" not in fields or "role" not in fields:
+            raise ContactError(f"contact_{n}_… columns need both a role and a name")
+        out.append(Contact(**fields))
+    for role, fields in by_role.items():
+        if "name" in fields:
+            out.append(Contact(role=role, **fields))
+    return out
+
+
+def _json_contacts(raw: Any) -> list[Contact]:
+    """Contacts from a JSON list (text, or already a list) of objects with a role and a name."""
+    try:
+        items = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError as exc:
+        raise ContactError(f"not a JSON list of contacts: {exc}") from exc
+    if not isinstance(items, list):
+        raise ContactError("not a JSON list of contacts")
+    out: list[Contact] = []
+    for i, item in enumerate(items, 1):
+        if not isinstance(item, dict) or not clean(item.get("role")) or not clean(item.get("name")):
+            raise ContactError(f"contact {i} needs a role and a name")
+        known = {k: clean(item.get(k)) for k in _KNOWN}
+        out.append(Contact(role=str(clean(item["role"])), name=str(clean(item["name"])), **known))
+    return out
+
+
+def _contact_columns(
+    props: Mapping[str, Any],
+) -> tuple[dict[int, dict[str, str]], dict[str, dict[str, str]]]:
+    """The parts given in numbered columns (`contact_1_phone`) and in role columns
+    (`地域包括支援センター_電話番号`), by number and by role."""
     numbered: dict[int, dict[str, str]] = {}
     by_role: dict[str, dict[str, str]] = {}
     for column, value in props.items():
@@ -87,12 +103,4 @@ def contacts_from_props(props: Mapping[str, Any], json_column: str | None) -> li
                 if part and part != "role":
                     by_role.setdefault(role, {})[part] = text
                 break
-    for n in sorted(numbered):
-        fields = numbered[n]
-        if "name" not in fields or "role" not in fields:
-            raise ContactError(f"contact_{n}_… columns need both a role and a name")
-        out.append(Contact(**fields))
-    for role, fields in by_role.items():
-        if "name" in fields:
-            out.append(Contact(role=role, **fields))
-    return out
+    return numbered, by_role

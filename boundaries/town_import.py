@@ -4,16 +4,19 @@ they live by name rather than by GPS."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from shapely.geometry import Point
 
-from geo.errors import InputError, Problem
+from geo.ingest import pipeline
+from geo.ingest.changes import ChangeSet
 from geo.ingest.extent import outside_city
 from geo.ingest.report import ImportReport
-from geo.io.columns import find_column, problems_for_duplicates
-from geo.io.readers import read_features
+from geo.io.features import read_features
 from geo.japan.coords import japan_point_problem
 from geo.model import Town
 from geo.store.base import Store
@@ -47,63 +50,72 @@ def town_id(city: str, area: str | None, name: str) -> str:
 def import_towns(store: Store, path: str | Path, opts: TownImportOptions) -> ImportReport:
     """Read and apply a town-points file; raise InputError (store untouched) on any bad row."""
     src = read_features(path, layer=opts.layer)
-    report = ImportReport(file=src.name, what="towns", city=opts.city, rows=len(src.rows))
-    report.dry_run = opts.dry_run
-    explicit = {"name": opts.name_field}
-    cols = {f: find_column(src.columns, a, explicit.get(f)) for f, a in FIELDS.items()}
-    if cols["name"] is None:
-        raise InputError([Problem(
-            file=src.name, reason="no town-name column",
-            hint="name it with --name-field; looked for: " + ", ".join(FIELDS["name"]),
-        )])
+    report = ImportReport(
+        file=src.name, what="towns", city=opts.city, rows=len(src.rows), dry_run=opts.dry_run
+    )
+    cols = pipeline.find_columns(src.columns, FIELDS, {"name": opts.name_field})
+    name_col = cols["name"]
+    if name_col is None:
+        raise pipeline.file_error(
+            src.name, "no town-name column",
+            "name it with --name-field; looked for: " + ", ".join(FIELDS["name"]),
+        )  # fmt: skip
     outside = outside_city(store, opts.city)
-    problems: list[Problem] = list(src.problems)
-    towns: list[tuple[int, Town]] = []
+    batch: pipeline.Batch[Town] = pipeline.Batch.of(src)
     for row in src.rows:
-        name = clean(row.props.get(cols["name"]))
-        where = {"file": src.name, "row": row.number, "row_label": src.row_label}
+        name = clean(row.props.get(name_col))
         if not name:
-            problems.append(Problem(**where, field=cols["name"], reason="empty town name"))  # type: ignore[arg-type]
+            batch.refuse(row.number, "empty town name", field=name_col)
             continue
         geom = row.geometry
         if geom is None or geom.is_empty:
-            problems.append(Problem(**where, reason="no location"))  # type: ignore[arg-type]
+            batch.refuse(row.number, "no location")
             continue
         pt = geom if isinstance(geom, Point) else geom.representative_point()
         bad = japan_point_problem(pt.x, pt.y)
         why = bad[0] if bad else outside(pt.x, pt.y)
         if why:
-            problems.append(Problem(**where, reason=why, value=f"lat {pt.y}, lon {pt.x}",  # type: ignore[arg-type]
-                                    hint=bad[1] if bad else "check --city"))
+            batch.refuse(
+                row.number, why, value=f"lat {pt.y}, lon {pt.x}",
+                hint=bad[1] if bad else "check --city",
+            )  # fmt: skip
             continue
-        area = clean(row.props.get(cols["area"])) if cols["area"] else None
-        source_id = clean(row.props.get(cols["id"])) if cols["id"] else None
-        demo_raw = str(row.props.get(cols["demo"])).strip().lower() if cols["demo"] else ""
-        towns.append((row.number, Town(
-            id=f"{opts.city}-t-{source_id}" if source_id else town_id(opts.city, area, name),
-            city=opts.city, name=name, lon=float(pt.x), lat=float(pt.y),
-            kana=clean(row.props.get(cols["kana"])) if cols["kana"] else None,
-            area=area, source=src.name, demo=demo_raw in {"true", "1", "yes"},
-        )))
-    problems.extend(problems_for_duplicates(
-        src.name, src.row_label, [(n, t.id) for n, t in towns], cols["id"] or cols["name"] or ""
-    ))
-    if problems:
-        report.problems = problems
-        report.rejected = len({p.row for p in problems})
-        raise InputError(problems)
-    stored = {t.id: t for t in store.towns(opts.city)}
-    for _, t in towns:
-        old = stored.get(t.id)
-        if old is None:
-            report.added += 1
-        elif old == t:
-            report.unchanged += 1
-        else:
-            report.updated += 1
-    in_file = {t.id for _, t in towns}
-    report.missing = [(t.id, t.name) for t in stored.values()
-                      if t.source == src.name and t.id not in in_file]
-    if not opts.dry_run and report.changed:
-        store.put_towns([t for _, t in towns])
+        batch.keep(row.number, _town(row.props, cols, opts.city, src.name, name, pt))
+    batch.refuse_repeats(cols["id"] or name_col)
+    pipeline.accept(report, batch.problems)
+    pipeline.apply(report, batch.records, _Towns(store, opts.city, src.name), dry_run=opts.dry_run)
     return report
+
+
+def _town(
+    props: dict[str, Any], cols: dict[str, str | None], city: str, file: str, name: str, pt: Point
+) -> Town:
+    area = pipeline.text_of(props, cols["area"])
+    source_id = pipeline.text_of(props, cols["id"])
+    demo_raw = str(props.get(cols["demo"])).strip().lower() if cols["demo"] else ""
+    return Town(
+        id=f"{city}-t-{source_id}" if source_id else town_id(city, area, name),
+        city=city, name=name, lon=float(pt.x), lat=float(pt.y),
+        kana=pipeline.text_of(props, cols["kana"]), area=area, source=file,
+        demo=demo_raw in {"true", "1", "yes"},
+    )  # fmt: skip
+
+
+class _Towns(pipeline.Destination[Town, Town]):
+    """Towns are compared whole; the file speaks for the stored towns it brought before."""
+
+    def stored(self) -> dict[str, Town]:
+        return {t.id: t for t in self.store.towns(self.city)}
+
+    def unchanged(self, record: Town, old: Town) -> bool:
+        return old == record
+
+    def missing(self, stored: Mapping[str, Town], in_file: AbstractSet[str]) -> pipeline.Named:
+        return [
+            (t.id, t.name)
+            for t in stored.values()
+            if t.source == self.source and t.id not in in_file
+        ]
+
+    def write(self, changes: ChangeSet[Town]) -> None:
+        self.store.put_towns(changes.records)

@@ -62,6 +62,22 @@ class UsageError(TsudoiError):
     """The caller asked for something that cannot be meant (bad option, unknown format)."""
 
 
+class InvalidParameter(UsageError):
+    """One parameter the caller gave cannot be used: an unknown category, an age other than 65.
+
+    ``parameter`` is named as the API names it (``speed_kmh``); the CLI shows ``--speed-kmh``.
+    """
+
+    def __init__(self, parameter: str, reason: str) -> None:
+        self.parameter = parameter
+        self.reason = reason
+        super().__init__(f"{parameter}: {reason}")
+
+    def as_option(self) -> str:
+        """The same message naming the command-line option."""
+        return f"--{self.parameter.replace('_', '-')}: {self.reason}"
+
+
 class UnknownCity(TsudoiError):
     """A municipal code that no municipality of Japan has."""
 
@@ -73,7 +89,24 @@ class UnknownCity(TsudoiError):
 
 
 class NotFound(TsudoiError):
-    """A record asked for by id that the store does not hold."""
+    """A record asked for by id that the store does not hold (a place, an area)."""
+
+
+class MissingData(TsudoiError):
+    """The city lacks data the answer needs (population, a walking network): not the caller's
+    fault, nor the store's failure, but something an operator has to import first.
+
+    The message speaks to whoever asked (an API user); ``remedy`` is the command that provides
+    the data, which the CLI adds.
+    """
+
+    def __init__(self, message: str, remedy: str | None = None) -> None:
+        self.remedy = remedy
+        super().__init__(message)
+
+
+class Withheld(TsudoiError):
+    """The record exists but the answer would disclose what stays private (a home's location)."""
 
 
 class StoreError(TsudoiError):

@@ -45,7 +45,7 @@ class Contact:
     url: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items()}
+        return asdict(self)
 
 
 @dataclass
@@ -66,19 +66,9 @@ class Area:
 
     def content_hash(self) -> str:
         """Hash of everything a re-import could change, so unchanged rows are recognised."""
-        body = {
-            "city": self.city,
-            "level": self.level,
-            "name": self.name,
-            "parent": self.parent,
-            "name_kana": self.name_kana,
-            "contacts": [c.as_dict() for c in self.contacts],
-            "source": self.source,
-            "source_date": self.source_date,
-            "demo": self.demo,
-            "wkb": self.geometry.normalize().wkb_hex,
-        }
-        return _hash(body)
+        contacts = [c.as_dict() for c in self.contacts]
+        wkb = self.geometry.normalize().wkb_hex
+        return _content_hash(self, ("id", "geometry"), contacts=contacts, wkb=wkb)
 
 
 @dataclass
@@ -115,9 +105,7 @@ class PopulationCell:
 
     def content_hash(self) -> str:
         """Hash of everything an import sets, so a re-import can count unchanged cells."""
-        body = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "geometry"}
-        body["wkb"] = self.geometry.normalize().wkb_hex
-        return _hash(body)
+        return _content_hash(self, ("geometry",), wkb=self.geometry.normalize().wkb_hex)
 
 
 @dataclass
@@ -168,11 +156,7 @@ class Place:
 
     def content_hash(self) -> str:
         """Hash of every field an import sets (not updated_at), to count unchanged rows."""
-        # fields() not asdict(): asdict deep-copies every value, which dominated large imports
-        body = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "updated_at"}
-        body["lon"] = round(self.lon, 9)
-        body["lat"] = round(self.lat, 9)
-        return _hash(body)
+        return _content_hash(self, ("updated_at",), lon=round(self.lon, 9), lat=round(self.lat, 9))
 
 
 PUBLIC_PLACE_FIELDS: tuple[str, ...] = (
@@ -202,6 +186,14 @@ PUBLIC_PLACE_FIELDS: tuple[str, ...] = (
 INTERNAL_PLACE_FIELDS: tuple[str, ...] = ("internal_contact", "extra")
 
 
-def _hash(body: dict[str, Any]) -> str:
+def _content_hash(
+    record: Area | PopulationCell | Place, skip: tuple[str, ...], **values: Any
+) -> str:
+    """Hash of the record's fields but ``skip``, with ``values`` in the place of some.
+
+    fields() not asdict(): asdict deep-copies every value, which dominated large imports.
+    """
+    body = {f.name: getattr(record, f.name) for f in fields(record) if f.name not in skip}
+    body.update(values)
     raw = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from shapely.geometry import MultiPoint, Point
 
-from geo.errors import InputError, Problem, UsageError
+from geo.errors import UsageError
+from geo.ingest import pipeline
+from geo.ingest.changes import ChangeSet
 from geo.ingest.extent import outside_city
 from geo.ingest.ids import place_id
 from geo.ingest.report import ImportReport
-from geo.io.columns import find_column, problems_for_duplicates
-from geo.io.readers import FeatureSource, Row, read_features
+from geo.io.features import read_features
+from geo.io.source import FeatureSource, Row
 from geo.japan.coords import japan_point_problem
-from geo.model import KINDS, PRECISIONS, Place
+from geo.model import KINDS, Category, Place
 from geo.store.base import PlaceChanges, Store
 from geo.text import clean
 from layers.categories import DEFAULT_CATEGORIES, CategoryMatcher
@@ -115,11 +119,33 @@ def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> I
         raise UsageError(f"--kind must be one of {', '.join(KINDS)}, not {opts.kind!r}")
     src = read_features(path, layer=opts.layer, lat_field=opts.lat_field, lon_field=opts.lon_field)
     source = opts.source or src.name
-    report = ImportReport(file=src.name, what="places", city=opts.city, rows=len(src.rows))
-    report.dry_run = opts.dry_run
-    # The default catalogue is seeded with the import, not before it: a refused import or a dry
-    # run must leave the store untouched.
-    stored_categories = store.categories(opts.city)
+    report = ImportReport(
+        file=src.name, what="places", city=opts.city, rows=len(src.rows), dry_run=opts.dry_run
+    )
+    matcher, seed = _catalogue(store, opts.city)
+    reader = _PlaceReader(
+        src, opts, matcher, _fixed_category(matcher, opts), _columns(src, opts), source,
+        outside_city(store, opts.city),
+    )  # fmt: skip
+    batch = reader.read()
+    pipeline.accept(report, batch.problems)
+    places = _at_town_points(store, opts.city, batch.records, report)
+    if matcher.created:
+        report.notes.append(
+            "new categories: " + ", ".join(f"{c.slug} ({c.label_ja})" for c in matcher.created)
+        )
+    target = _Places(store, opts.city, source, prune=opts.prune, categories=seed + matcher.created)
+    pipeline.apply(report, places, target, dry_run=opts.dry_run)
+    return report
+
+
+def _catalogue(store: Store, city: str) -> tuple[CategoryMatcher, list[Category]]:
+    """The categories a file can name, and the defaults the store still lacks.
+
+    The default catalogue is seeded with the import, not before it: a refused import or a dry
+    run must leave the store untouched.
+    """
+    stored_categories = store.categories(city)
     have_defaults = {c.slug for c in stored_categories if c.city is None}
     seed = [c for c in DEFAULT_CATEGORIES if c.slug not in have_defaults]
     present = {c.slug for c in stored_categories}
@@ -129,77 +155,69 @@ def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> I
             key=lambda c: (c.sort, c.slug),
         )
     )
-    fixed_category = _fixed_category(matcher, opts)
-    cols = _columns(src, opts)
-    outside = outside_city(store, opts.city)
+    return matcher, seed
 
-    problems: list[Problem] = list(src.problems)
-    bad_rows = {p.row for p in problems}
-    places: list[tuple[int, Place]] = []
-    for row in src.rows:
-        place, row_problems = _place_from_row(
-            src, row, cols, opts, matcher, fixed_category, source, outside, row.number in bad_rows
-        )
-        problems.extend(row_problems)
-        if row_problems:
-            bad_rows.add(row.number)
-        elif place is not None and row.number not in bad_rows:
-            places.append((row.number, place))
-    problems.extend(
-        problems_for_duplicates(
-            src.name, src.row_label, [(n, p.id) for n, p in places], cols.get("id") or "id"
-        )
+
+def _at_town_points(
+    store: Store, city: str, places: list[Place], report: ImportReport
+) -> list[Place]:
+    """A salon in a private home is stored at its town's point: the home never enters the
+    store, so no query (bbox, area, nearby) can narrow it down."""
+    private = [i for i, p in enumerate(places) if needs_town_point(p)]
+    if not private:
+        return places
+    towns = TownPoints(store.towns(city))
+    out = list(places)
+    for i in private:
+        out[i] = public_place(places[i], towns)
+    report.notes.append(
+        f"{len(private)} place(s) held in private homes stored at their town's point"
+        + ("" if len(towns.lons) else " (no towns imported: at a ~500 m grid cell's centre)")
     )
-    if problems:
-        report.problems = problems
-        report.rejected = len({p.row for p in problems})
-        raise InputError(problems)
+    return out
 
-    # A salon in a private home is stored at its town's point: the home never enters the store,
-    # so no query (bbox, area, nearby) can narrow it down.
-    private = [i for i, (_, p) in enumerate(places) if needs_town_point(p)]
-    if private:
-        towns = TownPoints(store.towns(opts.city))
-        for i in private:
-            n, p = places[i]
-            places[i] = (n, public_place(p, towns))
-        report.notes.append(
-            f"{len(private)} place(s) held in private homes stored at their town's point"
-            + ("" if len(towns.lons) else " (no towns imported: at a ~500 m grid cell's centre)")
-        )
 
-    stored = store.place_hashes(opts.city)
-    for _, p in places:
-        old = stored.get(p.id)
-        if old is None:
-            report.added += 1
-        elif old[0] == p.content_hash():
-            report.unchanged += 1
-        else:
-            report.updated += 1
-    in_file = {p.id for _, p in places}
-    missing = sorted(
-        pid
-        for pid, (_, src_name, status) in stored.items()
-        if src_name == source and pid not in in_file and status != "closed"
-    )
-    for pid in missing:
-        found = store.place(pid)
-        report.missing.append((pid, found.name if found else ""))
-    if opts.prune:
-        report.closed = len(missing)
-    if matcher.created:
-        report.notes.append(
-            "new categories: " + ", ".join(f"{c.slug} ({c.label_ja})" for c in matcher.created)
+class _Places(pipeline.Destination[Place, tuple[str, str | None, str]]):
+    """Places of one source: those it no longer lists are closed with --prune; the categories
+    the import seeds or creates go in the places' own transaction (all or nothing)."""
+
+    def __init__(
+        self, store: Store, city: str, source: str, *, prune: bool, categories: list[Category]
+    ) -> None:
+        super().__init__(store, city, source)
+        self.prune = prune
+        self.categories = categories
+
+    def stored(self) -> dict[str, tuple[str, str | None, str]]:
+        return self.store.place_hashes(self.city)
+
+    def unchanged(self, record: Place, old: tuple[str, str | None, str]) -> bool:
+        return old[0] == record.content_hash()
+
+    def missing(
+        self, stored: Mapping[str, tuple[str, str | None, str]], in_file: AbstractSet[str]
+    ) -> pipeline.Named:
+        gone = sorted(
+            pid
+            for pid, (_, source, status) in stored.items()
+            if source == self.source and pid not in in_file and status != "closed"
         )
-    if not opts.dry_run and (report.changed or seed or matcher.created):
-        # New categories go in the places' own transaction: an import applies wholly or not at all
-        store.apply_places(PlaceChanges(
-            upsert=[p for _, p in places] if report.changed else [],
-            close=missing if opts.prune else [],
-            categories=seed + matcher.created,
-        ))
-    return report
+        return [(pid, found.name if (found := self.store.place(pid)) else "") for pid in gone]
+
+    def closes(self, missing: pipeline.Named) -> list[str]:
+        return [pid for pid, _ in missing] if self.prune else []
+
+    def must_write(self, changes: ChangeSet[Place]) -> bool:
+        return changes.any or bool(self.categories)
+
+    def write(self, changes: ChangeSet[Place]) -> None:
+        self.store.apply_places(
+            PlaceChanges(
+                upsert=changes.records if changes.any else [],
+                close=changes.closed,
+                categories=self.categories,
+            )
+        )
 
 
 def _fixed_category(matcher: CategoryMatcher, opts: PlaceImportOptions) -> str | None:
@@ -218,187 +236,70 @@ def _fixed_category(matcher: CategoryMatcher, opts: PlaceImportOptions) -> str |
 
 def _columns(src: FeatureSource, opts: PlaceImportOptions) -> dict[str, str | None]:
     explicit = {"id": opts.id_field, "name": opts.name_field, "category": opts.category_field}
-    cols = {f: find_column(src.columns, names, explicit.get(f)) for f, names in FIELDS.items()}
+    cols = pipeline.find_columns(src.columns, FIELDS, explicit)
     if cols["name"] is None:
-        raise InputError(
-            [
-                Problem(
-                    file=src.name,
-                    reason="no name column",
-                    hint="name a column with --name-field; looked for: "
-                    + ", ".join(FIELDS["name"]),
-                )
-            ]
-        )
+        raise pipeline.no_name_column(src.name, FIELDS["name"])
     if src.format in ("csv", "xlsx") and not src.geometry_columns:
-        raise InputError(
-            [
-                Problem(
-                    file=src.name,
-                    reason="no latitude/longitude columns",
-                    hint="name them with --lat-field and --lon-field (緯度・経度の列名); "
-                    "columns: " + ", ".join(src.columns),
-                )
-            ]
+        raise pipeline.file_error(
+            src.name,
+            "no latitude/longitude columns",
+            "name them with --lat-field and --lon-field (緯度・経度の列名); "
+            "columns: " + ", ".join(src.columns),
         )
     if opts.category is None and cols["category"] is None:
-        raise InputError(
-            [
-                Problem(
-                    file=src.name,
-                    reason="no category column and no --category",
-                    hint="give --category SLUG for the whole file, or --category-field FIELD",
-                )
-            ]
+        raise pipeline.file_error(
+            src.name,
+            "no category column and no --category",
+            "give --category SLUG for the whole file, or --category-field FIELD",
         )
     return cols
 
 
-def _value(row: Row, col: str | None) -> str | None:
-    return clean(row.props.get(col)) if col else None
+@dataclass
+class _PlaceReader:
+    """Maps a file's rows to Places with everything the mapping needs: options, categories,
+    the columns found and the city's extent."""
 
+    src: FeatureSource
+    opts: PlaceImportOptions
+    matcher: CategoryMatcher
+    fixed_category: str | None
+    cols: dict[str, str | None]
+    source: str
+    outside: Callable[[float, float], str | None]
 
-def _place_from_row(
-    src: FeatureSource,
-    row: Row,
-    cols: dict[str, str | None],
-    opts: PlaceImportOptions,
-    matcher: CategoryMatcher,
-    fixed_category: str | None,
-    source: str,
-    outside: Any,
-    reader_flagged: bool = False,
-) -> tuple[Place | None, list[Problem]]:
-    def problem(
-        field: str | None, reason: str, value: object = None, hint: str | None = None
-    ) -> Problem:
-        return Problem(
-            file=src.name,
-            row=row.number,
-            row_label=src.row_label,
-            field=field,
-            value=value,
-            reason=reason,
-            hint=hint,
-        )
+    def read(self) -> pipeline.Batch[Place]:
+        """Every row as a Place, or its problems; then one problem per repeated id."""
+        batch: pipeline.Batch[Place] = pipeline.Batch.of(self.src)
+        flagged = {p.row for p in self.src.problems}
+        for row in self.src.rows:
+            cells = {f: pipeline.text_of(row.props, c) for f, c in self.cols.items()}
+            reading = _Reading(batch, row, cells)
+            place = self.place(reading, row.number in flagged)
+            if not reading.failed and place is not None and row.number not in flagged:
+                batch.keep(row.number, place)
+        batch.refuse_repeats(self.cols.get("id") or "id")
+        return batch
 
-    out: list[Problem] = []
-    v = {f: _value(row, c) for f, c in cols.items()}
-    name = v["name"]
-    if not name:
-        out.append(problem(cols["name"], "empty name"))
-
-    category = fixed_category
-    if category is None:
-        text = v["category"]
-        if not text:
-            out.append(problem(cols["category"], "empty category"))
-        else:
-            category = matcher.match(text)
-            if category is None:
-                if opts.create_categories:
-                    category = matcher.create(text, opts.city, opts.kind or "gathering")
-                else:
-                    out.append(
-                        matcher.problem(
-                            src.name, row.number, src.row_label, cols["category"] or "", text
-                        )
-                    )
-
-    kind = opts.kind or (v["kind"] if v["kind"] in KINDS else None)
-    if kind is None and category is not None:
-        kind = matcher.categories[category].kind
-    if v["kind"] and v["kind"] not in KINDS and opts.kind is None:
-        out.append(problem(cols["kind"], "kind must be gathering or venue", v["kind"]))
-
-    geom = row.geometry
-    lon = lat = 0.0
-    # the field a location problem is about: the lat/lon columns, KML coordinates or geometry
-    geo_field = "/".join(src.geometry_columns) or (
-        "coordinates" if src.format == "kml" else "geometry"
-    )
-    if geom is None or geom.is_empty:
-        if not reader_flagged:  # else the reader has said why (swapped, not a number …)
-            out.append(problem(geo_field, "no location (empty or missing geometry / coordinates)"))
-    else:
-        if isinstance(geom, MultiPoint) and len(geom.geoms) == 1:
-            geom = geom.geoms[0]
-        if not isinstance(geom, Point):
-            out.append(problem(geo_field, f"a place must be a point, not a {geom.geom_type}"))
-        else:
-            lon, lat = float(geom.x), float(geom.y)
-            bad = japan_point_problem(lon, lat)
-            if bad is not None:
-                out.append(problem(geo_field, bad[0], f"lat {lat}, lon {lon}", bad[1]))
-            else:
-                why = outside(lon, lat)
-                if why:
-                    out.append(
-                        problem(
-                            geo_field,
-                            why,
-                            f"lat {lat}, lon {lon}",
-                            "check the coordinates and --city "
-                            "(緯度経度と市区町村コードを確認してください); if the place is right "
-                            "(e.g. on an island the bundled outline lacks), import the city's "
-                            "areas first: the check then uses them",
-                        )
-                    )
-
-    status = "active"
-    if v["status"]:
-        status = _STATUS_WORDS.get(v["status"].lower(), "")
-        if not status:
-            out.append(
-                problem(cols["status"], "status must be active, paused or closed", v["status"])
-            )
-    precision = "exact"
-    if v["location_precision"]:
-        precision = _PRECISION_WORDS.get(v["location_precision"].lower(), "")
-        if precision not in PRECISIONS:
-            out.append(
-                problem(
-                    cols["location_precision"], "must be exact or town", v["location_precision"]
-                )
-            )
-
-    rules = None
-    raw_rules = row.props.get(cols["schedule_rules"]) if cols["schedule_rules"] else None
-    if raw_rules not in (None, ""):
-        try:
-            rules = json.loads(raw_rules) if isinstance(raw_rules, str) else raw_rules
-            if not isinstance(rules, list):
-                raise ValueError("not a list")
-        except ValueError as exc:
-            out.append(
-                problem(cols["schedule_rules"], f"not a JSON list of rules ({exc})", raw_rules)
-            )
-            rules = None
-    schedule = v["schedule"]
-    if schedule is None and (v["days"] or v["start"]):
-        schedule, rules_from_days = schedule_from_columns(
-            v["days"], v["start"], v["end"], v["days_note"]
-        )
-        rules = rules or rules_from_days
-
-    if out or name is None or category is None or kind is None:
-        return None, out
-
-    used = {c for c in cols.values() if c} | set(src.geometry_columns)  # the Point holds those
-    extra = {
-        k: (x if isinstance(x, (int, float, bool)) else clean(x))  # text trimmed, as the rest
-        for k, x in row.props.items()
-        if k not in used and clean(x) is not None
-    }
-    description = v["description"]
-    if description is None and v["note"]:
-        description = v["note"]
-    demo_raw = row.props.get(cols["demo"]) if cols["demo"] else None
-    demo = demo_raw is True or (isinstance(demo_raw, str) and demo_raw.strip().lower() in _TRUE)
-    return (
-        Place(
-            id=place_id(opts.city, category, v["id"], name, lon, lat),
-            city=opts.city,
+    def place(self, r: _Reading, reader_flagged: bool) -> Place | None:
+        """The row's Place; None when any of its cells is wrong (the batch's problems say why)."""
+        name = r.v["name"]
+        if not name:
+            r.refuse(self.cols["name"], "empty name")
+        category = self.category(r)
+        kind = self.kind(r, category)
+        lon, lat = self.location(r, reader_flagged)
+        status = _word(r, self.cols["status"], "status", _STATUS_WORDS,
+                       "status must be active, paused or closed", "active")  # fmt: skip
+        precision = _word(r, self.cols["location_precision"], "location_precision",
+                          _PRECISION_WORDS, "must be exact or town", "exact")  # fmt: skip
+        schedule, rules = self.schedule(r)
+        if r.failed or name is None or category is None or kind is None:
+            return None
+        v = r.v
+        return Place(
+            id=place_id(self.opts.city, category, v["id"], name, lon, lat),
+            city=self.opts.city,
             kind=kind,  # type: ignore[arg-type]
             category=category,
             name=name,
@@ -412,20 +313,148 @@ def _place_from_row(
             organiser=v["organiser"],
             phone=v["phone"],
             email=v["email"],
-            description=description,
+            description=v["description"] if v["description"] is not None else v["note"],
             url=v["url"] or v["reference"],
             accessibility=v["accessibility"],
             status=status,  # type: ignore[arg-type]
             location_precision=precision,  # type: ignore[arg-type]
             last_verified=_date(v["last_verified"]),
             internal_contact=v["internal_contact"],
-            source=source,
+            source=self.source,
             source_id=v["id"],
-            extra=extra,
-            demo=demo,
-        ),
-        [],
-    )
+            extra=self.extra(r.row),
+            demo=_is_true(r.row.props.get(self.cols["demo"]) if self.cols["demo"] else None),
+        )
+
+    def category(self, r: _Reading) -> str | None:
+        """The row's category slug: --category's, else the row's (created when asked to)."""
+        if self.fixed_category is not None:
+            return self.fixed_category
+        text = r.v["category"]
+        if not text:
+            r.refuse(self.cols["category"], "empty category")
+            return None
+        slug = self.matcher.match(text)
+        if slug is None:
+            if self.opts.create_categories:
+                return self.matcher.create(text, self.opts.city, self.opts.kind or "gathering")
+            src = self.src
+            r.batch.problems.append(self.matcher.problem(
+                src.name, r.row.number, src.row_label, self.cols["category"] or "", text
+            ))  # fmt: skip
+        return slug
+
+    def kind(self, r: _Reading, category: str | None) -> str | None:
+        """--kind, else the row's own, else its category's."""
+        own = r.v["kind"]
+        kind = self.opts.kind or (own if own in KINDS else None)
+        if kind is None and category is not None:
+            kind = self.matcher.categories[category].kind
+        if own and own not in KINDS and self.opts.kind is None:
+            r.refuse(self.cols["kind"], "kind must be gathering or venue", own)
+        return kind
+
+    def location(self, r: _Reading, reader_flagged: bool) -> tuple[float, float]:
+        """The row's point as (lon, lat); (0, 0) with a problem when it has none or a bad one."""
+        src = self.src
+        # the field a location problem is about: the lat/lon columns, KML coordinates or geometry
+        geo_field = "/".join(src.geometry_columns) or (
+            "coordinates" if src.format == "kml" else "geometry"
+        )
+        geom = r.row.geometry
+        if geom is None or geom.is_empty:
+            if not reader_flagged:  # else the reader has said why (swapped, not a number …)
+                r.refuse(geo_field, "no location (empty or missing geometry / coordinates)")
+            return 0.0, 0.0
+        if isinstance(geom, MultiPoint) and len(geom.geoms) == 1:
+            geom = geom.geoms[0]
+        if not isinstance(geom, Point):
+            r.refuse(geo_field, f"a place must be a point, not a {geom.geom_type}")
+            return 0.0, 0.0
+        lon, lat = float(geom.x), float(geom.y)
+        bad = japan_point_problem(lon, lat)
+        if bad is not None:
+            r.refuse(geo_field, bad[0], f"lat {lat}, lon {lon}", bad[1])
+        elif why := self.outside(lon, lat):
+            r.refuse(geo_field, why, f"lat {lat}, lon {lon}", _OUTSIDE_HINT)
+        return lon, lat
+
+    def schedule(self, r: _Reading) -> tuple[str | None, list[Any] | None]:
+        """Free text and rules: given as such, or made from 利用可能曜日 and times."""
+        col = self.cols["schedule_rules"]
+        rules = None
+        raw = r.row.props.get(col) if col else None
+        if raw not in (None, ""):
+            try:
+                rules = json.loads(raw) if isinstance(raw, str) else raw
+                if not isinstance(rules, list):
+                    raise ValueError("not a list")
+            except ValueError as exc:
+                r.refuse(col, f"not a JSON list of rules ({exc})", raw)
+                rules = None
+        v = r.v
+        schedule = v["schedule"]
+        if schedule is None and (v["days"] or v["start"]):
+            schedule, from_days = schedule_from_columns(
+                v["days"], v["start"], v["end"], v["days_note"]
+            )
+            rules = rules or from_days
+        return schedule, rules
+
+    def extra(self, row: Row) -> dict[str, Any]:
+        """The row's other columns, kept as given (text trimmed, as the rest)."""
+        used = {c for c in self.cols.values() if c} | set(self.src.geometry_columns)
+        return {
+            k: (x if isinstance(x, (int, float, bool)) else clean(x))
+            for k, x in row.props.items()
+            if k not in used and clean(x) is not None
+        }
+
+
+_OUTSIDE_HINT = (
+    "check the coordinates and --city (緯度経度と市区町村コードを確認してください); if the place "
+    "is right (e.g. on an island the bundled outline lacks), import the city's areas first: "
+    "the check then uses them"
+)
+
+
+@dataclass
+class _Reading:
+    """One row being read: its cells by field; its problems go to the batch."""
+
+    batch: pipeline.Batch[Place]
+    row: Row
+    v: dict[str, str | None]
+
+    def __post_init__(self) -> None:
+        self._first = len(self.batch.problems)
+
+    @property
+    def failed(self) -> bool:
+        """Whether any problem was found in this row."""
+        return len(self.batch.problems) > self._first
+
+    def refuse(
+        self, column: str | None, reason: str, value: object = None, hint: str | None = None
+    ) -> None:
+        self.batch.refuse(self.row.number, reason, field=column, value=value, hint=hint)
+
+
+def _word(
+    r: _Reading, column: str | None, key: str, words: dict[str, str], reason: str, default: str
+) -> str:
+    """A cell's word (状態, 位置精度 …) as its English value; the default when blank."""
+    text = r.v[key]
+    if not text:
+        return default
+    word = words.get(text.lower(), "")
+    if not word:
+        r.refuse(column, reason, text)
+    return word
+
+
+def _is_true(raw: object) -> bool:
+    return raw is True or (isinstance(raw, str) and raw.strip().lower() in _TRUE)
 
 
 def _date(text: str | None) -> str | None:

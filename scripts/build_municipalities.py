@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from geo.japan.crs import PREFECTURES, plane_epsg  # noqa: E402
 from geo.japan.municipalities import decode_outline  # noqa: E402
 
-DEFAULT_SOURCE = Path("/work/shared/data/japan/municipal_outlines_n03.geojson.gz")
+DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "japan" / "municipal_outlines_n03.geojson.gz"
 DATA_DIR = ROOT / "geo" / "japan" / "data"
 INDEX_NAME = "municipalities.json.gz"
 OUTLINES_NAME = "municipal_outlines.bin"

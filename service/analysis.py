@@ -1,4 +1,5 @@
-"""One prepared coverage model per city, rebuilt only when the city's data changes.
+"""One prepared coverage model per city, rebuilt only when the city's data changes; and what
+coverage, gaps and suggestions accept, checked alike for the API and the CLI.
 
 Preparing (loading the network, spreading the population over streets, snapping places, one
 Dijkstra pass per category) takes a second or more; a prepared model answers each question in
@@ -12,22 +13,65 @@ from dataclasses import dataclass
 
 from geo.analysis.coverage import CoverageModel
 from geo.analysis.demand import spread_population
-from geo.errors import UsageError
+from geo.errors import InvalidParameter, MissingData
 from geo.japan.municipalities import get_city
 from geo.store.base import PlaceQuery, Store
 from geo.walk.city_network import load_network
 from geo.walk.network import WalkNetwork
+from service.listing_cache import data_fingerprint
+
+AGES = (65, 75)  # whose coverage: residents aged 65+ or 75+
+MAX_MINUTES = 120.0  # coverage, gaps and suggestions
+MAX_ISOCHRONE_MINUTES = 60.0  # an isochrone draws every street reached: longer walks cost more
+MAX_SPEED_KMH = 10.0
+MAX_SITES = 20  # suggestions: K new sites at most
+MAX_GAPS = 100_000  # gap cells listed at most
+
+
+def check_walk(
+    minutes: float, speed_kmh: float, age: int | None = None, max_minutes: float = MAX_MINUTES
+) -> None:
+    """The walk the API's query bounds allow, for callers without them (the CLI)."""
+    if not 0 < minutes <= max_minutes:
+        raise InvalidParameter("minutes", f"must be more than 0 and at most {max_minutes:g}")
+    if not 0 < speed_kmh <= MAX_SPEED_KMH:
+        raise InvalidParameter("speed_kmh", f"must be more than 0 and at most {MAX_SPEED_KMH:g}")
+    if age is not None:
+        check_age(age)
+
+
+def check_age(age: int) -> int:
+    """65 or 75: the two ages population statistics count."""
+    if age not in AGES:
+        raise InvalidParameter("age", f"must be 65 or 75, not {age}")
+    return age
+
+
+def split_list(text: str | None) -> list[str] | None:
+    """'a, b,' → ['a', 'b']; nothing given (or only commas) → None."""
+    if not text:
+        return None
+    return [c.strip() for c in text.split(",") if c.strip()] or None
+
+
+def known_categories(
+    store: Store, city: str, text: str | None, parameter: str = "category"
+) -> list[str] | None:
+    """The comma-separated category slugs, each one the city knows; None when none is given."""
+    wanted = split_list(text)
+    if wanted is None:
+        return None
+    known = {c.slug for c in store.categories(city)}
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise InvalidParameter(parameter, f"unknown category: {', '.join(unknown)}")
+    return wanted
 
 
 @dataclass
 class _Entry:
     fingerprint: str
     model: CoverageModel
-
-
-def _fingerprint(store: Store, city: str) -> str:
-    """What a model depends on has not changed while the store's revision has not moved."""
-    return f"{store.url}@{store.revision()}"
 
 
 class AnalysisCache:
@@ -56,7 +100,7 @@ class AnalysisCache:
 
     def model(self, store: Store, city: str) -> CoverageModel:
         """The city's model, built now if its data changed since the last one."""
-        fp = _fingerprint(store, city)
+        fp = data_fingerprint(store, city)  # unchanged while the store's revision stands
         with self._lock:
             entry = self._entries.get(city)
             if entry is not None and entry.fingerprint == fp:
@@ -70,9 +114,10 @@ def build_model(store: Store, city: str) -> CoverageModel:
     """Load what the city holds and prepare a coverage model (network or straight-line)."""
     cells = store.population(city)
     if not cells:
-        raise UsageError(
-            f"city {city} has no population data: import it first "
-            "(tsudoi import population FILE --city CODE)"
+        raise MissingData(
+            f"city {city} has no population data: coverage counts older residents by mesh cell "
+            "or 町丁目, and none are held for this city",
+            remedy=f"import them first (tsudoi import population FILE --city {city})",
         )
     loaded = load_network(store, city)
     net = loaded[0] if loaded is not None else None

@@ -5,7 +5,7 @@
 * 宇部市 (35202): its real walking network (OpenStreetMap) and real halls, with a stand-in
   central area, 日常生活圏域, gathering places and older population per 250 m mesh.
 
-The packs are built by scripts/build_demo.py and scripts/build_demo_ube.py from ../shared/data;
+The packs are built by scripts/demo/ (niigata.py, ube.py) from ../shared/data;
 loading them also proves the import path. A second load changes nothing: imports compare
 content hashes, and the walking network is rebuilt only when its source file or build rules
 differ from those recorded with the stored network.

@@ -1,16 +1,39 @@
-"""What routes take from the request: the store, and query parameters grouped as they travel."""
+"""What routes take from the request: the store, the city, and query parameters grouped as they
+travel (a point, a paging window, a bbox, a walk), each bounded and checked once here.
+
+Every number has bounds and every text refuses control characters, so what a caller sends is
+answered with a 4xx by the web layer before it can reach a store, and both stores answer alike.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Depends, Path, Query, Request
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
-from geo.model import KINDS, STATUSES
+from geo.analysis.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH
+from geo.errors import InvalidParameter, UnknownCity
+from geo.model import KINDS, STATUSES, City
 from geo.store.base import PlaceQuery, Store
 from geo.text import fold
-from service.problems import ProblemError
+from service.analysis import (
+    AGES,
+    MAX_ISOCHRONE_MINUTES,
+    MAX_MINUTES,
+    MAX_SPEED_KMH,
+    AnalysisCache,
+    check_age,
+    known_categories,
+    split_list,
+)
+
+MAX_OFFSET = 10**9  # far beyond any city's places, far below the 2^63 a database integer holds
+MAX_PLACES = 50_000
+MAX_ID = 1000  # place and area ids: city, category and the source's own id, made URL-safe
 
 
 def get_store(request: Request) -> Store:
@@ -19,10 +42,60 @@ def get_store(request: Request) -> Store:
     return store
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(v.strip() for v in value.split(",") if v.strip())
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def analysis_cache(request: Request) -> AnalysisCache:
+    """The app's prepared coverage models and networks, made on first use."""
+    cache: AnalysisCache | None = getattr(request.app.state, "analysis", None)
+    if cache is None:
+        cache = request.app.state.analysis = AnalysisCache()
+    return cache
+
+
+AnalysisDep = Annotated[AnalysisCache, Depends(analysis_cache)]
+
+
+def _printable(value: str) -> str:
+    """Control characters (NUL, newlines, escapes) are never part of a name, slug or id."""
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise PydanticCustomError("control_character", "must not contain control characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
+PlaceId = Annotated[Text, Path(max_length=MAX_ID, description="The place's stable id")]
+
+
+def _held(store: Store, code: str) -> City:
+    for city in store.cities():
+        if city.code == code:
+            return city
+    if not (len(code) == 5 and code.isdigit()):
+        raise UnknownCity(code, f"{code!r} is not a municipal code: give 5 digits such as 15100")
+    raise UnknownCity(code, f"this service holds no data for city {code}")
+
+
+def held_city(
+    code: Annotated[Text, Path(max_length=16, description="JIS municipal code, e.g. 15100")],
+    store: StoreDep,
+) -> City:
+    """The city of the path if the store holds it, else a 404 that says why."""
+    return _held(store, code)
+
+
+def held_city_or_none(
+    store: StoreDep,
+    city: Annotated[
+        Text | None, Query(max_length=16, description="A municipal code held, e.g. 15100")
+    ] = None,
+) -> City | None:
+    """The city named by ``city=``, checked like a path's; None when not given (or empty)."""
+    return _held(store, city) if city else None
+
+
+CityDep = Annotated[City, Depends(held_city)]
+OptionalCityDep = Annotated[City | None, Depends(held_city_or_none)]
 
 
 @dataclass
@@ -38,62 +111,141 @@ class PlaceFilterParams:
     """Which places a list shows; by default the active gathering places."""
 
     category: Annotated[
-        str | None, Query(description="Category slugs, comma-separated (e.g. salon,chanoma)")
+        Text | None,
+        Query(max_length=500, description="Category slugs, comma-separated (e.g. salon,chanoma)"),
     ] = None
-    kind: Annotated[str, Query(description="gathering, venue or all (default gathering)")] = (
-        "gathering"
-    )
+    kind: Annotated[
+        Text, Query(max_length=100, description="gathering, venue or all (default gathering)")
+    ] = "gathering"
     status: Annotated[
-        str, Query(description="active, paused, closed, comma-separated, or all (default active)")
+        Text,
+        Query(
+            max_length=100,
+            description="active, paused, closed, comma-separated, or all (default active)",
+        ),
     ] = "active"
-    q: Annotated[str | None, Query(max_length=200, description="Text in name, kana or address")] = (
-        None
-    )
+    q: Annotated[
+        Text | None, Query(max_length=200, description="Text in name, kana or address")
+    ] = None
 
     def query(self, city: str | None) -> PlaceQuery:
-        """The store query these parameters mean; unknown values are a 400."""
-        kinds = KINDS if self.kind == "all" else _split(self.kind)
+        """The store query these parameters mean; unknown kinds or statuses are refused."""
+        kinds = KINDS if self.kind == "all" else tuple(split_list(self.kind) or ())
         for k in kinds:
             if k not in KINDS:
-                raise ProblemError(
-                    400, "Invalid parameter", f"kind must be gathering, venue or all, not {k!r}"
-                )
-        statuses = STATUSES if self.status == "all" else _split(self.status)
+                raise InvalidParameter("kind", f"must be gathering, venue or all, not {k!r}")
+        statuses = STATUSES if self.status == "all" else tuple(split_list(self.status) or ())
         for s in statuses:
             if s not in STATUSES:
-                raise ProblemError(
-                    400,
-                    "Invalid parameter",
-                    f"status must be active, paused, closed or all, not {s!r}",
+                raise InvalidParameter(
+                    "status", f"must be active, paused, closed or all, not {s!r}"
                 )
         q = fold(self.q) if self.q else None
         return PlaceQuery(
             city=city,
-            categories=_split(self.category),
+            categories=tuple(split_list(self.category) or ()),
             kinds=tuple(kinds),
             statuses=tuple(statuses),
             q=q or None,
         )
 
 
-def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
-    """'minLon,minLat,maxLon,maxLat' → a tuple, checked."""
-    if bbox is None:
-        return None
-    parts = bbox.split(",")
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) != 4:
-        raise ProblemError(
-            400, "Invalid parameter", "bbox must be four numbers: minLon,minLat,maxLon,maxLat"
-        )
-    minx, miny, maxx, maxy = values
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise ProblemError(
-            400,
-            "Invalid parameter",
-            "bbox must be minLon,minLat,maxLon,maxLat with min ≤ max, in degrees",
-        )
-    return (minx, miny, maxx, maxy)
+@dataclass
+class PagingParams:
+    """A window on a long list: at most ``limit`` items after skipping ``offset``."""
+
+    limit: Annotated[
+        int | None, Query(ge=1, le=MAX_PLACES, description="At most this many (default: all)")
+    ] = None
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="Skip this many first (default 0)")
+    ] = 0
+
+
+@dataclass
+class BboxParams:
+    """'minLon,minLat,maxLon,maxLat' in degrees, checked once; ``box`` holds the numbers."""
+
+    bbox: Annotated[
+        Text | None, Query(max_length=200, description="minLon,minLat,maxLon,maxLat")
+    ] = None
+    box: tuple[float, float, float, float] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.bbox is None:
+            return
+        try:
+            values = tuple(float(p) for p in self.bbox.split(","))
+        except ValueError:
+            values = ()
+        if len(values) != 4:
+            raise InvalidParameter("bbox", "must be four numbers: minLon,minLat,maxLon,maxLat")
+        minx, miny, maxx, maxy = values
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise InvalidParameter(
+                "bbox", "must be minLon,minLat,maxLon,maxLat with min ≤ max, in degrees"
+            )
+        self.box = (minx, miny, maxx, maxy)
+
+
+SpeedKmh = Annotated[
+    float,
+    Query(gt=0, le=MAX_SPEED_KMH, description="Walking speed, km/h (default 3: 50 m/min)"),
+]
+
+
+@dataclass
+class WalkParams:
+    """How far an older resident walks: minutes at a speed."""
+
+    minutes: Annotated[
+        float, Query(gt=0, le=MAX_MINUTES, description="Walking minutes (default 10)")
+    ] = DEFAULT_MINUTES
+    speed_kmh: SpeedKmh = DEFAULT_SPEED_KMH
+
+
+@dataclass
+class IsochroneWalkParams(WalkParams):
+    """The walk an isochrone draws: every street reached is drawn, so the walk is shorter."""
+
+    minutes: Annotated[
+        float, Query(gt=0, le=MAX_ISOCHRONE_MINUTES, description="Walking minutes (default 10)")
+    ] = DEFAULT_MINUTES
+
+
+@dataclass
+class CoverageParams(WalkParams):
+    """The walk, whose coverage is asked for, and which gathering places count."""
+
+    age: Annotated[
+        int, Query(ge=min(AGES), le=max(AGES), description="65 or 75: whose coverage")
+    ] = 65
+    category: Annotated[
+        Text | None,
+        Query(
+            max_length=500,
+            description="Gathering-place categories that count, comma-separated",
+        ),
+    ] = None
+
+    def __post_init__(self) -> None:
+        check_age(self.age)
+
+    def arguments(self, store: Store, city: City) -> dict[str, Any]:
+        """What coverage, gaps and suggestions take: the walk, the age and the categories (each
+        one known to the city; None for every gathering category)."""
+        return {
+            "minutes": self.minutes,
+            "speed_kmh": self.speed_kmh,
+            "age": self.age,
+            "categories": known_categories(store, city.code, self.category),
+        }
+
+
+# The bundles as route parameters: each built from the query string and checked once.
+PointDep = Annotated[PointParams, Depends()]
+FiltersDep = Annotated[PlaceFilterParams, Depends()]
+PagingDep = Annotated[PagingParams, Depends()]
+BboxDep = Annotated[BboxParams, Depends()]
+CoverageDep = Annotated[CoverageParams, Depends()]
+IsochroneWalkDep = Annotated[IsochroneWalkParams, Depends()]

@@ -2,9 +2,9 @@
 
 A map page loads the whole listing of its city, and every resident's page asks for the same one.
 Building it (reading every place, their areas, 次回開催, JSON) costs far more than telling whether
-anything changed: the store's content hashes of the city's places and areas and the town points
-say that in a few milliseconds. The key also holds the query and the minute (次回開催 moves on when
-a session ends), so an answer is never older than the data or the clock it was built from.
+anything changed: the store's revision, a counter every write moves on (in the same transaction),
+says that in one small read. The key also holds the query and the minute (次回開催 moves on when a
+session ends), so an answer is never older than the data or the clock it was built from.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from geo.store.base import Store
 
 
 def data_fingerprint(store: Store, city: str) -> str:
-    """Changes whenever anything in the store changes (the store's revision moves on)."""
+    """Changes whenever anything in the store changes (the store's revision moves on).
+
+    Coarser than the city's own data (a write to another city moves it too), but one read."""
     return f"{store.url}@{store.revision()}"
 
 

@@ -1,4 +1,9 @@
-"""Errors as RFC 9457 problem documents: every error a caller can cause is a 4xx, never a 500."""
+"""Errors as RFC 9457 problem documents, from one table: error type → (status, title).
+
+Routes raise the typed errors of geo/errors.py and never choose a status themselves. Whatever a
+caller sent that cannot be used is a 4xx; only the store's own failure is a 5xx, and its message
+goes to the log, not to the caller.
+"""
 
 from __future__ import annotations
 
@@ -10,79 +15,97 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from geo.errors import InputError, NotFound, StoreError, UnknownCity, UsageError
+from geo.errors import (
+    InputError,
+    InvalidParameter,
+    MissingData,
+    NotFound,
+    StoreError,
+    UnknownCity,
+    UsageError,
+    Withheld,
+)
 
 log = logging.getLogger("tsudoi")
 
 PROBLEM_TYPE = "application/problem+json"
 
+# The most specific type wins: an exception answers with the first of its classes (MRO) listed.
+STATUS: dict[type[Exception], tuple[int, str]] = {
+    RequestValidationError: (422, "Invalid parameter"),
+    InvalidParameter: (422, "Invalid parameter"),
+    UsageError: (422, "Invalid request"),
+    InputError: (422, "Invalid input"),
+    UnknownCity: (404, "Unknown city"),
+    NotFound: (404, "Not found"),
+    MissingData: (409, "Missing data"),
+    Withheld: (409, "Not public"),
+    StoreError: (503, "Store unavailable"),
+}
+HTTP_TITLES = {404: "Not found", 405: "Method not allowed"}
+SERVER_SIDE = "the service cannot answer now; its log says why"
 
-class ProblemError(Exception):
-    """Raised by routes to answer with a problem document."""
 
-    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.extra = extra
+def status_of(exc: Exception) -> tuple[int, str]:
+    """The status and title the table gives this error (HTTP errors carry their own)."""
+    if isinstance(exc, StarletteHTTPException):
+        return exc.status_code, HTTP_TITLES.get(exc.status_code, "Error")
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    raise LookupError(f"no status for {type(exc).__name__}")  # only table types are handled
 
 
-def problem_response(
-    request: Request, status: int, title: str, detail: str, **extra: Any
-) -> JSONResponse:
-    """A problem+json answer naming the request path as the instance."""
+def _invalid(exc: RequestValidationError) -> list[dict[str, str]]:
+    return [
+        {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+        for e in exc.errors()
+    ]
+
+
+def _extra(exc: Exception) -> dict[str, Any]:
+    """What a client can act on beyond the detail: each invalid parameter, each input problem."""
+    if isinstance(exc, RequestValidationError):
+        return {"errors": _invalid(exc)}
+    if isinstance(exc, InvalidParameter):
+        return {"errors": [{"location": f"query.{exc.parameter}", "message": exc.reason}]}
+    if isinstance(exc, InputError):
+        return {"problems": [p.as_dict() for p in exc.problems]}
+    return {}
+
+
+def _detail(exc: Exception) -> str:
+    if isinstance(exc, RequestValidationError):
+        return "; ".join(f"{e['location']}: {e['message']}" for e in _invalid(exc))
+    if isinstance(exc, StarletteHTTPException):
+        return str(exc.detail)
+    return str(exc)
+
+
+def problem_response(request: Request, exc: Exception) -> JSONResponse:
+    """A problem+json answer for one error, naming the request path as the instance."""
+    status, title = status_of(exc)
+    if status >= 500:
+        log.error("%s: %s", title, exc)
+        detail = SERVER_SIDE
+    else:
+        detail = _detail(exc)
     body = {
         "type": "about:blank",
         "title": title,
         "status": status,
         "detail": detail,
         "instance": request.url.path,
-        **extra,
+        **_extra(exc),
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
 
 
+async def _answer(request: Request, exc: Exception) -> JSONResponse:
+    return problem_response(request, exc)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Map each error type to one HTTP answer."""
-
-    @app.exception_handler(ProblemError)
-    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(request, exc.status, exc.title, exc.detail, **exc.extra)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
-            for e in exc.errors()
-        ]
-        detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
-        return problem_response(request, 400, "Invalid parameter", detail, errors=errors)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        return problem_response(request, exc.status_code, title, str(exc.detail))
-
-    @app.exception_handler(UnknownCity)
-    async def _city(request: Request, exc: UnknownCity) -> JSONResponse:
-        return problem_response(request, 404, "Unknown city", str(exc))
-
-    @app.exception_handler(NotFound)
-    async def _missing(request: Request, exc: NotFound) -> JSONResponse:
-        return problem_response(request, 404, "Not found", str(exc))
-
-    @app.exception_handler(UsageError)
-    async def _usage(request: Request, exc: UsageError) -> JSONResponse:
-        return problem_response(request, 400, "Invalid request", str(exc))
-
-    @app.exception_handler(InputError)
-    async def _input(request: Request, exc: InputError) -> JSONResponse:
-        return problem_response(
-            request, 422, "Invalid input", str(exc), problems=[p.as_dict() for p in exc.problems]
-        )
-
-    @app.exception_handler(StoreError)
-    async def _store(request: Request, exc: StoreError) -> JSONResponse:
-        log.error("store error: %s", exc)
-        return problem_response(request, 503, "Store unavailable", "the data store is unavailable")
+    """Every type of the table, and HTTP errors, answered by the one handler."""
+    for exc_type in (*STATUS, StarletteHTTPException):
+        app.add_exception_handler(exc_type, _answer)

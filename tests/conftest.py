@@ -4,13 +4,21 @@ PostGIS comes from TSUDOI_TEST_DATABASE_URL (migrated to head; its Tsudoi tables
 before each test, so point it at a database you can lose), or else from a throwaway database
 on a local server (127.0.0.1:5432, user postgres) that is dropped at the end. Without either
 the PostGIS tests skip with the reason, unless TSUDOI_REQUIRE_POSTGIS=1 (CI): then they fail.
+
+Real files: ``real_data`` lays out the small real extracts committed under tests/data/source
+(provenance in tests/data/README.md, credits in tests/data/CREDITS.md) as ../shared/data is laid
+out, unpacked, so the tests and the demo builders need nothing outside the repository.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import secrets
-from collections.abc import Iterator
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -23,6 +31,11 @@ from geo.store.base import Store
 from geo.store.gpkg import GpkgStore
 from geo.store.migrate import database_url, upgrade
 from geo.store.postgis import PostgisStore
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE = REPO / "tests" / "data" / "source"
+#: 宇部市's OSM extract ships once, in the demo pack; the tests read it from there.
+UBE_PBF = REPO / "service" / "demo_data" / "35202" / "ube_walk.osm.pbf"
 
 URL_ENV = "TSUDOI_TEST_DATABASE_URL"
 REQUIRE_ENV = "TSUDOI_REQUIRE_POSTGIS"
@@ -140,6 +153,49 @@ def store(request: pytest.FixtureRequest) -> Store:
     """Each store in turn, empty: the contract tests run once per implementation."""
     found: Store = request.getfixturevalue(f"{request.param}_store")
     return found
+
+
+_SCRIPT = Path(sys.executable).with_name("tsudoi")
+TSUDOI = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "service.cli"]
+Tsudoi = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def run_tsudoi(
+    *args: str | Path, cwd: Path, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """The command line as a user runs it: the console script (else ``python -m service.cli``)
+    in a subprocess, without TSUDOI_DATABASE_URL, with wide uncoloured UTF-8 output."""
+    env = {k: v for k, v in os.environ.items() if k != "TSUDOI_DATABASE_URL"}
+    env.update(COLUMNS="200", NO_COLOR="1", PYTHONIOENCODING="utf-8")
+    return subprocess.run(
+        [*TSUDOI, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True,
+        encoding="utf-8", timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def tsudoi() -> Tsudoi:
+    """``tsudoi(*args, cwd=…)``: see :func:`run_tsudoi`."""
+    return run_tsudoi
+
+
+@pytest.fixture(scope="session")
+def real_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/data/source unpacked (``x.gz`` → ``x``), plus ``ube/ube_walk.osm.pbf``: the same
+    paths as in ../shared/data, so a builder's ``--shared`` can point here."""
+    root = tmp_path_factory.mktemp("real_data")
+    for path in sorted(SOURCE.rglob("*")):
+        if not path.is_file():
+            continue
+        target = root / path.relative_to(SOURCE)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as src, target.with_suffix("").open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+        else:
+            shutil.copyfile(path, target)
+    shutil.copyfile(UBE_PBF, root / "ube" / UBE_PBF.name)
+    return root
 
 
 BROWSER_REQUIRE_ENV = "TSUDOI_REQUIRE_BROWSER"

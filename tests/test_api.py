@@ -79,7 +79,7 @@ def test_areas_by_level(client: TestClient) -> None:
         f["id"] for f in wards["features"]
     }
     assert all(f["geometry"]["type"] == "MultiPolygon" for f in wards["features"])
-    _problem(client.get("/api/cities/15100/areas", params={"level": 0}), 400)
+    _problem(client.get("/api/cities/15100/areas", params={"level": 0}), 422)
 
 
 def test_areas_at_a_point_give_ward_and_daily_area_with_contacts(client: TestClient) -> None:
@@ -197,20 +197,20 @@ def test_categories_list_the_default_catalogue(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("path", "params", "status"),
     [
-        ("/api/places/nearby", {"lat": "abc", "lon": 139}, 400),
-        ("/api/places/nearby", {"lat": 91, "lon": 139}, 400),
-        ("/api/places/nearby", {"lon": 139}, 400),
-        ("/api/places/nearby", {**CITY_HALL, "limit": 0}, 400),
-        ("/api/places/nearby", {**CITY_HALL, "limit": 100000}, 400),
+        ("/api/places/nearby", {"lat": "abc", "lon": 139}, 422),
+        ("/api/places/nearby", {"lat": 91, "lon": 139}, 422),
+        ("/api/places/nearby", {"lon": 139}, 422),
+        ("/api/places/nearby", {**CITY_HALL, "limit": 0}, 422),
+        ("/api/places/nearby", {**CITY_HALL, "limit": 100000}, 422),
         ("/api/places/nearby", {**CITY_HALL, "city": "99999"}, 404),
-        ("/api/cities/15100/places", {"bbox": "1,2,3"}, 400),
-        ("/api/cities/15100/places", {"bbox": "139.1,37,139.0,38"}, 400),
-        ("/api/cities/15100/places", {"kind": "house"}, 400),
-        ("/api/cities/15100/places", {"status": "gone"}, 400),
+        ("/api/cities/15100/places", {"bbox": "1,2,3"}, 422),
+        ("/api/cities/15100/places", {"bbox": "139.1,37,139.0,38"}, 422),
+        ("/api/cities/15100/places", {"kind": "house"}, 422),
+        ("/api/cities/15100/places", {"status": "gone"}, 422),
         ("/api/cities/15100/places", {"area": "nowhere"}, 404),
-        ("/api/cities/15100/places", {"limit": -1}, 400),
-        ("/api/cities/15100/places", {"q": "x" * 500}, 400),
-        ("/api/cities/15100/areas/at", {"lat": 37.9}, 400),
+        ("/api/cities/15100/places", {"limit": -1}, 422),
+        ("/api/cities/15100/places", {"q": "x" * 500}, 422),
+        ("/api/cities/15100/areas/at", {"lat": 37.9}, 422),
         ("/api/categories", {"city": "00000"}, 404),
         ("/api/no-such-route", {}, 404),
     ],

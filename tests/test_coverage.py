@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, replace
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -12,19 +13,12 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_demand import _FROM, EPSG, OX, OY, UBE_LINES, cell, need, plane_net, wgs
+from test_demand import _FROM, EPSG, OX, OY, cell, plane_net, wgs
 from test_shortest import UBE_SHELTERS, nx_split_graph, random_graphs
 
-from geo.analysis.coverage import (
-    CoverageModel,
-    PlaceSet,
-    _binned_quantiles,
-    _sorted_quantiles,
-    coverage,
-    gaps,
-    threshold_m,
-)
+from geo.analysis.coverage import CoverageModel, PlaceSet, coverage, threshold_m
 from geo.analysis.demand import spread_population
+from geo.analysis.nearest import binned_quantiles, sorted_quantiles
 from geo.model import Area, Place, PopulationCell
 from geo.walk.network import WalkNetwork, build_from_lines
 
@@ -178,7 +172,7 @@ def test_straight_line_without_a_network() -> None:
     # c1 300.2 m, c2 600 m (P2), c3 300 m: the same cells covered as on the street
     assert r.city.covered_older_population == pytest.approx(40)
     assert r.city.p90_distance_m == pytest.approx(600, abs=1)
-    g = gaps(None, places, demand, AREAS)
+    g = CoverageModel(None, places, demand, AREAS).gaps()
     assert [x.cell_id for x in g.gaps] == ["c2"] and g.method == "straight-line"
 
 
@@ -261,8 +255,8 @@ def test_binned_quantiles_match_the_definition(n: int, groups: int, seed: int) -
     beyond = 50
     bins = np.where(rng.random(n) < 0.1, beyond, rng.integers(0, beyond, n))
     weights = rng.integers(0, 5, n).astype(float)
-    fast = _binned_quantiles(group, bins, weights, groups, 2.0, beyond)
-    slow = _sorted_quantiles(group, bins, weights, groups, 2.0, (0.5, 0.9), beyond)
+    fast = binned_quantiles(group, bins, weights, groups, 2.0, beyond)
+    slow = sorted_quantiles(group, bins, weights, groups, 2.0, (0.5, 0.9), beyond)
     for gi in range(groups):
         sel = group == gi
         total = weights[sel].sum()
@@ -279,9 +273,9 @@ def test_binned_quantiles_match_the_definition(n: int, groups: int, seed: int) -
 
 
 # -- the real Ube network ------------------------------------------------------------------------
-def test_ube_coverage_matches_networkx_and_adds_up() -> None:
-    net = build_from_lines(need(UBE_LINES), EPSG)
-    _, _, wkb, _ = pyogrio.raw.read(str(need(UBE_SHELTERS)))
+def test_ube_coverage_matches_networkx_and_adds_up(real_data: Path) -> None:
+    net = build_from_lines(real_data / "ube" / "walk_edges_osm.geojson", EPSG)
+    _, _, wkb, _ = pyogrio.raw.read(str(UBE_SHELTERS))
     pts = shapely.from_wkb(wkb)[:12]
     places = PlaceSet.from_arrays(
         shapely.get_x(pts), shapely.get_y(pts), category=["a", "b", "c"] * 4
@@ -333,7 +327,7 @@ def test_ube_coverage_matches_networkx_and_adds_up() -> None:
 
 def test_long_walks_fall_back_to_sorting(monkeypatch: pytest.MonkeyPatch) -> None:
     binned = model(max_distance_m=None).coverage(categories=["salon"])
-    monkeypatch.setattr("geo.analysis.coverage._MAX_BINS", 10)  # no histogram fits
+    monkeypatch.setattr("geo.analysis.nearest.MAX_BINS", 10)  # no histogram fits
     sorted_ = model(max_distance_m=None).coverage(categories=["salon"])
     assert sorted_.city == binned.city
     assert sorted_.areas == binned.areas

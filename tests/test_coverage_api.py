@@ -107,11 +107,11 @@ def test_csv_opens_in_excel_with_the_same_names_as_json(client: TestClient) -> N
 @pytest.mark.parametrize(
     ("params", "status"),
     [
-        ({"age": 70}, 400),
-        ({"minutes": 0}, 400),
-        ({"speed_kmh": "fast"}, 400),
-        ({"category": "nope"}, 400),
-        ({"format": "xml"}, 400),
+        ({"age": 70}, 422),
+        ({"minutes": 0}, 422),
+        ({"speed_kmh": "fast"}, 422),
+        ({"category": "nope"}, 422),
+        ({"format": "xml"}, 422),
     ],
 )
 def test_bad_coverage_parameters_are_problems(

@@ -24,19 +24,11 @@ from geo.analysis.demand import (
 from geo.model import PopulationCell
 from geo.walk.network import WalkNetwork, build_from_lines
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-UBE_LINES = DATA / "ube" / "walk_edges_osm.geojson"
 EPSG = 6671
 LON0, LAT0 = 131.25, 33.95
 _TO = Transformer.from_crs(4326, EPSG, always_xy=True)
 _FROM = Transformer.from_crs(EPSG, 4326, always_xy=True)
 OX, OY = _TO.transform(LON0, LAT0)
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path}")
-    return path
 
 
 def plane_net(
@@ -226,8 +218,8 @@ def test_spread_conserves_people_and_stays_on_streets_inside(
 
 
 # -- the real Ube network ------------------------------------------------------------------------
-def test_ube_clipping_matches_geos_on_awkward_cells() -> None:
-    net = build_from_lines(need(UBE_LINES), EPSG)
+def test_ube_clipping_matches_geos_on_awkward_cells(real_data: Path) -> None:
+    net = build_from_lines(real_data / "ube" / "walk_edges_osm.geojson", EPSG)
     rng = np.random.default_rng(3)
     cx = rng.uniform(net.node_x.min(), net.node_x.max(), 120)
     cy = rng.uniform(net.node_y.min(), net.node_y.max(), 120)

@@ -2,7 +2,7 @@
 
 (宇部市's pack, and loading both cities into a store, are tested in tests/test_demo_ube.py.)
 
-Everything but the reproducibility check reads the committed pack only, never ../shared.
+Everything here reads the committed pack only; tests/test_demo_packs.py rebuilds it.
 """
 
 from __future__ import annotations
@@ -11,55 +11,30 @@ import csv
 import gzip
 import json
 import re
-import subprocess
-import sys
 from functools import cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pytest
 import shapely
-from pyproj import Transformer
+from demo_pack import DemoPack
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 REPO = Path(__file__).resolve().parents[1]
 PACK = REPO / "service" / "demo_data" / "15100"
-SHARED = REPO.parent / "shared" / "data"
 WARD_IDS = [f"1510{i}" for i in range(1, 9)]
 PHONE = re.compile(r"^0\d{1,4}-000-\d{4}$")
 POPULATION = "population_towns_demo.csv.gz"
-# 新潟市 住民基本台帳人口, October 2020 (../shared/data/niigata/ward_population_2020_monthly.csv)
+# 新潟市 住民基本台帳人口, October 2020 (tests/data/source/niigata/ward_population_2020_monthly.csv)
 WARD_TOTALS_2020_10 = {
     "北区": 73332, "東区": 135960, "中央区": 174648, "江南区": 68415, "秋葉区": 76609,
     "南区": 44237, "西区": 156339, "西蒲区": 55848,
 }  # fmt: skip
 SCHOOL_WORDS = ("学校", "小学校", "中学校", "高校", "高等学校", "大学", "幼稚園", "保育園")
 CATEGORIES = {"salon", "chanoma", "community-cafe", "dementia-cafe", "kayoinoba", "model-house"}
-_TO_PLANE = Transformer.from_crs(4326, 6676, always_xy=True)
-
-
-def _read(name: str) -> Any:
-    plain = PACK / name
-    if plain.exists():
-        return json.loads(plain.read_text(encoding="utf-8"))
-    with gzip.open(PACK / f"{name}.gz", "rt", encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def _features(name: str) -> list[dict[str, Any]]:
-    features: list[dict[str, Any]] = _read(name)["features"]
-    return features
-
-
-def _plane(geom: BaseGeometry) -> BaseGeometry:
-    def fn(xy: np.ndarray) -> np.ndarray:
-        x, y = _TO_PLANE.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geom, fn)
+DEMO = DemoPack(PACK, 6676)
+_features, _plane, _pack_files = DEMO.features, DEMO.plane, DEMO.files
 
 
 @cache
@@ -70,16 +45,12 @@ def _wards() -> dict[str, BaseGeometry]:
     }
 
 
-@cache
 def _daily() -> list[tuple[dict[str, Any], BaseGeometry]]:
-    return [
-        (f["properties"], _plane(shape(f["geometry"]))) for f in _features("areas_daily.geojson")
-    ]
+    return DEMO.shapes("areas_daily.geojson")
 
 
-@cache
 def _places() -> list[tuple[dict[str, Any], BaseGeometry]]:
-    return [(f["properties"], _plane(shape(f["geometry"]))) for f in _features("places.geojson")]
+    return DEMO.shapes("places.geojson")
 
 
 def _halls() -> list[dict[str, Any]]:
@@ -94,10 +65,6 @@ def _population() -> list[dict[str, str]]:
 
 def _count(row: dict[str, str], sexes: tuple[str, ...], bands: range) -> int:
     return sum(int(row[f"{sex}{k}"]) for sex in sexes for k in bands)
-
-
-def _pack_files() -> list[Path]:
-    return sorted(p for p in PACK.iterdir() if p.is_file())
 
 
 def test_wards_are_the_eight_real_wards_at_level_one() -> None:
@@ -191,16 +158,13 @@ def test_every_stand_in_is_marked_demo() -> None:
         assert p["demo"] is True and "デモ" in p["source"]
     for row in _population():
         assert row["demo"] == "true" and "デモ用の仮データ" in row["note"]
-    credits = _read("credits.json")
+    credits = DEMO.json("credits.json")
     assert "デモ用の仮データ" in credits["demo_notice_ja"]
     assert set(credits["demo_files"]) == {"areas_daily.geojson", "places.geojson", POPULATION}
 
 
 def test_every_phone_is_a_non_dialable_stand_in() -> None:
-    numbers = [p["phone"] for p, _ in _places() if p.get("phone") is not None]
-    for p, _ in _daily():
-        for c in p["contacts"]:
-            numbers += [n for n in (c.get("phone"), c.get("fax")) if n is not None]
+    numbers = DEMO.phone_numbers()
     assert len(numbers) > 100
     bad = [n for n in numbers if not PHONE.match(n)]
     assert bad == []
@@ -258,7 +222,7 @@ def test_halls_are_real_venues_and_none_is_a_school() -> None:
 
 
 def test_credits_name_every_source() -> None:
-    credits = _read("credits.json")
+    credits = DEMO.json("credits.json")
     assert credits["city"] == "15100" and credits["name"] == "新潟市"
     text = json.dumps(credits["credits"], ensure_ascii=False)
     for needle in ("国土数値情報", "国土交通省", "Geolonia", "CC BY 4.0", "国土地理院", "新潟市",
@@ -299,26 +263,3 @@ def test_population_counts_are_consistent_and_at_niigata_magnitudes() -> None:
     oldest = sum(_count(r, ("man", "woman"), range(16, 19)) for r in rows)
     assert 0.27 < older / people < 0.33
     assert 0.13 < oldest / people < 0.18
-
-
-def test_pack_is_small() -> None:
-    assert sum(p.stat().st_size for p in _pack_files()) < 1_500_000
-
-
-@pytest.mark.skipif(not (SHARED / "niigata").is_dir(), reason="needs ../shared/data")
-def test_pack_builds_reproducibly(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "build_demo.py"), "--shared", str(SHARED),
-         "--out", str(tmp_path)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    built = sorted(p.name for p in tmp_path.iterdir())
-    assert built == [p.name for p in _pack_files()]
-    for name in built:
-        assert _content(tmp_path / name) == _content(PACK / name), name
-
-
-def _content(path: Path) -> bytes:
-    """A file's bytes; a gzip's unpacked bytes (zlib builds may compress differently)."""
-    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()

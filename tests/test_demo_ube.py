@@ -1,8 +1,8 @@
 """The committed 宇部市 demo pack (service/demo_data/35202), and both demo cities loaded.
 
-The pack tests read the committed files only; the reproducibility test rebuilds from
-../shared/data (skipped without it). The load tests import both packs through load_demo into a
-GeoPackage and a PostGIS store and load them again, which must change nothing.
+The pack tests read the committed files only (tests/test_demo_packs.py rebuilds them). The load
+tests import both packs through load_demo into a GeoPackage and a PostGIS store and load them
+again, which must change nothing.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import csv
 import io
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from functools import cache
 from itertools import combinations
@@ -22,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 import shapely
-from pyproj import Transformer
+from demo_pack import DemoPack
 from scipy.spatial import cKDTree
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -38,29 +36,14 @@ from service.demo import demo_credits, load_demo
 
 REPO = Path(__file__).resolve().parents[1]
 PACK = REPO / "service" / "demo_data" / "35202"
-SHARED = REPO.parent / "shared" / "data"
 CENTER = "35202-c01"
 DAILY_IDS = [f"35202-d{i:02d}" for i in range(1, 8)]
 PHONE = re.compile(r"^0836-000-\d{4}$")
 CATEGORIES = {"salon", "chanoma", "community-cafe", "dementia-cafe", "kayoinoba", "model-house"}
 NOT_HALLS = ("学校", "小学校", "中学校", "体育館", "公園", "八幡宮", "寺")
 POPULATION = "population_mesh_250m_demo.csv"
-_TO_PLANE = Transformer.from_crs(4326, 6671, always_xy=True)
-
-
-def _features(name: str) -> list[dict[str, Any]]:
-    features: list[dict[str, Any]] = json.loads((PACK / name).read_text(encoding="utf-8"))[
-        "features"
-    ]
-    return features
-
-
-def _plane(geom: BaseGeometry) -> BaseGeometry:
-    def fn(xy: np.ndarray) -> np.ndarray:
-        x, y = _TO_PLANE.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geom, fn)
+DEMO = DemoPack(PACK, 6671)
+_features, _plane, _pack_files = DEMO.features, DEMO.plane, DEMO.files
 
 
 @cache
@@ -69,21 +52,16 @@ def _center() -> tuple[dict[str, Any], BaseGeometry]:
     return f["properties"], _plane(shape(f["geometry"]))
 
 
-@cache
 def _daily() -> list[tuple[dict[str, Any], BaseGeometry]]:
-    return [
-        (f["properties"], _plane(shape(f["geometry"]))) for f in _features("areas_daily.geojson")
-    ]
+    return DEMO.shapes("areas_daily.geojson")
 
 
-@cache
 def _places() -> list[tuple[dict[str, Any], BaseGeometry]]:
-    return [(f["properties"], _plane(shape(f["geometry"]))) for f in _features("places.geojson")]
+    return DEMO.shapes("places.geojson")
 
 
-@cache
 def _halls() -> list[tuple[dict[str, Any], BaseGeometry]]:
-    return [(f["properties"], _plane(shape(f["geometry"]))) for f in _features("halls.geojson")]
+    return DEMO.shapes("halls.geojson")
 
 
 @cache
@@ -96,10 +74,6 @@ def _population() -> tuple[list[str], list[str], list[list[str]]]:
 
 def _column(label: str) -> int:
     return _population()[1].index(label)
-
-
-def _pack_files() -> list[Path]:
-    return sorted(p for p in PACK.iterdir() if p.is_file())
 
 
 # ---------------------------------------------------------------------------- the pack
@@ -190,7 +164,7 @@ def test_some_neighbourhoods_are_left_without_places() -> None:
     _, _, rows = _population()
     age65 = _column("６５歳以上人口　総数")
     cells = [(r[0], int(r[age65])) for r in rows if r[age65] not in ("*", "-")]
-    centres = np.array([_TO_PLANE.transform(*mesh.parse(c).center) for c, _ in cells])
+    centres = np.array([DEMO.to_plane.transform(*mesh.parse(c).center) for c, _ in cells])
     older = np.array([n for _, n in cells], dtype=float)
     active = [(g.x, g.y) for p, g in _places() if p["status"] == "active"]
     dist, _ = cKDTree(np.array(active)).query(centres)
@@ -215,10 +189,7 @@ def test_every_stand_in_is_marked_demo() -> None:
 
 
 def test_every_phone_is_a_never_assigned_0836_000_number() -> None:
-    numbers = [p["phone"] for p, _ in _places() if p.get("phone") is not None]
-    for p, _ in _daily():
-        for c in p["contacts"]:
-            numbers += [n for n in (c.get("phone"), c.get("fax")) if n is not None]
+    numbers = DEMO.phone_numbers()
     assert len(numbers) > 50
     assert [n for n in numbers if not PHONE.match(n)] == []
     assert len(set(numbers)) == len(numbers)
@@ -274,24 +245,6 @@ def test_credits_name_osm_odbl_mlit_and_the_stand_ins() -> None:
                    "N03", POPULATION, "デモ用の仮データ"):  # fmt: skip
         assert needle in text, needle
     assert set(credits["real_files"]) == {"halls.geojson", "ube_walk.osm.pbf"}
-
-
-def test_pack_is_small() -> None:
-    assert sum(p.stat().st_size for p in _pack_files()) < 1_500_000
-
-
-@pytest.mark.skipif(not (SHARED / "ube").is_dir(), reason="needs ../shared/data")
-def test_pack_builds_reproducibly(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "build_demo_ube.py"), "--shared", str(SHARED),
-         "--out", str(tmp_path)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    built = sorted(p.name for p in tmp_path.iterdir())
-    assert built == [p.name for p in _pack_files()]
-    for name in built:
-        assert (tmp_path / name).read_bytes() == (PACK / name).read_bytes(), name
 
 
 # ---------------------------------------------------------------------------- both cities loaded

@@ -25,7 +25,6 @@ from geo.model import Contact
 from geo.store.base import Store
 
 DATA = Path(__file__).parent / "data" / "imports"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 WARDS = DATA / "niigata_wards_n03_simplified.geojson"
 NIIGATA = "15100"
 TAKASAKI = "10202"
@@ -536,14 +535,11 @@ def test_both_stores_hold_the_same_areas_after_the_same_imports(
     assert gpkg_store.area_hashes(NIIGATA) == postgis_store.area_hashes(NIIGATA)
 
 
-# --- real data (skipped when ../shared/data is absent) -----------------------------------------
+# --- real data: the unsimplified N03 wards (tests/data/source) ---------------------------------
 
 
-def test_real_n03_wards_file(gpkg_store: Store) -> None:
-    path = SHARED / "niigata" / "wards_n03.geojson"
-    if not path.exists():
-        pytest.skip(f"real data not available: {path}")
-
+def test_real_n03_wards_file(gpkg_store: Store, real_data: Path) -> None:
+    path = real_data / "niigata" / "wards_n03.geojson"
     report = run(gpkg_store, path, level=1)
 
     assert (report.rows, report.added) == (40, 8)

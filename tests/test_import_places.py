@@ -25,7 +25,7 @@ from geo.store.base import PlaceQuery, Store
 from layers.place_import import PlaceImportOptions, import_places
 
 DATA = Path(__file__).parent / "data" / "imports"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SOURCE = Path(__file__).parent / "data" / "source"  # real files, see tests/data/README.md
 TAKAMATSU_CSV = DATA / "takamatsu_community_center_10.csv"
 SUPPORT_CSV = DATA / "takamatsu_support_centers.csv"
 TAKASAKI_KML = DATA / "takasaki_mymaps.kml"
@@ -734,18 +734,11 @@ def test_both_stores_hold_the_same_places_after_the_same_imports(
     assert gpkg_store.place_hashes(TAKAMATSU) == postgis_store.place_hashes(TAKAMATSU)
 
 
-# --- real data (skipped when ../shared/data is absent) -----------------------------------------
-
-
-def _shared(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(f"real data not available: {path}")
-    return path
+# --- real data: 高松市's files as published ---------------------------------------------------
 
 
 def test_real_takamatsu_support_centre_file(store: Store) -> None:
-    path = _shared("standard-dataset/takamatsu_regional_comprehensive_support_center.csv")
+    path = SUPPORT_CSV  # the whole real file
 
     assert run(store, path, category="hall").added == 7
     assert run(store, path, category="hall").unchanged == 7
@@ -756,7 +749,7 @@ def test_real_takamatsu_file_imports_whole_with_its_island_centres(gpkg_store: S
     refused while it was simplified without islands, import with the rest and no city areas."""
     from geo.japan.municipalities import distance_outside_m
 
-    path = _shared("standard-dataset/takamatsu_community_center.csv")
+    path = SOURCE / "standard-dataset" / "takamatsu_community_center.csv"
     with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert [r["name"] for r in rows[35:37]] == [

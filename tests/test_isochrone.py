@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyogrio.raw
 import pytest
 import shapely
-from test_demand import _FROM, _TO, EPSG, OX, OY, UBE_LINES, need, plane_net
+from test_demand import _FROM, _TO, EPSG, OX, OY, plane_net
 from test_shortest import UBE_SHELTERS
 
 from geo.analysis.isochrone import edge_substrings, isochrone, place_isochrone, reached_intervals
@@ -146,9 +148,9 @@ def test_snap_distance_is_walked_and_far_origins_reach_nothing() -> None:
     assert any("町丁目" in n for n in place_isochrone(net, home, minutes=2).notes)
 
 
-def test_ube_isochrone_holds_every_reached_node() -> None:
-    net = build_from_lines(need(UBE_LINES), EPSG)
-    _, _, wkb, _ = pyogrio.raw.read(str(need(UBE_SHELTERS)))
+def test_ube_isochrone_holds_every_reached_node(real_data: Path) -> None:
+    net = build_from_lines(real_data / "ube" / "walk_edges_osm.geojson", EPSG)
+    _, _, wkb, _ = pyogrio.raw.read(str(UBE_SHELTERS))
     p = shapely.from_wkb(wkb)[0]
     iso = isochrone(net, shapely.get_x(p), shapely.get_y(p), minutes=10)
     assert iso.polygon.is_valid and iso.polygon.area > 0

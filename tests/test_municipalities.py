@@ -20,8 +20,8 @@ from geo.walk.distance import geodesic_many_m
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "geo" / "japan" / "data"
-SOURCE = Path("/work/shared/data/japan/municipal_outlines_n03.geojson.gz")
-needs_source = pytest.mark.skipif(not SOURCE.is_file(), reason="N03 source not available")
+# the N03 file the bundled data is built from (= ../shared/data/japan/, see tests/data/README.md)
+SOURCE = ROOT / "tests" / "data" / "source" / "japan" / "municipal_outlines_n03.geojson.gz"
 NIIGATA_CITY_HALL = (139.0236, 37.9161)
 TOKYO_STATION = (139.7671, 35.6812)
 # Points on islands, each the representative point of its polygon in the N03 source.
@@ -224,7 +224,6 @@ def test_outline_keeps_every_polygon_of_the_source(code: str, count: int) -> Non
     assert len(m.outline(code).geoms) == count
 
 
-@needs_source
 def test_every_outline_equals_the_source_coordinate_for_coordinate() -> None:
     with gzip.open(SOURCE, "rt", encoding="utf-8") as fh:
         features = json.load(fh)["features"]
@@ -340,7 +339,6 @@ def test_to_plane_refuses_non_zone_epsg() -> None:
         crs.to_plane(4326)
 
 
-@needs_source
 def test_build_reproduces_the_bundled_data_within_size(tmp_path: Path) -> None:
     script = ROOT / "scripts" / "build_municipalities.py"
     subprocess.run(

@@ -18,19 +18,12 @@ from pyproj import Geod, Transformer
 from geo.io.osm import WalkRules, is_walkable, rich_progress
 from geo.walk.network import WalkNetwork, build_from_lines, build_from_osm
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-UBE_LINES = DATA / "ube" / "walk_edges_osm.geojson"
-UBE_PBF = DATA / "ube" / "ube_walk.osm.pbf"
-KOTKA_PBF = DATA / "osm" / "kotka_test.osm.pbf"
+REPO = Path(__file__).resolve().parents[1]
+UBE_PBF = REPO / "service" / "demo_data" / "35202" / "ube_walk.osm.pbf"
+KOTKA_PBF = REPO / "tests" / "data" / "source" / "osm" / "kotka_test.osm.pbf"
 UBE_EPSG = 6671  # JGD2011 / Japan Plane Rectangular CS III (Yamaguchi)
 KOTKA_EPSG = 3067  # ETRS89 / TM35FIN
 GEOD = Geod(ellps="WGS84")
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path}")
-    return path
 
 
 def geodesic(coords: Sequence[Sequence[float]]) -> float:
@@ -160,7 +153,7 @@ def test_osm_progress_callback(tmp_path: Path) -> None:
 
 
 def test_kotka_pbf() -> None:
-    path = need(KOTKA_PBF)
+    path = KOTKA_PBF
     net = build_from_osm(path, KOTKA_EPSG)
     assert net.n_edges > 100
     highways = set(net.edge_highway.tolist())
@@ -279,13 +272,13 @@ def test_blob_roundtrip(tmp_path: Path) -> None:
 
 # -- the real Ube network ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def ube_lines() -> WalkNetwork:
-    return build_from_lines(need(UBE_LINES), UBE_EPSG)
+def ube_lines(real_data: Path) -> WalkNetwork:
+    return build_from_lines(real_data / "ube" / "walk_edges_osm.geojson", UBE_EPSG)
 
 
 @pytest.fixture(scope="module")
 def ube_osm_trunk() -> WalkNetwork:
-    return build_from_osm(need(UBE_PBF), UBE_EPSG, rules=WalkRules(untagged_trunk=True))
+    return build_from_osm(UBE_PBF, UBE_EPSG, rules=WalkRules(untagged_trunk=True))
 
 
 def test_ube_osm_matches_lines(ube_lines: WalkNetwork, ube_osm_trunk: WalkNetwork) -> None:
@@ -301,7 +294,7 @@ def test_ube_osm_matches_lines(ube_lines: WalkNetwork, ube_osm_trunk: WalkNetwor
 
 
 def test_ube_default_rules_drop_untagged_trunk(ube_osm_trunk: WalkNetwork) -> None:
-    strict = build_from_osm(need(UBE_PBF), UBE_EPSG)
+    strict = build_from_osm(UBE_PBF, UBE_EPSG)
     hw = strict.edge_highway
     assert not np.isin(hw, ["trunk", "trunk_link"]).any()
     trunk = np.isin(ube_osm_trunk.edge_highway, ["trunk", "trunk_link"])

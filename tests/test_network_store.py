@@ -6,12 +6,10 @@ direct build gives, load fast, and carry meta that describes it (counts, length,
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,28 +22,10 @@ from geo.store.base import Store
 from geo.walk.city_network import build_network, load_network, save_network
 from geo.walk.network import WalkNetwork, build_from_lines, build_from_osm
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ube"
-UBE_LINES = DATA / "walk_edges_osm.geojson"
-UBE_PBF = DATA / "ube_walk.osm.pbf"
+REPO = Path(__file__).resolve().parents[1]
+UBE_PBF = REPO / "service" / "demo_data" / "35202" / "ube_walk.osm.pbf"
 UBE, UBE_EPSG = "35202", 6671
-
-_SCRIPT = Path(sys.executable).with_name("tsudoi")
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "service.cli"]
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path}")
-    return path
-
-
-def tsudoi(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TSUDOI_DATABASE_URL"}
-    env.update(COLUMNS="200", NO_COLOR="1", PYTHONIOENCODING="utf-8")
-    return subprocess.run(
-        [*COMMAND, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True,
-        encoding="utf-8", timeout=300,
-    )
+Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
@@ -58,12 +38,18 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield request.getfixturevalue("postgis_url")
 
 
+@pytest.fixture(scope="session")
+def ube_lines(real_data: Path) -> Path:
+    """Ube's real road lines (GeoJSON, each street in both directions, as osmnx exports it)."""
+    return real_data / "ube" / "walk_edges_osm.geojson"
+
+
 @pytest.fixture(scope="module")
-def direct() -> dict[str, WalkNetwork]:
+def direct(ube_lines: Path) -> dict[str, WalkNetwork]:
     """The same builds made in-process, to compare the stored blobs with."""
     return {
-        "osm": build_from_osm(need(UBE_PBF), UBE_EPSG),
-        "lines": build_from_lines(need(UBE_LINES), UBE_EPSG),
+        "osm": build_from_osm(UBE_PBF, UBE_EPSG),
+        "lines": build_from_lines(ube_lines, UBE_EPSG),
         "osm-trunk": build_from_osm(UBE_PBF, UBE_EPSG, rules=WalkRules(untagged_trunk=True)),
     }
 
@@ -77,20 +63,21 @@ def assert_same(a: WalkNetwork, b: WalkNetwork) -> None:
 
 
 @pytest.mark.parametrize(
-    ("key", "file", "flags"),
+    ("key", "kind", "flags"),
     [
-        ("osm", UBE_PBF, []),
-        ("lines", UBE_LINES, []),
-        ("osm-trunk", UBE_PBF, ["--untagged-trunk"]),
+        ("osm", "osm.pbf", []),
+        ("lines", "geojson", []),
+        ("osm-trunk", "osm.pbf", ["--untagged-trunk"]),
     ],
     ids=["osm.pbf", "geojson", "osm.pbf+trunk"],
 )
 def test_cli_builds_ube_into_the_store(
-    db: str, tmp_path: Path, direct: dict[str, WalkNetwork], key: str, file: Path,
-    flags: list[str],
+    tsudoi: Run, db: str, tmp_path: Path, direct: dict[str, WalkNetwork], ube_lines: Path,
+    key: str, kind: str, flags: list[str],
 ) -> None:
+    file = UBE_PBF if kind == "osm.pbf" else ube_lines
     started = time.perf_counter()
-    done = tsudoi("network", "build", "--city", UBE, need(file), *flags, "--db", db, cwd=tmp_path)
+    done = tsudoi("network", "build", "--city", UBE, file, *flags, "--db", db, cwd=tmp_path)
     wall = time.perf_counter() - started
     assert done.returncode == 0, done.stderr
     net = direct[key]
@@ -133,15 +120,17 @@ def test_cli_builds_ube_into_the_store(
     assert load_s < 0.5
 
 
-def test_a_rebuild_replaces_the_network(db: str, tmp_path: Path) -> None:
-    assert tsudoi("network", "build", "--city", UBE, need(UBE_PBF), "--db", db,
+def test_a_rebuild_replaces_the_network(
+    tsudoi: Run, db: str, tmp_path: Path, ube_lines: Path
+) -> None:
+    assert tsudoi("network", "build", "--city", UBE, UBE_PBF, "--db", db,
                   cwd=tmp_path).returncode == 0
-    assert tsudoi("network", "build", "--city", UBE, need(UBE_LINES), "--db", db,
+    assert tsudoi("network", "build", "--city", UBE, ube_lines, "--db", db,
                   cwd=tmp_path).returncode == 0
     store = open_store(db)
     try:
         found = store.network(UBE)
-        assert found is not None and found[1]["source"] == UBE_LINES.name
+        assert found is not None and found[1]["source"] == ube_lines.name
         assert store.network_meta(UBE) == found[1]
         assert store.network("15100") is None and store.network_meta("15100") is None
     finally:
@@ -164,7 +153,7 @@ def motorway_only(path: Path) -> Path:
     return path
 
 
-def test_motorway_only_osm_is_refused_clearly(db: str, tmp_path: Path) -> None:
+def test_motorway_only_osm_is_refused_clearly(tsudoi: Run, db: str, tmp_path: Path) -> None:
     done = tsudoi("network", "build", "--city", UBE, motorway_only(tmp_path / "m.osm"),
                   "--db", db, cwd=tmp_path)
     assert done.returncode == 1
@@ -177,9 +166,9 @@ def test_motorway_only_osm_is_refused_clearly(db: str, tmp_path: Path) -> None:
         store.close()
 
 
-def test_refusals_and_usage_errors(tmp_path: Path) -> None:
+def test_refusals_and_usage_errors(tsudoi: Run, tmp_path: Path) -> None:
     db = tmp_path / "t.gpkg"
-    wrong_city = tsudoi("network", "build", "--city", "15100", need(UBE_PBF), "--db", db,
+    wrong_city = tsudoi("network", "build", "--city", "15100", UBE_PBF, "--db", db,
                         cwd=tmp_path)
     assert wrong_city.returncode == 1 and "lies outside the city" in wrong_city.stderr
     missing = tsudoi("network", "build", "--city", UBE, tmp_path / "none.osm.pbf", "--db", db,
@@ -200,10 +189,10 @@ def test_refusals_and_usage_errors(tmp_path: Path) -> None:
     assert city.returncode == 2
 
 
-def test_gpkg_line_file_needs_a_layer_when_it_has_several(tmp_path: Path) -> None:
+def test_gpkg_line_file_needs_a_layer_when_it_has_several(tmp_path: Path, ube_lines: Path) -> None:
     import pyogrio
 
-    frame = pyogrio.read_dataframe(need(UBE_LINES), max_features=400)
+    frame = pyogrio.read_dataframe(ube_lines, max_features=400)
     gpkg = tmp_path / "roads.gpkg"
     pyogrio.write_dataframe(frame, gpkg, layer="roads")
     pyogrio.write_dataframe(frame.iloc[:10], gpkg, layer="rivers")
@@ -226,7 +215,7 @@ def test_store_keeps_blob_and_meta_as_given(store: Store) -> None:
 
 
 def test_save_and_load_in_process(store: Store, direct: dict[str, WalkNetwork]) -> None:
-    built = build_network(need(UBE_PBF), UBE, UBE_EPSG)
+    built = build_network(UBE_PBF, UBE, UBE_EPSG)
     assert any("--untagged-trunk" in n for n in built.notes)
     blob = save_network(store, UBE, built)
     found = load_network(store, UBE)

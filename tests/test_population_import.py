@@ -12,9 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,20 +38,13 @@ from geo.store.gpkg import GpkgStore
 
 HERE = Path(__file__).parent
 MESH_CSV = HERE / "data" / "population" / "estat_mesh_niigata_500m.csv"
-SHARED = HERE.parents[1] / "shared" / "data"
-TAKAMATSU_POP = SHARED / "standard-dataset" / "takamatsu_population_by_town_age_202602.csv"
+TAKAMATSU_POP = (
+    HERE / "data" / "source" / "standard-dataset" / "takamatsu_population_by_town_age_202602.csv"
+)
 NIIGATA, TAKAMATSU = "15100", "37201"
 FAR_CELLS = {"563934401", "563934212", "563945461"}  # 阿賀町・五泉市 side, 20–50 km from the city
 SECRET_CELLS = {"563960744", "563970021"}
-
-_SCRIPT = Path(sys.executable).with_name("tsudoi")
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "service.cli"]
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path}")
-    return path
+Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def estat_rows(path: Path) -> tuple[list[str], list[str], list[list[str]]]:
@@ -242,7 +234,7 @@ def takamatsu_area(store: Store) -> None:
 
 def test_real_takamatsu_file_is_refused_for_its_one_misplaced_row(store: Store) -> None:
     with pytest.raises(InputError) as caught:
-        import_population(store, need(TAKAMATSU_POP), opts(city=TAKAMATSU))
+        import_population(store, TAKAMATSU_POP, opts(city=TAKAMATSU))
     problems = caught.value.problems
     # row 45 (松島町３丁目) has latitude = longitude − 100; rows 192–193 (女木町, 男木町), once
     # refused as well, lie on islands that the bundled outline now keeps
@@ -254,7 +246,7 @@ def test_real_takamatsu_file_is_refused_for_its_one_misplaced_row(store: Store) 
 def test_takamatsu_by_age_band_with_a_row_joined_to_a_stored_town(
     store: Store, tmp_path: Path
 ) -> None:
-    lines = need(TAKAMATSU_POP).read_text(encoding="utf-8").splitlines()
+    lines = TAKAMATSU_POP.read_text(encoding="utf-8").splitlines()
     rows = list(csv.DictReader(lines))
     # line 45 (松島町３丁目): its location is wrong in the source; without it, the row is placed
     # at the town point of the same name in the store (a stand-in point in 松島町)
@@ -406,16 +398,7 @@ def test_gpkg_schema_2_is_migrated(tmp_path: Path) -> None:
 # -- the command ------------------------------------------------------------------------------
 
 
-def tsudoi(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TSUDOI_DATABASE_URL"}
-    env.update(COLUMNS="200", NO_COLOR="1", PYTHONIOENCODING="utf-8")
-    return subprocess.run(
-        [*COMMAND, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True,
-        encoding="utf-8", timeout=120,
-    )
-
-
-def test_cli_imports_reports_and_refuses(tmp_path: Path) -> None:
+def test_cli_imports_reports_and_refuses(tsudoi: Run, tmp_path: Path) -> None:
     db = tmp_path / "t.gpkg"
     done = tsudoi("import", "population", MESH_CSV, "--city", NIIGATA, "--year", "2020",
                   "--db", db, cwd=tmp_path)

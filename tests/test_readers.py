@@ -13,23 +13,22 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from geo.errors import InputError, UsageError
-from geo.io.readers import FeatureSource, read_features
+from geo.io.features import read_features
+from geo.io.source import FeatureSource
 from geo.japan.coords import japan_point_problem, swapped
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "data" / "readers"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-STANDARD = SHARED / "standard-dataset"
-COMMUNITY_CSV = STANDARD / "takamatsu_community_center.csv"
-POPULATION_CSV = STANDARD / "takamatsu_population_by_town_age_202602.csv"
-WARDS = SHARED / "niigata" / "wards_n03.geojson"
-WARD_POPULATION = SHARED / "niigata" / "ward_population_2020_monthly.csv"
+SOURCE = HERE / "data" / "source"  # real files, see tests/data/README.md
+COMMUNITY_CSV = SOURCE / "standard-dataset" / "takamatsu_community_center.csv"
+POPULATION_CSV = SOURCE / "standard-dataset" / "takamatsu_population_by_town_age_202602.csv"
+WARD_POPULATION = SOURCE / "niigata" / "ward_population_2020_monthly.csv"
 
 
-def shared(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared real data not available: {path} (see /work/shared/data/README.md)")
-    return path
+@pytest.fixture
+def wards(real_data: Path) -> Path:
+    """新潟市's 8 wards as 40 N03 features (islands and exclaves apart), unsimplified."""
+    return real_data / "niigata" / "wards_n03.geojson"
 
 
 def only_problem(error: pytest.ExceptionInfo[InputError]):
@@ -37,16 +36,16 @@ def only_problem(error: pytest.ExceptionInfo[InputError]):
     return error.value.problems[0]
 
 
-def wards_gdf():
+def wards_gdf(wards: Path):
     gpd = pytest.importorskip("geopandas")
-    return gpd.read_file(shared(WARDS))
+    return gpd.read_file(wards)
 
 
 # --- CSV: 自治体標準オープンデータセット -------------------------------------------------------
 
 
 def test_standard_dataset_csv_gives_points_from_latitude_longitude_and_line_numbers() -> None:
-    source = read_features(shared(COMMUNITY_CSV))
+    source = read_features(COMMUNITY_CSV)
     assert source.format == "csv"
     assert source.row_label == "row"
     assert source.encoding == "utf-8"
@@ -63,7 +62,7 @@ def test_standard_dataset_csv_gives_points_from_latitude_longitude_and_line_numb
 
 
 def test_cp932_csv_is_decoded_and_reports_its_encoding(tmp_path: Path) -> None:
-    text = shared(COMMUNITY_CSV).read_text(encoding="utf-8")
+    text = COMMUNITY_CSV.read_text(encoding="utf-8")
     sjis = tmp_path / "community_sjis.csv"
     sjis.write_bytes(text.encode("cp932"))
     source = read_features(sjis)
@@ -74,7 +73,7 @@ def test_cp932_csv_is_decoded_and_reports_its_encoding(tmp_path: Path) -> None:
 
 def test_utf8_bom_csv_keeps_the_hash_property_key_without_bom(tmp_path: Path) -> None:
     bom = tmp_path / "community_bom.csv"
-    bom.write_bytes(b"\xef\xbb\xbf" + shared(COMMUNITY_CSV).read_bytes())
+    bom.write_bytes(b"\xef\xbb\xbf" + COMMUNITY_CSV.read_bytes())
     source = read_features(bom)
     assert source.encoding == "utf-8-sig"
     assert source.columns[0] == "#property"
@@ -82,7 +81,7 @@ def test_utf8_bom_csv_keeps_the_hash_property_key_without_bom(tmp_path: Path) ->
 
 
 def test_combined_location_column_is_read_latitude_first() -> None:
-    source = read_features(shared(POPULATION_CSV))
+    source = read_features(POPULATION_CSV)
     assert source.geometry_columns == ["location"]
     assert source.problems == []
     first = source.rows[0]
@@ -93,7 +92,7 @@ def test_combined_location_column_is_read_latitude_first() -> None:
 
 
 def test_csv_without_coordinate_columns_has_no_geometry_and_no_problems() -> None:
-    source = read_features(shared(WARD_POPULATION))
+    source = read_features(WARD_POPULATION)
     assert source.geometry_columns == []
     assert source.problems == []
     assert all(r.geometry is None for r in source.rows)
@@ -223,8 +222,8 @@ def test_unquoted_comma_in_a_value_is_reported(tmp_path: Path) -> None:
 # --- GeoJSON ---------------------------------------------------------------------------------
 
 
-def test_geojson_wards_are_polygons_in_lonlat_with_properties() -> None:
-    source = read_features(shared(WARDS))
+def test_geojson_wards_are_polygons_in_lonlat_with_properties(wards: Path) -> None:
+    source = read_features(wards)
     assert source.format == "geojson"
     assert source.row_label == "feature"
     assert source.columns == ["ward_code", "ward_name", "source"]
@@ -235,10 +234,10 @@ def test_geojson_wards_are_polygons_in_lonlat_with_properties() -> None:
     assert 138 < minx < maxx < 140 and 37 < miny < maxy < 38.5
 
 
-def test_gzipped_geojson_reads_like_the_plain_file(tmp_path: Path) -> None:
+def test_gzipped_geojson_reads_like_the_plain_file(tmp_path: Path, wards: Path) -> None:
     packed = tmp_path / "wards_n03.geojson.gz"
-    packed.write_bytes(gzip.compress(shared(WARDS).read_bytes()))
-    plain, unpacked = read_features(WARDS), read_features(packed)
+    packed.write_bytes(gzip.compress(wards.read_bytes()))
+    plain, unpacked = read_features(wards), read_features(packed)
     assert unpacked.format == "geojson"
     assert unpacked.name == "wards_n03.geojson.gz"
     assert [r.props for r in unpacked.rows] == [r.props for r in plain.rows]
@@ -315,11 +314,11 @@ def test_geojson_in_metres_without_crs_is_refused(tmp_path: Path) -> None:
 # --- GeoPackage and Shapefile ----------------------------------------------------------------
 
 
-def test_single_layer_gpkg_is_read_without_naming_the_layer(tmp_path: Path) -> None:
+def test_single_layer_gpkg_is_read_without_naming_the_layer(tmp_path: Path, wards: Path) -> None:
     import pyogrio
 
     path = tmp_path / "wards.gpkg"
-    pyogrio.write_dataframe(wards_gdf(), path, layer="wards")
+    pyogrio.write_dataframe(wards_gdf(wards), path, layer="wards")
     source = read_features(path)
     assert source.format == "gpkg"
     assert source.row_label == "feature"
@@ -329,10 +328,12 @@ def test_single_layer_gpkg_is_read_without_naming_the_layer(tmp_path: Path) -> N
     assert source.rows[0].geometry is not None
 
 
-def test_gpkg_with_several_layers_needs_layer_and_the_hint_lists_them(tmp_path: Path) -> None:
+def test_gpkg_with_several_layers_needs_layer_and_the_hint_lists_them(
+    tmp_path: Path, wards: Path
+) -> None:
     import pyogrio
 
-    gdf = wards_gdf()
+    gdf = wards_gdf(wards)
     path = tmp_path / "areas.gpkg"
     pyogrio.write_dataframe(gdf, path, layer="wards")
     pyogrio.write_dataframe(gdf.iloc[:3], path, layer="圏域")
@@ -346,10 +347,10 @@ def test_gpkg_with_several_layers_needs_layer_and_the_hint_lists_them(tmp_path: 
         read_features(path, layer="nope")
 
 
-def test_zipped_gpkg_passes_layer_on_to_the_geopackage(tmp_path: Path) -> None:
+def test_zipped_gpkg_passes_layer_on_to_the_geopackage(tmp_path: Path, wards: Path) -> None:
     import pyogrio
 
-    gdf = wards_gdf()
+    gdf = wards_gdf(wards)
     path = tmp_path / "areas.gpkg"
     pyogrio.write_dataframe(gdf, path, layer="wards")
     pyogrio.write_dataframe(gdf.iloc[:2], path, layer="two")
@@ -360,10 +361,12 @@ def test_zipped_gpkg_passes_layer_on_to_the_geopackage(tmp_path: Path) -> None:
     assert (source.format, source.name, len(source.rows)) == ("gpkg", "areas.zip", 2)
 
 
-def test_gpkg_in_jgd2011_plane_rectangular_comes_back_in_lonlat(tmp_path: Path) -> None:
+def test_gpkg_in_jgd2011_plane_rectangular_comes_back_in_lonlat(
+    tmp_path: Path, wards: Path
+) -> None:
     import pyogrio
 
-    gdf = wards_gdf()
+    gdf = wards_gdf(wards)
     path = tmp_path / "wards_6676.gpkg"
     pyogrio.write_dataframe(gdf.to_crs(6676), path)
     source = read_features(path)
@@ -386,8 +389,10 @@ def _zip_shapefile(gdf, tmp_path: Path, name: str, *, encoding: str = "UTF-8") -
     return archive
 
 
-def test_zipped_shapefile_in_a_subfolder_in_epsg6676_comes_back_in_lonlat(tmp_path: Path) -> None:
-    gdf = wards_gdf()
+def test_zipped_shapefile_in_a_subfolder_in_epsg6676_comes_back_in_lonlat(
+    tmp_path: Path, wards: Path
+) -> None:
+    gdf = wards_gdf(wards)
     archive = _zip_shapefile(gdf.to_crs(6676), tmp_path, "wards_6676")
     source = read_features(archive)
     assert source.format == "shapefile"
@@ -398,11 +403,11 @@ def test_zipped_shapefile_in_a_subfolder_in_epsg6676_comes_back_in_lonlat(tmp_pa
         assert row.geometry.equals_exact(original, tolerance=1e-6)
 
 
-def test_cp932_shapefile_without_cpg_is_not_mojibake(tmp_path: Path) -> None:
+def test_cp932_shapefile_without_cpg_is_not_mojibake(tmp_path: Path, wards: Path) -> None:
     import pyogrio
 
     path = tmp_path / "wards.shp"
-    pyogrio.write_dataframe(wards_gdf(), path, encoding="cp932")
+    pyogrio.write_dataframe(wards_gdf(wards), path, encoding="cp932")
     path.with_suffix(".cpg").unlink()  # as many real Japanese shapefiles come
     source = read_features(path)
     assert source.encoding == "cp932"
@@ -411,11 +416,13 @@ def test_cp932_shapefile_without_cpg_is_not_mojibake(tmp_path: Path) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:Could not decode error message:RuntimeWarning")
-def test_utf8_shapefile_with_cut_japanese_field_names_and_no_shx_is_read(tmp_path: Path) -> None:
+def test_utf8_shapefile_with_cut_japanese_field_names_and_no_shx_is_read(
+    tmp_path: Path, real_data: Path
+) -> None:
     gpd = pytest.importorskip("geopandas")
     import pyogrio
 
-    shelters = gpd.read_file(shared(SHARED / "niigata" / "gsi_shelters.geojson"))
+    shelters = gpd.read_file(real_data / "niigata" / "gsi_shelters.geojson")
     path = tmp_path / "shelters.shp"
     # .dbf field names hold 10 bytes, so '都道府県名及び市町村名' is cut inside a UTF-8 character
     pyogrio.write_dataframe(shelters, path, encoding="UTF-8")
@@ -427,11 +434,13 @@ def test_utf8_shapefile_with_cut_japanese_field_names_and_no_shx_is_read(tmp_pat
     assert source.rows[0].geometry == shelters.geometry.iloc[0]
 
 
-def test_shapefile_in_metres_without_prj_is_refused_with_a_hint(tmp_path: Path) -> None:
+def test_shapefile_in_metres_without_prj_is_refused_with_a_hint(
+    tmp_path: Path, wards: Path
+) -> None:
     import pyogrio
 
     path = tmp_path / "plane.shp"
-    pyogrio.write_dataframe(wards_gdf().to_crs(6676), path)
+    pyogrio.write_dataframe(wards_gdf(wards).to_crs(6676), path)
     path.with_suffix(".prj").unlink()
     with pytest.raises(InputError) as error:
         read_features(path)
@@ -440,10 +449,10 @@ def test_shapefile_in_metres_without_prj_is_refused_with_a_hint(tmp_path: Path) 
     assert ".prj" in (problem.hint or "")
 
 
-def test_zip_with_two_shapefiles_needs_layer(tmp_path: Path) -> None:
+def test_zip_with_two_shapefiles_needs_layer(tmp_path: Path, wards: Path) -> None:
     import pyogrio
 
-    gdf = wards_gdf()
+    gdf = wards_gdf(wards)
     for stem in ("a", "b"):
         pyogrio.write_dataframe(gdf.iloc[:2], tmp_path / f"{stem}.shp")
     archive = tmp_path / "two.zip"
@@ -631,9 +640,11 @@ def test_zip_without_any_supported_file_lists_what_it_holds(tmp_path: Path) -> N
     assert "readme.pdf" in (only_problem(error).hint or "")
 
 
-def test_real_files_copied_with_upper_case_extension_are_recognised(tmp_path: Path) -> None:
+def test_real_files_copied_with_upper_case_extension_are_recognised(
+    tmp_path: Path, wards: Path
+) -> None:
     copy = tmp_path / "WARDS.GEOJSON"
-    shutil.copy(shared(WARDS), copy)
+    shutil.copy(wards, copy)
     assert len(read_features(copy).rows) == 40
 
 
@@ -654,6 +665,6 @@ def test_japan_point_problem_explains_swapped_zero_and_outside() -> None:
 
 
 def test_real_standard_dataset_points_are_all_plausible_in_japan() -> None:
-    source = read_features(shared(COMMUNITY_CSV))
+    source = read_features(COMMUNITY_CSV)
     points = [r.geometry for r in source.rows]
     assert all(p is not None and japan_point_problem(p.x, p.y) is None for p in points)

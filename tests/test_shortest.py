@@ -19,18 +19,10 @@ from geo.walk.network import WalkNetwork, build_from_lines
 from geo.walk.shortest import distance_to_points, multi_source, nearest_source_distances
 from geo.walk.snap import Snap, snap_points
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-UBE_LINES = DATA / "ube" / "walk_edges_osm.geojson"
-UBE_SHELTERS = DATA / "ube" / "shelters_p20.geojson"
+UBE_SHELTERS = Path(__file__).resolve().parent / "data" / "source" / "ube" / "shelters_p20.geojson"
 EPSG = 6671
 LON0, LAT0 = 131.25, 33.95
 INF = float("inf")
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path}")
-    return path
 
 
 def plane_network(
@@ -205,6 +197,20 @@ def test_node_sources_match_networkx(data: tuple[WalkNetwork, np.random.Generato
         assert d == pytest.approx(want[i], rel=1e-9, abs=1e-9)
 
 
+def random_snaps(
+    net: WalkNetwork, rng: np.random.Generator, k: int, nq: int
+) -> tuple[Snap, Snap]:
+    """``k`` sources and ``nq`` queries at random points of random edges, off the street by up
+    to 50 m and 20 m; half the queries share an edge with a source, to exercise the direct
+    along-edge walk."""
+    m = net.n_edges
+    sources = Snap.on_edges(net, rng.integers(0, m, k), rng.random(k), rng.random(k) * 50)
+    q_edges = np.where(
+        rng.random(nq) < 0.5, sources.edge[rng.integers(0, k, nq)], rng.integers(0, m, nq)
+    )
+    return sources, Snap.on_edges(net, q_edges, rng.random(nq), rng.random(nq) * 20)
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     data=random_graphs(),
@@ -216,13 +222,7 @@ def test_mid_edge_sources_and_queries_match_networkx(
     data: tuple[WalkNetwork, np.random.Generator], k: int, nq: int, limit: float | None
 ) -> None:
     net, rng = data
-    m = net.n_edges
-    sources = Snap.on_edges(net, rng.integers(0, m, k), rng.random(k), rng.random(k) * 50)
-    # half the queries share an edge with a source, to exercise the direct along-edge walk
-    q_edges = np.where(
-        rng.random(nq) < 0.5, sources.edge[rng.integers(0, k, nq)], rng.integers(0, m, nq)
-    )
-    queries = Snap.on_edges(net, q_edges, rng.random(nq), rng.random(nq) * 20)
+    sources, queries = random_snaps(net, rng, k, nq)
     field = multi_source(net, sources, limit_m=limit)
     got = distance_to_points(net, field, queries)
 
@@ -242,9 +242,9 @@ def test_mid_edge_sources_and_queries_match_networkx(
 
 
 # -- the real Ube network ------------------------------------------------------------------------
-def test_ube_shelters_match_networkx() -> None:
-    net = build_from_lines(need(UBE_LINES), EPSG)
-    meta, _, wkb, _ = pyogrio.raw.read(str(need(UBE_SHELTERS)))
+def test_ube_shelters_match_networkx(real_data: Path) -> None:
+    net = build_from_lines(real_data / "ube" / "walk_edges_osm.geojson", EPSG)
+    meta, _, wkb, _ = pyogrio.raw.read(str(UBE_SHELTERS))
     pts = shapely.from_wkb(wkb)
     src = snap_points(net, shapely.get_x(pts)[:10], shapely.get_y(pts)[:10], max_distance_m=300)
     assert src.valid.all() and (src.snap_m < 300).all()

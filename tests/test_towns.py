@@ -75,7 +75,7 @@ def test_towns_route_answers_matches_and_problems(store: Store, tmp_path: Path) 
     body = client.get("/api/cities/15100/towns", params={"q": "本町", "limit": 2}).json()
     assert [t["name"] for t in body] == ["本町", "本町通一番町"]
     assert body[0]["area"] == "西蒲区" and body[0]["lat"] == pytest.approx(37.7665)
-    assert client.get("/api/cities/15100/towns", params={"limit": 0}).status_code == 400
+    assert client.get("/api/cities/15100/towns", params={"limit": 0}).status_code == 422
     assert client.get("/api/cities/99999/towns").status_code == 404
 
 

@@ -1,1 +1,1 @@
-"""Analysis on the walking network: demand, coverage, siting and isochrones."""
+"""Analysis on the walking network: the walk asked about, demand, coverage, siting, isochrones."""

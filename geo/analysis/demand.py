@@ -20,7 +20,7 @@ frontage holds twice the people.
   over its **area** on a lattice of at most ``max_points`` points inside it.
 - Cells with nobody in them (total, 65+ and 75+ all zero) get no points.
 
-Everything is in the network's plane-rectangular CRS (metres).
+Everything is in a plane-rectangular CRS (metres): the network's, or the ``epsg`` given without one.
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from geo.japan.crs import coords_fn, plane_transformer
 from geo.model import PopulationCell
-from geo.walk.network import WalkNetwork, plane_transformer
-from geo.walk.shortest import run_positions
+from geo.walk.arrays import run_positions
+from geo.walk.network import WalkNetwork
 from geo.walk.snap import Snap, snap_points
 
 STREETS = "streets"  # spread along the streets inside the cell
@@ -184,11 +185,7 @@ def spread_population(
     total = np.array([cell.total for cell in cells], dtype=np.float64).reshape(c)
     age65 = np.array([cell.age65 for cell in cells], dtype=np.float64).reshape(c)
     age75 = np.array([cell.age75 for cell in cells], dtype=np.float64).reshape(c)
-    plane = (
-        shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
-        if c
-        else geoms
-    )
+    plane = shapely.transform(geoms, coords_fn(tr.transform)) if c else geoms
     types = shapely.get_type_id(plane) if c else np.zeros(0, dtype=np.int64)
     missing = shapely.is_missing(plane) | shapely.is_empty(plane) if c else np.zeros(0, bool)
     is_point = (types == shapely.GeometryType.POINT) & ~missing
@@ -235,7 +232,7 @@ def spread_population(
     else:
         cell, x, y = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
     share = 1.0 / np.maximum(np.bincount(cell, minlength=c), 1)[cell]
-    demand_snap = (_concat_snaps(snaps) if snaps else _empty_snap()) if net is not None else None
+    demand_snap = Snap.concat(snaps) if net is not None else None
     return Demand(
         epsg=int(crs),
         cell=cell,
@@ -285,10 +282,7 @@ def _along_streets(
     g = g0[idx] + np.clip(pos - (cum_end[idx] - plen[idx]), 0.0, plen[idx])
     edge = piece_edge[idx]
     xs, ys, frac = streets.locate(edge, g)
-    length = net.edge_length_m[edge]
-    off = frac * length
-    snap = Snap(edge, off, off.copy(), length - off, np.zeros(edge.size), xs, ys)
-    return which.astype(np.int64), xs, ys, snap, bare
+    return which.astype(np.int64), xs, ys, Snap.at(net, edge, frac, xs, ys), bare
 
 
 def street_length_inside(net: WalkNetwork, polygons: NDArray[np.object_]) -> NDArray[np.float64]:
@@ -442,19 +436,3 @@ def _over_area(
         py = np.concatenate([py, shapely.get_y(cen)])
     return which.astype(np.int64), px, py
 
-
-def _concat_snaps(snaps: list[Snap]) -> Snap:
-    return Snap(
-        np.concatenate([s.edge for s in snaps]),
-        np.concatenate([s.offset_m for s in snaps]),
-        np.concatenate([s.to_u_m for s in snaps]),
-        np.concatenate([s.to_v_m for s in snaps]),
-        np.concatenate([s.snap_m for s in snaps]),
-        np.concatenate([s.x for s in snaps]),
-        np.concatenate([s.y for s in snaps]),
-    )
-
-
-def _empty_snap() -> Snap:
-    z = np.zeros(0)
-    return Snap(np.zeros(0, dtype=np.int64), z, z.copy(), z.copy(), z.copy(), z.copy(), z.copy())

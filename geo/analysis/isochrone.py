@@ -12,17 +12,19 @@ streets are never reached.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TypedDict, Unpack
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo.analysis.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, threshold_m
-from geo.japan.crs import unproject_geometry
+from geo.analysis.params import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, threshold_m
+from geo.japan.crs import plane_transformer, unproject_geometry
 from geo.model import Place
-from geo.walk.network import WalkNetwork, plane_transformer
-from geo.walk.shortest import multi_source, run_positions
+from geo.walk.arrays import F64, I64, run_positions, run_starts
+from geo.walk.network import WalkNetwork
+from geo.walk.shortest import multi_source
 from geo.walk.snap import Snap, snap_points
 
 DEFAULT_BUFFER_M = 25.0  # about one house lot either side of the street
@@ -134,21 +136,21 @@ def isochrone(
     )  # fmt: skip
 
 
+class IsochroneOptions(TypedDict, total=False):
+    """The keyword arguments of :func:`isochrone`, for those who pass them on."""
+
+    minutes: float
+    speed_kmh: float
+    buffer_m: float
+    fill_holes_m2: float
+    max_snap_m: float | None
+
+
 def place_isochrone(
-    net: WalkNetwork,
-    place: Place,
-    *,
-    minutes: float = DEFAULT_MINUTES,
-    speed_kmh: float = DEFAULT_SPEED_KMH,
-    buffer_m: float = DEFAULT_BUFFER_M,
-    fill_holes_m2: float = DEFAULT_FILL_HOLES_M2,
-    max_snap_m: float | None = None,
+    net: WalkNetwork, place: Place, **options: Unpack[IsochroneOptions]
 ) -> Isochrone:
     """:func:`isochrone` from a place's location (noted when it is only known to 町丁目 level)."""
-    iso = isochrone(
-        net, place.lon, place.lat, minutes=minutes, speed_kmh=speed_kmh, buffer_m=buffer_m,
-        fill_holes_m2=fill_holes_m2, max_snap_m=max_snap_m,
-    )  # fmt: skip
+    iso = isochrone(net, place.lon, place.lat, **options)
     if place.location_precision == "town":
         note = "The place is located only to its 町丁目, so the area is approximate."
         return replace(iso, notes=(*iso.notes, note))
@@ -156,8 +158,8 @@ def place_isochrone(
 
 
 def reached_intervals(
-    net: WalkNetwork, dist: NDArray[np.float64], budget: float, origin: Snap | None = None
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    net: WalkNetwork, dist: F64, budget: float, origin: Snap | None = None
+) -> tuple[I64, F64, F64]:
     """The reached part of every edge as fractions ``[f0, f1]`` of its length (0 = ``u``).
 
     From ``u`` the walk gets ``budget - dist[u]`` metres along the edge, from ``v`` as much
@@ -193,16 +195,13 @@ def reached_intervals(
     return _merge(edge[keep], lo[keep], hi[keep])
 
 
-def _merge(
-    edge: NDArray[np.int64], lo: NDArray[np.float64], hi: NDArray[np.float64]
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+def _merge(edge: I64, lo: F64, hi: F64) -> tuple[I64, F64, F64]:
     """Union of the intervals on each edge: disjoint, sorted, overlapping ones joined."""
     if edge.size == 0:
         return edge, lo, hi
     order = np.lexsort((lo, edge))
     edge, lo, hi = edge[order], lo[order], hi[order]
-    new_edge = np.ones(edge.size, dtype=bool)
-    new_edge[1:] = edge[1:] != edge[:-1]
+    new_edge = run_starts(edge)
     # running maximum of ``hi`` restarted at each edge (fractions lie in 0..1 < 2)
     reach = np.maximum.accumulate(hi + 2.0 * edge) - 2.0 * edge
     start = new_edge.copy()
@@ -211,9 +210,7 @@ def _merge(
     return edge[first], lo[first], np.maximum.reduceat(hi, first)
 
 
-def edge_substrings(
-    net: WalkNetwork, edge: NDArray[np.int64], f0: NDArray[np.float64], f1: NDArray[np.float64]
-) -> NDArray[np.object_]:
+def edge_substrings(net: WalkNetwork, edge: I64, f0: F64, f1: F64) -> NDArray[np.object_]:
     """The part of each edge's shape between fractions ``f0`` and ``f1`` of its length.
 
     Fractions of the network length are taken as the same fractions of the plane shape.
@@ -253,13 +250,7 @@ def edge_substrings(
     return out
 
 
-def _point_at(
-    xy: NDArray[np.float64],
-    cum: NDArray[np.float64],
-    start: NDArray[np.int64],
-    stop: NDArray[np.int64],
-    pos: NDArray[np.float64],
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _point_at(xy: F64, cum: F64, start: I64, stop: I64, pos: F64) -> tuple[F64, F64]:
     """Plane point at axis position ``pos`` on the shape spanning vertices ``start:stop``."""
     j = np.clip(np.searchsorted(cum, pos, side="right") - 1, start, stop - 2)
     seg = cum[j + 1] - cum[j]

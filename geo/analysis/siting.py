@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Unpack
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,15 +29,11 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, hstack, identity
 from scipy.spatial import cKDTree
 
-from geo.analysis.coverage import (
-    DEFAULT_MINUTES,
-    DEFAULT_SPEED_KMH,
-    VENUE,
-    CoverageModel,
-    json_ready,
-    threshold_m,
-)
-from geo.walk.network import plane_transformer
+from geo.analysis.coverage import CoverageModel
+from geo.analysis.params import VENUE, Walk, WalkAnswer, WalkQuery
+from geo.analysis.placeset import PlaceSet
+from geo.japan.crs import plane_transformer
+from geo.walk.arrays import run_starts
 from geo.walk.shortest import pairs_within
 from geo.walk.snap import Snap
 
@@ -234,9 +230,11 @@ class ExactSolution:
     optimal : bool
         Proven optimal within the time limit.
     greedy_gap : float
-        ``covered − greedy covered``: people greedy leaves out (≥ 0 when optimal).
+        ``covered − greedy covered``: people greedy leaves out (≥ 0 when optimal; below 0 only
+        when a time-limited solve found less than greedy).
     greedy_ratio : float | None
-        ``greedy covered / covered`` (0–1), ``None`` when nothing can be covered.
+        ``greedy covered / covered``, within 0–1 (1 when greedy reaches or passes a
+        time-limited solve), ``None`` when nothing can be covered.
     status : str
     seconds : float
     """
@@ -252,19 +250,13 @@ class ExactSolution:
 
 
 @dataclass(frozen=True)
-class SitingResult:
-    """K suggested sites, the method and parameters, greedy and (for small K) exact.
+class SitingResult(WalkAnswer):
+    """K suggested sites after the method and parameters, greedy and (for small K) exact.
 
     ``older_population`` is the city's 65+/75+; ``already_covered`` those existing places
     reach; ``uncovered`` the rest, which the picks compete for.
     """
 
-    method: str
-    minutes: float
-    speed_kmh: float
-    threshold_m: float
-    age: int
-    categories: tuple[str, ...] | None
     k: int
     candidates: str
     n_candidates: int
@@ -276,22 +268,17 @@ class SitingResult:
     exact: ExactSolution | None
     notes: tuple[str, ...] = field(default=())
 
-    def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data; infinities become ``None``."""
-        out: dict[str, Any] = json_ready(asdict(self))
-        return out
-
 
 # -- candidates and the cover matrix -------------------------------------------------------------
 @dataclass(frozen=True)
 class Candidates:
-    """Candidate sites: ids, WGS84 and plane positions, and their snaps on the network."""
+    """Candidate sites (ids, kinds, WGS84), their plane positions and snaps on the network.
 
-    kind: str
+    ``label`` says where they came from, as the answer's ``candidates`` field gives it.
+    """
+
     label: str
-    id: NDArray[np.str_]
-    lon: NDArray[np.float64]
-    lat: NDArray[np.float64]
+    sites: PlaceSet
     x: NDArray[np.float64]
     y: NDArray[np.float64]
     snap: Snap | None
@@ -301,15 +288,12 @@ def suggest_sites(
     model: CoverageModel,
     k: int,
     *,
-    minutes: float = DEFAULT_MINUTES,
-    speed_kmh: float = DEFAULT_SPEED_KMH,
-    age: int = 65,
-    categories: Sequence[str] | None = None,
     candidate_categories: Sequence[str] | None = None,
     exact: bool | None = None,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     max_candidates: int = DEFAULT_MAX_CANDIDATES,
     candidate_spacing_m: float = DEFAULT_CANDIDATE_SPACING_M,
+    **query: Unpack[WalkQuery],
 ) -> SitingResult:
     """Choose ``k`` new sites that newly cover the most older residents.
 
@@ -319,8 +303,6 @@ def suggest_sites(
         A prepared :class:`~geo.analysis.coverage.CoverageModel` (its places stay fixed).
     k
         Number of new sites.
-    minutes, speed_kmh, age, categories
-        As for coverage: which existing gathering places count, and the threshold.
     candidate_categories
         Venue categories to choose from (``None``: every venue); with no such venue, street
         nodes (or, without a network, cells) are the candidates.
@@ -332,13 +314,16 @@ def suggest_sites(
     max_candidates, candidate_spacing_m
         Thinning of node candidates: one per square of this side (metres), grown until at
         most ``max_candidates`` remain.
+    query
+        The walk (:class:`~geo.analysis.params.Walk`), as for coverage: the threshold, whose
+        residents, and which existing gathering places count.
     """
     if k < 0:
         raise ValueError("k must be >= 0")
-    t = threshold_m(minutes, speed_kmh)
-    demand = model.demand
-    w = demand.older(age)
-    near = model.nearest(categories, limit_m=model._limit_for(t))
+    walk = Walk(**query)
+    t = walk.threshold_m
+    w = model.demand.older(walk.age)
+    near = model.walks(walk)
     out = (near.dist_m > t) & (w > 0)
     notes: list[str] = []
     cand = _candidates(
@@ -363,8 +348,9 @@ def suggest_sites(
             covered=ex.value,
             upper_bound=ex.upper_bound,
             optimal=ex.optimal,
-            greedy_gap=ex.value - greedy_total,
-            greedy_ratio=greedy_total / ex.value if ex.value > 0 else None,
+            # both sums add the same weights in other orders: keep their rounding noise out
+            greedy_gap=max(ex.value - greedy_total, 0.0) if ex.optimal else ex.value - greedy_total,
+            greedy_ratio=min(max(greedy_total / ex.value, 0.0), 1.0) if ex.value > 0 else None,
             status=ex.status,
             seconds=ex.seconds,
         )
@@ -374,15 +360,10 @@ def suggest_sites(
                 f"most {ex.upper_bound:.1f}."
             )
     return SitingResult(
-        method=model.method,
-        minutes=float(minutes),
-        speed_kmh=float(speed_kmh),
-        threshold_m=t,
-        age=int(age),
-        categories=None if categories is None else tuple(categories),
+        *walk.echo(model.method),
         k=int(k),
         candidates=cand.label,
-        n_candidates=int(cand.id.size),
+        n_candidates=len(cand.sites),
         older_population=float(w.sum()),
         already_covered=float(w[near.dist_m <= t].sum()),
         uncovered=float(w[out].sum()),
@@ -398,10 +379,10 @@ def _picks(cand: Candidates, picks: Sequence[int], gains: Sequence[float]) -> tu
     return tuple(
         SitePick(
             r + 1,
-            cand.kind,
-            str(cand.id[j]),
-            float(cand.lon[j]),
-            float(cand.lat[j]),
+            str(cand.sites.kind[j]),
+            str(cand.sites.id[j]),
+            float(cand.sites.lon[j]),
+            float(cand.sites.lat[j]),
             float(g),
             float(c),
         )  # fmt: skip
@@ -423,11 +404,8 @@ def _candidates(
     sel = places.select(VENUE, categories)
     what = "venues" if categories is None else "venues:" + ",".join(categories)
     if sel.size:
-        return Candidates(
-            "venue", what, places.id[sel], places.lon[sel], places.lat[sel],
-            model.place_x[sel], model.place_y[sel],
-            None if model.place_snap is None else model.place_snap.take(sel),
-        )  # fmt: skip
+        snap = None if model.place_snap is None else model.place_snap.take(sel)
+        return Candidates(what, places.take(sel), model.place_x[sel], model.place_y[sel], snap)
     notes.append(f"No {what} to choose from: street nodes near uncovered residents are used.")
     demand = model.demand
     net = model.net
@@ -440,10 +418,9 @@ def _candidates(
         pick = _thin(demand.cell_x[cells], demand.cell_y[cells], local, spacing_m, max_candidates)
         cells = cells[pick]
         lon, lat = tr.transform(demand.cell_x[cells], demand.cell_y[cells], direction="INVERSE")
-        return Candidates(
-            "cell", "cells", np.char.add("cell:", demand.cell_id[cells]),
-            np.asarray(lon), np.asarray(lat), demand.cell_x[cells], demand.cell_y[cells], None,
-        )  # fmt: skip
+        ids = np.char.add("cell:", demand.cell_id[cells])
+        sites = PlaceSet.from_arrays(lon, lat, ids=ids, kind="cell")
+        return Candidates("cells", sites, demand.cell_x[cells], demand.cell_y[cells], None)
     snap = demand.snap
     pts = np.flatnonzero(out & snap.valid)
     e = snap.edge[pts]
@@ -460,15 +437,10 @@ def _candidates(
     at_v[net.edge_v[::-1]] = np.arange(m)[::-1]
     edge = np.where(at_u[nodes] >= 0, at_u[nodes], at_v[nodes])
     frac = np.where(at_u[nodes] >= 0, 0.0, 1.0)
-    length = net.edge_length_m[edge]
-    off = frac * length
-    node_snap = Snap(edge, off, off.copy(), length - off, np.zeros(nodes.size),
-                     net.node_x[nodes], net.node_y[nodes])  # fmt: skip
+    node_snap = Snap.at(net, edge, frac, net.node_x[nodes], net.node_y[nodes])
     ids = np.char.add("node:", net.node_id[nodes].astype(str))
-    return Candidates(
-        "node", "nodes", ids, net.node_lon[nodes], net.node_lat[nodes],
-        net.node_x[nodes], net.node_y[nodes], node_snap,
-    )  # fmt: skip
+    sites = PlaceSet.from_arrays(net.node_lon[nodes], net.node_lat[nodes], ids=ids, kind="node")
+    return Candidates("nodes", sites, net.node_x[nodes], net.node_y[nodes], node_snap)
 
 
 def _thin(
@@ -486,9 +458,7 @@ def _thin(
         gx = np.floor(x / side).astype(np.int64)
         gy = np.floor(y / side).astype(np.int64)
         order = np.lexsort((-score, gy, gx))
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = (gx[order][1:] != gx[order][:-1]) | (gy[order][1:] != gy[order][:-1])
-        chosen = np.sort(order[first])
+        chosen = np.sort(order[run_starts(gx[order], gy[order])])
         if chosen.size <= max_count:
             return chosen
         side *= 1.5
@@ -498,7 +468,7 @@ def _cover(
     model: CoverageModel, cand: Candidates, units: NDArray[np.int64], t: float
 ) -> csr_matrix:
     """Which candidate reaches which uncovered demand point within ``t`` metres."""
-    n_c, n_u = cand.id.size, units.size
+    n_c, n_u = len(cand.sites), units.size
     demand = model.demand
     if n_c == 0 or n_u == 0:
         return csr_matrix((n_c, n_u))

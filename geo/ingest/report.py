@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from geo.errors import Problem
@@ -13,7 +13,7 @@ class ImportReport:
     """Counts of one import; the same object for a dry run and a real one."""
 
     file: str
-    what: str  # "areas" or "places"
+    what: str  # "areas", "places", "towns", "population cells", "walking network"
     city: str
     rows: int = 0
     added: int = 0
@@ -48,19 +48,8 @@ class ImportReport:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "what": self.what,
-            "city": self.city,
-            "rows": self.rows,
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-            "closed": self.closed,
-            "dry_run": self.dry_run,
-            "missing": [{"id": i, "name": n} for i, n in self.missing],
-            "repaired": self.repaired,
-            "notes": self.notes,
-            "problems": [p.as_dict() for p in self.problems],
-        }
+        """Every field, in declaration order, as JSON-ready values (the CLI's --json)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["missing"] = [{"id": i, "name": n} for i, n in self.missing]
+        out["problems"] = [p.as_dict() for p in self.problems]
+        return out

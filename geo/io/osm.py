@@ -163,7 +163,8 @@ def geodesic_lengths(
     total = np.concatenate([[0.0], np.cumsum(np.asarray(seg, dtype=np.float64))])
     start = offsets[:-1]
     end = offsets[1:] - 1
-    return np.maximum(total[end] - total[start], 0.0)
+    lengths: NDArray[np.float64] = np.maximum(total[end] - total[start], 0.0)
+    return lengths
 
 
 def split_at_nodes(

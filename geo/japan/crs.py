@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypedDict, TypeVar, Unpack, cast
 
 import numpy as np
 import shapely
@@ -147,20 +147,24 @@ def _kagoshima_zone(lon: float, lat: float) -> int:
     return 1 if in_box or in_amami else 2
 
 
-def plane_zone(
-    prefecture: str,
-    lon: float,
-    lat: float,
-    *,
-    municipality: str | None = None,
-    subprefecture: str | None = None,
-) -> int:
-    """Zone number (1–19) for a place, given its prefecture and a representative WGS84 point."""
+class ZoneNames(TypedDict, total=False):
+    """The names that place a 北海道 municipality in its zone (see :func:`plane_zone`)."""
+
+    municipality: str | None
+    subprefecture: str | None
+
+
+def plane_zone(prefecture: str, lon: float, lat: float, **names: Unpack[ZoneNames]) -> int:
+    """Zone number (1–19) for a place, given its prefecture and a representative WGS84 point.
+
+    ``municipality`` and ``subprefecture`` (N03_004 / N03_002) only matter in 北海道, whose
+    zones the GSI table assigns by name; without them the nearest origin longitude is used.
+    """
     pref = _canonical_prefecture(prefecture)
     if pref in _SINGLE_ZONE:
         return _SINGLE_ZONE[pref]
     if pref == "北海道":
-        return _hokkaido_zone(lon, municipality, subprefecture)
+        return _hokkaido_zone(lon, names.get("municipality"), names.get("subprefecture"))
     if pref == "東京都":
         return _tokyo_zone(lon, lat)
     if pref == "沖縄県":
@@ -168,26 +172,23 @@ def plane_zone(
     return _kagoshima_zone(lon, lat)
 
 
-def plane_epsg(
-    prefecture: str,
-    lon: float,
-    lat: float,
-    *,
-    municipality: str | None = None,
-    subprefecture: str | None = None,
-) -> int:
-    """EPSG code (6669–6687) of the plane-rectangular zone for a place.
-
-    ``municipality`` and ``subprefecture`` (N03_004 / N03_002) only matter in 北海道, whose
-    zones the GSI table assigns by name; without them the nearest origin longitude is used.
-    """
-    zone = plane_zone(prefecture, lon, lat, municipality=municipality, subprefecture=subprefecture)
-    return epsg_for_zone(zone)
+def plane_epsg(prefecture: str, lon: float, lat: float, **names: Unpack[ZoneNames]) -> int:
+    """EPSG code (6669–6687) of the plane-rectangular zone for a place (see :func:`plane_zone`)."""
+    return epsg_for_zone(plane_zone(prefecture, lon, lat, **names))
 
 
 # pyproj Transformers are safe to share since 3.1, but each thread still builds its own PROJ
 # context on first use; a per-thread cache keeps that cost to once per thread and zone.
 _local = threading.local()
+
+
+def plane_transformer(epsg: int) -> Transformer:
+    """WGS84 lon/lat → CRS ``epsg`` (x, y in metres for a plane zone), cached per thread.
+
+    Creating a transformer costs ~10 ms, too much per request; the walking engine and the
+    analyses take theirs here (any EPSG code, unlike :func:`to_plane`).
+    """
+    return _transformer(4326, int(epsg))
 
 
 def _transformer(src: int, dst: int) -> Transformer:
@@ -217,7 +218,9 @@ def from_plane(epsg: int) -> Callable[..., Any]:
     return _transformer(_check(epsg), 4326).transform
 
 
-def _apply(fn: Callable[..., Any]) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+def coords_fn(fn: Callable[..., Any]) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+    """A ``shapely.transform`` callback from a ``transform(x, y) -> (x, y)`` function."""
+
     def inner(coords: NDArray[np.float64]) -> NDArray[np.float64]:
         x, y = fn(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
@@ -227,9 +230,9 @@ def _apply(fn: Callable[..., Any]) -> Callable[[NDArray[np.float64]], NDArray[np
 
 def project_geometry(geom: G, epsg: int) -> G:
     """A WGS84 (lon, lat) geometry in the zone's metres."""
-    return cast(G, shapely.transform(geom, _apply(to_plane(epsg))))
+    return cast(G, shapely.transform(geom, coords_fn(to_plane(epsg))))
 
 
 def unproject_geometry(geom: G, epsg: int) -> G:
     """A geometry in the zone's metres back in WGS84 (lon, lat)."""
-    return cast(G, shapely.transform(geom, _apply(from_plane(epsg))))
+    return cast(G, shapely.transform(geom, coords_fn(from_plane(epsg))))

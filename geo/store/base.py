@@ -19,7 +19,7 @@ class PlaceQuery:
     statuses: tuple[str, ...] = ("active",)
     area: str | None = None  # an area id: places covered by its polygon
     bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
-    q: str | None = None  # already normalised with geo.text.fold(); matched as a substring
+    q: str | None = None  # folded (geo.text.fold) and matched in name, kana or address
     source: str | None = None
     limit: int | None = None
     offset: int = 0
@@ -50,10 +50,13 @@ class PlaceChanges:
 
 
 class Store(ABC):
-    """Cities, categories, areas and places, with spatial queries.
+    """Cities, categories, areas, places, towns, walking networks and population cells.
 
-    Ordering is part of the contract: areas by (level, id), places by id unless a distance orders
-    them, then by (distance, id). Coordinates are WGS84; distances are geodesic metres.
+    Spatial queries (areas at a point, places in an area or box, the nearest places) run in the
+    store. Ordering is part of the contract: areas by (level, id), places by id unless a
+    distance orders them, then by (distance, id), towns as :meth:`towns` says, population cells
+    by id. Coordinates are WGS84; distances are geodesic metres. Every committed write moves
+    :meth:`revision` on.
     """
 
     url: str
@@ -143,7 +146,7 @@ class Store(ABC):
     # -- towns -----------------------------------------------------------------------------
     @abstractmethod
     def towns(self, city: str, q: str | None = None, limit: int | None = None) -> list[Town]:
-        """The city's towns; with q (any text, folded here), those whose name or kana holds it.
+        """The city's towns; with q (any text, folded here), those whose name, kana or area hold it.
 
         Without q ordered by id; with q, names that start with it first, then shorter names,
         then by name and id, so 「本町」 comes before 「本町通一番町」.
@@ -159,7 +162,7 @@ class Store(ABC):
         """Keep the city's walking network (a WalkNetwork.to_bytes() blob), replacing any other.
 
         ``meta`` is JSON-able: source file, built_at, node/edge counts, total length, the
-        fragments summary, epsg … (see geo.stored_network.network_meta).
+        fragments summary, epsg … (see :func:`geo.walk.city_network.network_meta`).
         """
 
     @abstractmethod

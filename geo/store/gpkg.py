@@ -1,8 +1,10 @@
 """The embedded store: one GeoPackage file (SQLite), so Tsudoi runs with nothing but pip install.
 
-Areas and places are ordinary GeoPackage feature tables that QGIS and GDAL open as layers; cities
-and categories are attribute tables. Spatial predicates run in shapely over the city's rows, which
-is fast enough for the thousands of records a city holds; PostGIS is the store for more.
+Areas, places, towns and population cells are ordinary GeoPackage feature tables that QGIS and
+GDAL open as layers; cities, categories and walking networks are attribute tables (the schema and
+its migrations: :mod:`geo.store.gpkg_schema`). Spatial predicates run in shapely over the city's
+rows, which is fast enough for the thousands of records a city holds; PostGIS is the store for
+more. What both stores share (search text, records ⇄ rows) is in :mod:`geo.store.shared`.
 """
 
 from __future__ import annotations
@@ -13,105 +15,21 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Point, box
+from shapely.geometry import Point, box
 
 from geo.errors import StoreError
-from geo.model import Area, Category, City, Contact, Place, PopulationCell, Town
+from geo.model import Area, Category, City, Place, PopulationCell, Town
+from geo.store import gpkg_schema, shared
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
 from geo.store.gpkg_geometry import from_blob, to_blob
-from geo.store.towns import rank_towns, town_search_text
+from geo.store.shared import now_iso
 from geo.text import fold
 from geo.walk.distance import geodesic_many_m
-
-SCHEMA_VERSION = 3  # 2: towns; 3: networks, population
-_APPLICATION_ID = 0x47504B47  # "GPKG"
-_USER_VERSION = 10400  # GeoPackage 1.4
-
-_WGS84_WKT = (
-    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
-    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
-    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
-    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
-)
-
-# Schema version 3: the walking-network blobs and the population cells
-_V3_DDL = [
-    """CREATE TABLE IF NOT EXISTS networks (
-        fid INTEGER PRIMARY KEY AUTOINCREMENT, city TEXT NOT NULL UNIQUE,
-        blob BLOB NOT NULL, meta TEXT NOT NULL DEFAULT '{}', updated_at TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS population (
-        fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY, id TEXT NOT NULL UNIQUE,
-        city TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('mesh', 'town')),
-        code TEXT NOT NULL, name TEXT, total DOUBLE NOT NULL, age65 DOUBLE NOT NULL,
-        age75 DOUBLE NOT NULL, year TEXT, source TEXT, demo BOOLEAN NOT NULL DEFAULT 0,
-        content_hash TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS population_city ON population (city)",
-]
-
-_DDL = [
-    """CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
-        srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
-        organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)""",
-    """CREATE TABLE IF NOT EXISTS gpkg_contents (
-        table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
-        identifier TEXT UNIQUE, description TEXT DEFAULT '',
-        last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-        min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
-        CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))""",
-    """CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
-        table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
-        srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
-        CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name))""",
-    """CREATE TABLE IF NOT EXISTS tsudoi_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS cities (
-        fid INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
-        prefecture TEXT NOT NULL, crs_epsg INTEGER NOT NULL, name_kana TEXT, name_en TEXT,
-        parent_code TEXT)""",
-    """CREATE TABLE IF NOT EXISTS categories (
-        fid INTEGER PRIMARY KEY AUTOINCREMENT, city TEXT NOT NULL DEFAULT '', slug TEXT NOT NULL,
-        label_ja TEXT NOT NULL, label_en TEXT NOT NULL, color TEXT NOT NULL, kind TEXT NOT NULL,
-        icon TEXT, sort INTEGER NOT NULL DEFAULT 100, UNIQUE (city, slug))""",
-    """CREATE TABLE IF NOT EXISTS areas (
-        fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON, id TEXT NOT NULL UNIQUE,
-        city TEXT NOT NULL, level INTEGER NOT NULL, name TEXT NOT NULL, name_kana TEXT,
-        parent TEXT, contacts TEXT NOT NULL DEFAULT '[]', source TEXT, source_date TEXT,
-        demo BOOLEAN NOT NULL DEFAULT 0, content_hash TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS areas_city_level ON areas (city, level)",
-    """CREATE TABLE IF NOT EXISTS places (
-        fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, id TEXT NOT NULL UNIQUE,
-        city TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('gathering', 'venue')),
-        category TEXT NOT NULL, name TEXT NOT NULL,
-        kana TEXT, address TEXT, schedule TEXT, schedule_rules TEXT, fee TEXT, organiser TEXT,
-        phone TEXT, email TEXT, description TEXT, url TEXT, accessibility TEXT,
-        status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'closed')),
-        location_precision TEXT NOT NULL CHECK (location_precision IN ('exact', 'town')),
-        last_verified TEXT,
-        internal_contact TEXT, source TEXT, source_id TEXT, extra TEXT NOT NULL DEFAULT '{}',
-        demo BOOLEAN NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, content_hash TEXT NOT NULL,
-        search TEXT NOT NULL DEFAULT '', lon DOUBLE NOT NULL, lat DOUBLE NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS places_city_category ON places (city, category)",
-    """CREATE TABLE IF NOT EXISTS towns (
-        fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, id TEXT NOT NULL UNIQUE,
-        city TEXT NOT NULL, name TEXT NOT NULL, kana TEXT, area TEXT, source TEXT,
-        demo BOOLEAN NOT NULL DEFAULT 0, search TEXT NOT NULL DEFAULT '',
-        lon DOUBLE NOT NULL, lat DOUBLE NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS towns_city ON towns (city)",
-    "CREATE INDEX IF NOT EXISTS places_city_status ON places (city, status)",
-    *_V3_DDL,
-]
-
-# gpkg_contents / gpkg_geometry_columns rows of the tables schema version 3 added
-_V3_CONTENTS = [
-    ("networks", "attributes", "Tsudoi walking networks (one compressed array blob per city)"),
-    ("population", "features", "Tsudoi population cells (地域メッシュ or 町丁目) with 65+/75+"),
-]
-_V3_GEOMETRY_COLUMNS = [("population", "geom", "GEOMETRY", 4326)]
 
 # Place fields stored as plain columns: every field but those with their own encoding.
 _PLACE_TEXT_FIELDS = tuple(
@@ -119,24 +37,8 @@ _PLACE_TEXT_FIELDS = tuple(
 )
 
 
-def now_iso() -> str:
-    """UTC timestamp as stored in updated_at (both stores use this)."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def place_search_text(place: Place) -> str:
-    """The folded text a search query is matched against (both stores use this)."""
-    return fold(" ".join(t for t in (place.name, place.kana, place.address) if t))
-
-
-def like_pattern(folded_query: str) -> str:
-    """A LIKE pattern for a substring match, with LIKE's wildcards escaped by '\\'."""
-    escaped = folded_query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 class GpkgStore(Store):
-    """Cities, categories, areas and places in one GeoPackage file."""
+    """Everything a :class:`~geo.store.base.Store` holds, in one GeoPackage file."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -190,129 +92,33 @@ class GpkgStore(Store):
     def _init_schema(self) -> None:
         try:
             with self._lock:
-                app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
-                tables = {
-                    r[0]
-                    for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-                }
-                if tables and "tsudoi_meta" not in tables:
-                    raise StoreError(
-                        f"{self.path} is not a Tsudoi store (a GeoPackage or SQLite file made by "
-                        "something else); give another path"
-                    )
-                if app_id not in (0, _APPLICATION_ID):
-                    raise StoreError(f"{self.path} is not a GeoPackage file")
-                if "tsudoi_meta" in tables:
-                    row = self._db.execute(
-                        "SELECT value FROM tsudoi_meta WHERE key='schema_version'"
-                    ).fetchone()
-                    if row and int(row[0]) > SCHEMA_VERSION:
-                        raise StoreError(
-                            f"{self.path} was written by a newer Tsudoi (schema {row[0]}); upgrade"
-                        )
-                    if row and int(row[0]) < SCHEMA_VERSION:
-                        self._migrate(int(row[0]))
-                    return
-            with self._tx() as db:
-                db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
-                db.execute(f"PRAGMA user_version = {_USER_VERSION}")
-                for stmt in _DDL:
-                    db.execute(stmt)
-                db.executemany(
-                    "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)",
-                    [
-                        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", None),
-                        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", None),
-                        ("WGS 84 geodetic", 4326, "EPSG", 4326, _WGS84_WKT, "longitude/latitude"),
-                    ],
-                )
-                for table, dtype, desc in (
-                    ("areas", "features", "Tsudoi areas (日常生活圏域 and wider divisions)"),
-                    ("places", "features", "Tsudoi places (gathering places and venues)"),
-                    ("towns", "features", "Tsudoi towns (町丁目 representative points)"),
-                    ("cities", "attributes", "Tsudoi cities"),
-                    ("categories", "attributes", "Tsudoi place categories"),
-                    *_V3_CONTENTS,
-                ):
-                    db.execute(
-                        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier,"
-                        " description, srs_id) VALUES (?,?,?,?,?)",
-                        (table, dtype, table, desc, 4326 if dtype == "features" else None),
-                    )
-                db.executemany(
-                    "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?,?,?,?,0,0)",
-                    [
-                        ("areas", "geom", "MULTIPOLYGON", 4326),
-                        ("places", "geom", "POINT", 4326),
-                        ("towns", "geom", "POINT", 4326),
-                        *_V3_GEOMETRY_COLUMNS,
-                    ],
-                )
-                db.execute(
-                    "INSERT OR REPLACE INTO tsudoi_meta VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
+                version = gpkg_schema.stored_version(self._db, self.path)
+            if version is None:
+                with self._tx() as db:
+                    gpkg_schema.create(db)
+            elif version < gpkg_schema.SCHEMA_VERSION:
+                with self._tx() as db:
+                    gpkg_schema.migrate(db, version)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot use {self.path} as a store: {exc}") from exc
 
-    def _migrate(self, version: int) -> None:
-        """Bring a store written by an older Tsudoi up to date (additive changes only)."""
-        with self._tx() as db:
-            if version < 2:
-                for stmt in _DDL:
-                    if "towns" in stmt:
-                        db.execute(stmt)
-                db.execute(
-                    "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier,"
-                    " description, srs_id) VALUES ('towns', 'features', 'towns',"
-                    " 'Tsudoi towns (町丁目 representative points)', 4326)"
-                )
-                db.execute(
-                    "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES"
-                    " ('towns', 'geom', 'POINT', 4326, 0, 0)"
-                )
-            if version < 3:
-                self._add_v3_tables(db)
-            db.execute(
-                "INSERT OR REPLACE INTO tsudoi_meta VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
-
     @staticmethod
-    def _add_v3_tables(db: sqlite3.Connection) -> None:
-        """Schema 3: the walking-network blobs and the population cells."""
-        for stmt in _V3_DDL:
-            db.execute(stmt)
-        for table, dtype, desc in _V3_CONTENTS:
-            db.execute(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier,"
-                " description, srs_id) VALUES (?,?,?,?,?)",
-                (table, dtype, table, desc, 4326 if dtype == "features" else None),
-            )
+    def _upsert(db: sqlite3.Connection, table: str, rows: list[dict[str, Any]], *key: str) -> None:
+        """Insert rows or update them in place by ``key``, every column but the key."""
+        if not rows:
+            return
+        cols = list(rows[0])
         db.executemany(
-            "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?,?,?,?,0,0)",
-            _V3_GEOMETRY_COLUMNS,
+            f"INSERT INTO {table} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})"
+            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+            + ", ".join(f"{c}=excluded.{c}" for c in cols if c not in key),
+            [[r[c] for c in cols] for r in rows],
         )
 
     # -- cities ----------------------------------------------------------------------------
     def put_city(self, city: City) -> None:
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO cities (code, name, prefecture, crs_epsg, name_kana, name_en,"
-                " parent_code) VALUES (?,?,?,?,?,?,?) ON CONFLICT (code) DO UPDATE SET"
-                " name=excluded.name, prefecture=excluded.prefecture, crs_epsg=excluded.crs_epsg,"
-                " name_kana=excluded.name_kana, name_en=excluded.name_en,"
-                " parent_code=excluded.parent_code",
-                (
-                    city.code,
-                    city.name,
-                    city.prefecture,
-                    city.crs_epsg,
-                    city.name_kana,
-                    city.name_en,
-                    city.parent_code,
-                ),
-            )
+            self._upsert(db, "cities", [shared.city_values(city)], "code")
 
     def cities(self) -> list[City]:
         rows = self._query(
@@ -322,36 +128,27 @@ class GpkgStore(Store):
         return [City(**dict(r)) for r in rows]
 
     def city_counts(self, code: str) -> CityCounts:
-        counts = CityCounts()
-        for r in self._query(
-            "SELECT level, count(*) FROM areas WHERE city=? GROUP BY level ORDER BY level", (code,)
-        ):
-            counts.areas_by_level[int(r[0])] = int(r[1])
-        for r in self._query(
-            "SELECT kind, count(*) FROM places WHERE city=? AND status='active'"
-            " GROUP BY kind ORDER BY kind",
-            (code,),
-        ):
-            counts.places_by_kind[str(r[0])] = int(r[1])
-        return counts
+        return shared.city_counts(
+            self._query(
+                "SELECT level, count(*) FROM areas WHERE city=? GROUP BY level ORDER BY level",
+                (code,),
+            ),
+            self._query(
+                "SELECT kind, count(*) FROM places WHERE city=? AND status='active'"
+                " GROUP BY kind ORDER BY kind",
+                (code,),
+            ),
+        )
 
     # -- categories ------------------------------------------------------------------------
     def put_categories(self, categories: list[Category]) -> None:
         with self._tx() as db:
             self._write_categories(db, categories)
 
-    @staticmethod
-    def _write_categories(db: sqlite3.Connection, categories: list[Category]) -> None:
-        db.executemany(
-            "INSERT INTO categories (city, slug, label_ja, label_en, color, kind, icon, sort)"
-            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (city, slug) DO UPDATE SET"
-            " label_ja=excluded.label_ja, label_en=excluded.label_en, color=excluded.color,"
-            " kind=excluded.kind, icon=excluded.icon, sort=excluded.sort",
-            [
-                (c.city or "", c.slug, c.label_ja, c.label_en, c.color, c.kind, c.icon, c.sort)
-                for c in categories
-            ],
-        )
+    @classmethod
+    def _write_categories(cls, db: sqlite3.Connection, categories: list[Category]) -> None:
+        rows = [shared.category_values(c) for c in categories]
+        cls._upsert(db, "categories", rows, "city", "slug")
 
     def categories(self, city: str | None = None) -> list[Category]:
         rows = self._query(
@@ -359,38 +156,13 @@ class GpkgStore(Store):
             " WHERE city = '' OR city = ?",
             (city or "",),
         )
-        merged: dict[str, Category] = {}
-        for r in sorted(rows, key=lambda r: r["city"] != ""):  # defaults first, city's win
-            merged[r["slug"]] = Category(
-                slug=r["slug"],
-                label_ja=r["label_ja"],
-                label_en=r["label_en"],
-                color=r["color"],
-                kind=r["kind"],
-                icon=r["icon"],
-                city=r["city"] or None,
-                sort=int(r["sort"]),
-            )
-        return sorted(merged.values(), key=lambda c: (c.sort, c.slug))
+        return shared.merge_categories(shared.category_from_row(r) for r in rows)
 
     # -- areas -----------------------------------------------------------------------------
-    def _area_from_row(self, r: sqlite3.Row) -> Area:
-        geom = from_blob(r["geom"])
-        if not isinstance(geom, MultiPolygon):
-            geom = MultiPolygon([geom]) if geom.geom_type == "Polygon" else geom
-        return Area(
-            id=r["id"],
-            city=r["city"],
-            level=int(r["level"]),
-            name=r["name"],
-            geometry=geom,
-            parent=r["parent"],
-            name_kana=r["name_kana"],
-            contacts=[Contact(**c) for c in json.loads(r["contacts"] or "[]")],
-            source=r["source"],
-            source_date=r["source_date"],
-            demo=bool(r["demo"]),
-        )
+    @staticmethod
+    def _area_from_row(r: sqlite3.Row) -> Area:
+        contacts = json.loads(r["contacts"] or "[]")
+        return shared.area_from_row(r, from_blob(r["geom"]), contacts)
 
     def _city_areas(self, city: str) -> list[Area]:
         cached = self._area_cache.get(city)
@@ -413,51 +185,33 @@ class GpkgStore(Store):
         return [a for a in self._city_areas(city) if a.geometry.covers(pt)]
 
     def area_hashes(self, city: str) -> dict[str, str]:
-        return {
-            r["id"]: r["content_hash"]
-            for r in self._query("SELECT id, content_hash FROM areas WHERE city=?", (city,))
-        }
+        return self._hashes("areas", city)
+
+    def _hashes(self, table: str, city: str) -> dict[str, str]:
+        """id → content hash of the city's rows in ``table``."""
+        rows = self._query(f"SELECT id, content_hash FROM {table} WHERE city=?", (city,))
+        return {r["id"]: r["content_hash"] for r in rows}
 
     def apply_areas(self, changes: AreaChanges) -> None:
+        rows = []
+        for a in changes.upsert:
+            row = shared.area_values(a)
+            row.update(
+                geom=to_blob(a.geometry),
+                contacts=json.dumps(row["contacts"], ensure_ascii=False),
+                demo=int(a.demo),
+            )
+            rows.append(row)
         with self._tx() as db:
-            for a in changes.upsert:
-                db.execute(
-                    "INSERT INTO areas (geom, id, city, level, name, name_kana, parent, contacts,"
-                    " source, source_date, demo, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-                    " ON CONFLICT (id) DO UPDATE SET geom=excluded.geom, city=excluded.city,"
-                    " level=excluded.level, name=excluded.name, name_kana=excluded.name_kana,"
-                    " parent=excluded.parent, contacts=excluded.contacts, source=excluded.source,"
-                    " source_date=excluded.source_date, demo=excluded.demo,"
-                    " content_hash=excluded.content_hash",
-                    (
-                        to_blob(a.geometry),
-                        a.id,
-                        a.city,
-                        a.level,
-                        a.name,
-                        a.name_kana,
-                        a.parent,
-                        json.dumps([c.as_dict() for c in a.contacts], ensure_ascii=False),
-                        a.source,
-                        a.source_date,
-                        int(a.demo),
-                        a.content_hash(),
-                    ),
-                )
+            self._upsert(db, "areas", rows, "id")
             self._update_extent(db, "areas")
 
     # -- places ----------------------------------------------------------------------------
     @staticmethod
     def _place_from_row(r: sqlite3.Row) -> Place:
-        values = {k: r[k] for k in _PLACE_TEXT_FIELDS}
-        return Place(
-            **values,
-            lon=float(r["lon"]),
-            lat=float(r["lat"]),
-            schedule_rules=json.loads(r["schedule_rules"]) if r["schedule_rules"] else None,
-            extra=json.loads(r["extra"] or "{}"),
-            demo=bool(r["demo"]),
-        )
+        rules = json.loads(r["schedule_rules"]) if r["schedule_rules"] else None
+        extra = json.loads(r["extra"] or "{}")
+        return shared.record_from_row(Place, r, schedule_rules=rules, extra=extra)
 
     def _where(self, query: PlaceQuery) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -475,7 +229,7 @@ class GpkgStore(Store):
                 params.extend(values)
         if query.q and fold(query.q):
             clauses.append("search LIKE ? ESCAPE '\\'")
-            params.append(like_pattern(fold(query.q)))
+            params.append(shared.like_pattern(fold(query.q)))
         if query.source is not None:
             clauses.append("source = ?")
             params.append(query.source)
@@ -546,8 +300,7 @@ class GpkgStore(Store):
                 ).fetchone()
                 if old is not None and old["content_hash"] == digest:
                     continue
-                row = {k: getattr(p, k) for k in _PLACE_TEXT_FIELDS}
-                row["updated_at"] = stamp
+                row = shared.place_values(p, _PLACE_TEXT_FIELDS, stamp=stamp, digest=digest)
                 row.update(
                     geom=to_blob(Point(p.lon, p.lat)),
                     lon=p.lon,
@@ -559,16 +312,8 @@ class GpkgStore(Store):
                     ),
                     extra=json.dumps(p.extra, ensure_ascii=False, sort_keys=True),
                     demo=int(p.demo),
-                    content_hash=digest,
-                    search=place_search_text(p),
                 )
-                cols = list(row)
-                db.execute(
-                    f"INSERT INTO places ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})"
-                    " ON CONFLICT (id) DO UPDATE SET "
-                    + ", ".join(f"{c}=excluded.{c}" for c in cols if c != "id"),
-                    [row[c] for c in cols],
-                )
+                self._upsert(db, "places", [row], "id")
             for place_id in changes.close:
                 current = db.execute("SELECT * FROM places WHERE id=?", (place_id,)).fetchone()
                 if current is None or current["status"] == "closed":
@@ -587,60 +332,29 @@ class GpkgStore(Store):
         params: list[Any] = [city]
         if q and fold(q):
             sql += " AND search LIKE ? ESCAPE '\\'"
-            params.append(like_pattern(fold(q)))
-        rows = self._query(sql, params)
-        found = [
-            Town(
-                id=r["id"],
-                city=r["city"],
-                name=r["name"],
-                kana=r["kana"],
-                area=r["area"],
-                source=r["source"],
-                demo=bool(r["demo"]),
-                lon=float(r["lon"]),
-                lat=float(r["lat"]),
-            )
-            for r in rows
-        ]
-        return rank_towns(found, q, limit)
+            params.append(shared.like_pattern(fold(q)))
+        found = [shared.town_from_row(r) for r in self._query(sql, params)]
+        return shared.rank_towns(found, q, limit)
 
     def put_towns(self, towns: list[Town]) -> None:
+        rows = []
+        for t in towns:
+            row = shared.town_values(t)
+            row.update(geom=to_blob(Point(t.lon, t.lat)), demo=int(t.demo), lon=t.lon, lat=t.lat)
+            rows.append(row)
         with self._tx() as db:
-            db.executemany(
-                "INSERT INTO towns (geom, id, city, name, kana, area, source, demo, search, lon,"
-                " lat) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
-                " geom=excluded.geom,"
-                " city=excluded.city, name=excluded.name, kana=excluded.kana, area=excluded.area,"
-                " source=excluded.source, demo=excluded.demo, search=excluded.search,"
-                " lon=excluded.lon, lat=excluded.lat",
-                [
-                    (
-                        to_blob(Point(t.lon, t.lat)),
-                        t.id,
-                        t.city,
-                        t.name,
-                        t.kana,
-                        t.area,
-                        t.source,
-                        int(t.demo),
-                        town_search_text(t),
-                        t.lon,
-                        t.lat,
-                    )
-                    for t in towns
-                ],
-            )
+            self._upsert(db, "towns", rows, "id")
 
     # -- walking networks --------------------------------------------------------------------
     def put_network(self, city: str, blob: bytes, meta: dict[str, Any]) -> None:
+        row = {
+            "city": city,
+            "blob": sqlite3.Binary(blob),
+            "meta": json.dumps(meta, ensure_ascii=False),
+            "updated_at": now_iso(),
+        }
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO networks (city, blob, meta, updated_at) VALUES (?,?,?,?)"
-                " ON CONFLICT (city) DO UPDATE SET blob=excluded.blob, meta=excluded.meta,"
-                " updated_at=excluded.updated_at",
-                (city, sqlite3.Binary(blob), json.dumps(meta, ensure_ascii=False), now_iso()),
-            )
+            self._upsert(db, "networks", [row], "city")
 
     def network(self, city: str) -> tuple[bytes, dict[str, Any]] | None:
         rows = self._query("SELECT blob, meta FROM networks WHERE city=?", (city,))
@@ -654,34 +368,13 @@ class GpkgStore(Store):
 
     # -- population ------------------------------------------------------------------------
     def put_population(self, cells: list[PopulationCell]) -> None:
+        rows = []
+        for c in cells:
+            row = shared.population_values(c)
+            row.update(geom=to_blob(c.geometry), demo=int(c.demo))
+            rows.append(row)
         with self._tx() as db:
-            db.executemany(
-                "INSERT INTO population (geom, id, city, kind, code, name, total, age65, age75,"
-                " year, source, demo, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT (id) DO UPDATE SET geom=excluded.geom, city=excluded.city,"
-                " kind=excluded.kind, code=excluded.code, name=excluded.name,"
-                " total=excluded.total, age65=excluded.age65, age75=excluded.age75,"
-                " year=excluded.year, source=excluded.source, demo=excluded.demo,"
-                " content_hash=excluded.content_hash",
-                [
-                    (
-                        to_blob(c.geometry),
-                        c.id,
-                        c.city,
-                        c.kind,
-                        c.code,
-                        c.name,
-                        float(c.total),
-                        float(c.age65),
-                        float(c.age75),
-                        c.year,
-                        c.source,
-                        int(c.demo),
-                        c.content_hash(),
-                    )
-                    for c in cells
-                ],
-            )
+            self._upsert(db, "population", rows, "id")
             self._update_extent(db, "population")
 
     def population(self, city: str) -> list[PopulationCell]:
@@ -690,29 +383,10 @@ class GpkgStore(Store):
             " FROM population WHERE city=? ORDER BY id",
             (city,),
         )
-        return [
-            PopulationCell(
-                id=r["id"],
-                city=r["city"],
-                kind=r["kind"],
-                code=r["code"],
-                total=float(r["total"]),
-                age65=float(r["age65"]),
-                age75=float(r["age75"]),
-                geometry=from_blob(r["geom"]),
-                name=r["name"],
-                year=r["year"],
-                source=r["source"],
-                demo=bool(r["demo"]),
-            )
-            for r in rows
-        ]
+        return [shared.population_from_row(r, from_blob(r["geom"])) for r in rows]
 
     def population_hashes(self, city: str) -> dict[str, str]:
-        return {
-            r["id"]: r["content_hash"]
-            for r in self._query("SELECT id, content_hash FROM population WHERE city=?", (city,))
-        }
+        return self._hashes("population", city)
 
     @staticmethod
     def _update_extent(db: sqlite3.Connection, table: str) -> None:

@@ -14,12 +14,14 @@ def to_blob(geom: BaseGeometry, srs_id: int = 4326) -> bytes:
     """Encode with an XY envelope, little-endian, as GDAL writes it."""
     if geom.is_empty:
         flags = 0b0001_0001  # empty, little-endian, no envelope
-        return _MAGIC + bytes([0, flags]) + struct.pack("<i", srs_id) + shapely.to_wkb(geom)
+        wkb: bytes = shapely.to_wkb(geom)  # one geometry: one bytes value
+        return _MAGIC + bytes([0, flags]) + struct.pack("<i", srs_id) + wkb
     minx, miny, maxx, maxy = geom.bounds
     flags = 0b0000_0011  # envelope indicator 1 (xy), little-endian
     header = _MAGIC + bytes([0, flags]) + struct.pack("<i", srs_id)
     envelope = struct.pack("<4d", minx, maxx, miny, maxy)
-    return header + envelope + shapely.to_wkb(geom, byte_order=1, flavor="iso")
+    wkb = shapely.to_wkb(geom, byte_order=1, flavor="iso")
+    return header + envelope + wkb
 
 
 def from_blob(blob: bytes) -> BaseGeometry:

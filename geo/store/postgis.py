@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from geoalchemy2 import Geometry
+from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import from_shape, to_shape
-from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     Boolean,
@@ -37,17 +38,16 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from geo.errors import StoreError
-from geo.model import Area, Category, City, Contact, Place, PopulationCell, Town
-from geo.store import migrate
+from geo.model import Area, Category, City, Place, PopulationCell, Town
+from geo.store import migrate, shared
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
-from geo.store.gpkg import like_pattern, now_iso, place_search_text
-from geo.store.towns import rank_towns, town_search_text
+from geo.store.shared import now_iso
 from geo.text import fold
 from geo.walk.distance import geodesic_many_m
 
@@ -150,9 +150,17 @@ def _envelope(box: tuple[float, float, float, float]) -> ColumnElement[Any]:
     return func.ST_MakeEnvelope(*box, _SRID)
 
 
-def _as_multipolygon(geom: BaseGeometry) -> BaseGeometry:
-    """The column is MultiPolygon; a single polygon is stored as a one-part MultiPolygon."""
-    return MultiPolygon([geom]) if isinstance(geom, Polygon) else geom
+def _wkb(geom: BaseGeometry) -> WKBElement:
+    return from_shape(geom, srid=_SRID)
+
+
+def _upsert(table: Table, *key: str) -> Insert:
+    """Insert rows or update them in place by ``key``, every column but the key."""
+    stmt = pg_insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in key],
+        set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in key},
+    )
 
 
 def _search_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
@@ -172,7 +180,7 @@ def _search_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, 
 
 
 class PostgisStore(Store):
-    """Cities, categories, areas and places in a PostGIS database migrated to head."""
+    """Everything a :class:`~geo.store.base.Store` holds, in a PostGIS database migrated to head."""
 
     def __init__(self, url: str, auto_upgrade: bool = False) -> None:
         target = migrate.database_url(url)
@@ -242,41 +250,29 @@ class PostgisStore(Store):
 
     # -- cities ----------------------------------------------------------------------------
     def put_city(self, city: City) -> None:
-        values = {
-            "code": city.code, "name": city.name, "prefecture": city.prefecture,
-            "crs_epsg": city.crs_epsg, "name_kana": city.name_kana, "name_en": city.name_en,
-            "parent_code": city.parent_code,
-        }
-        stmt = pg_insert(cities_t).values(values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[cities_t.c.code],
-            set_={k: stmt.excluded[k] for k in values if k != "code"},
-        )
         with self._tx() as conn:
-            conn.execute(stmt)
+            conn.execute(_upsert(cities_t, "code"), [shared.city_values(city)])
 
     def cities(self) -> list[City]:
         rows = self._rows(select(cities_t).order_by(cities_t.c.code))
         return [City(**r._asdict()) for r in rows]
 
     def city_counts(self, code: str) -> CityCounts:
-        counts = CityCounts()
         with self._connect() as conn:
-            for level, n in conn.execute(
-                select(areas_t.c.level, func.count())
-                .where(areas_t.c.city == code)
-                .group_by(areas_t.c.level)
-                .order_by(areas_t.c.level)
-            ):
-                counts.areas_by_level[int(level)] = int(n)
-            for kind, n in conn.execute(
-                select(places_t.c.kind, func.count())
-                .where(places_t.c.city == code, places_t.c.status == "active")
-                .group_by(places_t.c.kind)
-                .order_by(places_t.c.kind)
-            ):
-                counts.places_by_kind[str(kind)] = int(n)
-        return counts
+            return shared.city_counts(
+                conn.execute(
+                    select(areas_t.c.level, func.count())
+                    .where(areas_t.c.city == code)
+                    .group_by(areas_t.c.level)
+                    .order_by(areas_t.c.level)
+                ).all(),
+                conn.execute(
+                    select(places_t.c.kind, func.count())
+                    .where(places_t.c.city == code, places_t.c.status == "active")
+                    .group_by(places_t.c.kind)
+                    .order_by(places_t.c.kind)
+                ).all(),
+            )
 
     # -- categories ------------------------------------------------------------------------
     def put_categories(self, categories: list[Category]) -> None:
@@ -288,48 +284,21 @@ class PostgisStore(Store):
     @staticmethod
     def _upsert_categories(conn: Connection, categories: list[Category]) -> None:
         """Upsert in the caller's transaction (an import writes new categories with its places)."""
-        rows = {  # one statement cannot upsert a key twice: the last one given wins
-            (c.city or "", c.slug): {
-                "city": c.city or "", "slug": c.slug, "label_ja": c.label_ja,
-                "label_en": c.label_en, "color": c.color, "kind": c.kind, "icon": c.icon,
-                "sort": c.sort,
-            }
-            for c in categories
-        }
-        stmt = pg_insert(categories_t)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[categories_t.c.city, categories_t.c.slug],
-            set_={
-                k: stmt.excluded[k]
-                for k in ("label_ja", "label_en", "color", "kind", "icon", "sort")
-            },
-        )
-        conn.execute(stmt, list(rows.values()))
+        rows = [shared.category_values(c) for c in categories]
+        conn.execute(_upsert(categories_t, "city", "slug"), shared.last_wins(rows, "city", "slug"))
 
     def categories(self, city: str | None = None) -> list[Category]:
         rows = self._rows(
             select(categories_t)
             .where(categories_t.c.city.in_(["", city or ""]))
-            .order_by(categories_t.c.city, categories_t.c.slug)  # '' sorts first: city's win
+            .order_by(categories_t.c.city, categories_t.c.slug)
         )
-        merged: dict[str, Category] = {}
-        for r in rows:
-            merged[r.slug] = Category(
-                slug=r.slug, label_ja=r.label_ja, label_en=r.label_en, color=r.color,
-                kind=r.kind, icon=r.icon, city=r.city or None, sort=int(r.sort),
-            )
-        return sorted(merged.values(), key=lambda c: (c.sort, c.slug))
+        return shared.merge_categories(shared.category_from_row(r._mapping) for r in rows)
 
     # -- areas -----------------------------------------------------------------------------
     @staticmethod
     def _area(r: Row[Any]) -> Area:
-        return Area(
-            id=r.id, city=r.city, level=int(r.level), name=r.name,
-            geometry=_as_multipolygon(to_shape(r.geom)),
-            parent=r.parent, name_kana=r.name_kana,
-            contacts=[Contact(**c) for c in r.contacts or []],
-            source=r.source, source_date=r.source_date, demo=bool(r.demo),
-        )
+        return shared.area_from_row(r._mapping, to_shape(r.geom), r.contacts or [])
 
     def _areas(self, *where: ColumnElement[bool]) -> list[Area]:
         stmt = select(*_AREA_COLUMNS).where(*where).order_by(areas_t.c.level, areas_t.c.id)
@@ -351,40 +320,29 @@ class PostgisStore(Store):
         )
 
     def area_hashes(self, city: str) -> dict[str, str]:
-        rows = self._rows(
-            select(areas_t.c.id, areas_t.c.content_hash).where(areas_t.c.city == city)
-        )
+        return self._hashes(areas_t, city)
+
+    def _hashes(self, table: Table, city: str) -> dict[str, str]:
+        """id → content hash of the city's rows in ``table``."""
+        rows = self._rows(select(table.c.id, table.c.content_hash).where(table.c.city == city))
         return {r.id: r.content_hash for r in rows}
 
     def apply_areas(self, changes: AreaChanges) -> None:
         if not changes.upsert:
             return
-        rows = {  # one statement cannot upsert a key twice: the last one given wins
-            a.id: {
-                "id": a.id, "city": a.city, "level": a.level, "name": a.name,
-                "name_kana": a.name_kana, "parent": a.parent,
-                "contacts": [c.as_dict() for c in a.contacts], "source": a.source,
-                "source_date": a.source_date, "demo": a.demo, "content_hash": a.content_hash(),
-                "geom": from_shape(_as_multipolygon(a.geometry), srid=_SRID),
-            }
+        rows = [
+            shared.area_values(a) | {"geom": _wkb(shared.as_multipolygon(a.geometry))}
             for a in changes.upsert
-        }
-        stmt = pg_insert(areas_t)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[areas_t.c.id],
-            set_={c.name: stmt.excluded[c.name] for c in areas_t.c if c.name != "id"},
-        )
+        ]
         with self._tx() as conn:
-            conn.execute(stmt, list(rows.values()))
+            conn.execute(_upsert(areas_t, "id"), shared.last_wins(rows, "id"))
 
     # -- places ----------------------------------------------------------------------------
     @staticmethod
     def _place(r: Row[Any]) -> Place:
-        values = {k: getattr(r, k) for k in _PLACE_FIELDS}
         point = to_shape(r.geom)
-        values["extra"] = values["extra"] or {}
-        values["demo"] = bool(values["demo"])
-        return Place(lon=point.x, lat=point.y, **values)
+        extra = r.extra or {}
+        return shared.record_from_row(Place, r._mapping, lon=point.x, lat=point.y, extra=extra)
 
     @staticmethod
     def _where(query: PlaceQuery) -> list[ColumnElement[bool]]:
@@ -407,7 +365,7 @@ class PostgisStore(Store):
             where.append(func.ST_Intersects(p.geom, env))
         text = fold(query.q)  # fold is idempotent: a query folded by the caller is unchanged
         if text:
-            where.append(p.search.like(like_pattern(text), escape="\\"))
+            where.append(p.search.like(shared.like_pattern(text), escape="\\"))
         if query.source is not None:
             where.append(p.source == query.source)
         return where
@@ -500,19 +458,11 @@ class PostgisStore(Store):
                 digest = place.content_hash()
                 if stored.get(place.id) == digest:
                     continue
-                row = {k: getattr(place, k) for k in _PLACE_FIELDS}
-                row.update(
-                    updated_at=stamp, content_hash=digest, search=place_search_text(place),
-                    geom=from_shape(Point(place.lon, place.lat), srid=_SRID),
-                )
+                row = shared.place_values(place, _PLACE_FIELDS, stamp=stamp, digest=digest)
+                row["geom"] = _wkb(Point(place.lon, place.lat))
                 rows.append(row)
             if rows:
-                stmt = pg_insert(places_t)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[p.id],
-                    set_={c.name: stmt.excluded[c.name] for c in places_t.c if c.name != "id"},
-                )
-                conn.execute(stmt, rows)
+                conn.execute(_upsert(places_t, "id"), rows)
             if changes.close:
                 closing = [
                     self._place(r)
@@ -545,41 +495,25 @@ class PostgisStore(Store):
         ).where(t.city == city)
         text = fold(q)
         if text:
-            stmt = stmt.where(t.search.like(like_pattern(text), escape="\\"))
-        found = [
-            Town(id=r.id, city=r.city, name=r.name, kana=r.kana, area=r.area, source=r.source,
-                 demo=bool(r.demo), lon=float(r.lon), lat=float(r.lat))
-            for r in self._rows(stmt)
-        ]
-        return rank_towns(found, q, limit)
+            stmt = stmt.where(t.search.like(shared.like_pattern(text), escape="\\"))
+        found = [shared.town_from_row(r._mapping) for r in self._rows(stmt)]
+        return shared.rank_towns(found, q, limit)
 
     def put_towns(self, towns: list[Town]) -> None:
         if not towns:
             return
         rows = [
-            {"id": t.id, "city": t.city, "name": t.name, "kana": t.kana, "area": t.area,
-             "source": t.source, "demo": t.demo, "search": town_search_text(t),
-             "geom": from_shape(Point(t.lon, t.lat), srid=_SRID)}
+            shared.town_values(t, "lon", "lat") | {"geom": _wkb(Point(t.lon, t.lat))}
             for t in towns
         ]
         with self._tx() as conn:
-            stmt = pg_insert(towns_t)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[towns_t.c.id],
-                set_={c.name: stmt.excluded[c.name] for c in towns_t.c if c.name != "id"},
-            )
-            conn.execute(stmt, rows)
+            conn.execute(_upsert(towns_t, "id"), rows)
 
     # -- walking networks --------------------------------------------------------------------
     def put_network(self, city: str, blob: bytes, meta: dict[str, Any]) -> None:
-        values = {"city": city, "blob": blob, "meta": meta, "updated_at": now_iso()}
-        stmt = pg_insert(networks_t).values(values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[networks_t.c.city],
-            set_={k: stmt.excluded[k] for k in values if k != "city"},
-        )
+        row = {"city": city, "blob": blob, "meta": meta, "updated_at": now_iso()}
         with self._tx() as conn:
-            conn.execute(stmt)
+            conn.execute(_upsert(networks_t, "city"), [row])
 
     def network(self, city: str) -> tuple[bytes, dict[str, Any]] | None:
         n = networks_t.c
@@ -597,22 +531,11 @@ class PostgisStore(Store):
     def put_population(self, cells: list[PopulationCell]) -> None:
         if not cells:
             return
-        rows = {  # one statement cannot upsert a key twice: the last one given wins
-            c.id: {
-                "id": c.id, "city": c.city, "kind": c.kind, "code": c.code, "name": c.name,
-                "total": float(c.total), "age65": float(c.age65), "age75": float(c.age75),
-                "year": c.year, "source": c.source, "demo": c.demo,
-                "content_hash": c.content_hash(), "geom": from_shape(c.geometry, srid=_SRID),
-            }
-            for c in cells
-        }
-        stmt = pg_insert(population_t)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[population_t.c.id],
-            set_={c.name: stmt.excluded[c.name] for c in population_t.c if c.name != "id"},
-        )
+        rows = [
+            shared.population_values(c) | {"geom": _wkb(c.geometry)} for c in cells
+        ]
         with self._tx() as conn:
-            conn.execute(stmt, list(rows.values()))
+            conn.execute(_upsert(population_t, "id"), shared.last_wins(rows, "id"))
 
     def population(self, city: str) -> list[PopulationCell]:
         p = population_t.c
@@ -621,16 +544,8 @@ class PostgisStore(Store):
             .where(p.city == city)
             .order_by(p.id)
         )
-        return [
-            PopulationCell(
-                id=r.id, city=r.city, kind=r.kind, code=r.code, total=float(r.total),
-                age65=float(r.age65), age75=float(r.age75), geometry=to_shape(r.geom),
-                name=r.name, year=r.year, source=r.source, demo=bool(r.demo),
-            )
-            for r in self._rows(stmt)
-        ]
+        rows = self._rows(stmt)
+        return [shared.population_from_row(r._mapping, to_shape(r.geom)) for r in rows]
 
     def population_hashes(self, city: str) -> dict[str, str]:
-        p = population_t.c
-        rows = self._rows(select(p.id, p.content_hash).where(p.city == city))
-        return {r.id: r.content_hash for r in rows}
+        return self._hashes(population_t, city)

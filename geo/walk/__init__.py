@@ -1,1 +1,1 @@
-"""Walking: the network, snapping, shortest paths, distances and walking time."""
+"""Walking: the network (and a city's stored one), snapping, shortest paths, distances, time."""

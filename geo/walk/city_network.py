@@ -1,10 +1,10 @@
 """A city's walking network: built from a file, kept in the store as one blob, loaded back fast.
 
-The engine (geo.io.osm, geo.walk.network) turns an OpenStreetMap extract or a road-line file into
-compact
-arrays; this module chooses the builder from the file, turns the engine's complaints into
-input problems that name the file, checks the network lies in the city, describes the result
-(counts, length, fragments) in a JSON meta the store keeps beside the blob, and loads it back.
+The engine (geo.io.osm, geo.walk.network) turns an OpenStreetMap extract or a road-line file
+into compact arrays; this module chooses the builder from the file, turns the engine's
+complaints into input problems that name the file, checks the network lies in the city,
+describes the result (counts, length, fragments) in a JSON meta the store keeps beside the
+blob, and loads it back.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,11 @@ import shapely
 
 from geo.errors import InputError, Problem, UsageError
 from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
+from geo.io.lines import vector_layer
 from geo.io.osm import ProgressFn, WalkRules
-from geo.io.readers import vector_layer
 from geo.japan.municipalities import outline
 from geo.store.base import Store
+from geo.store.shared import now_iso
 from geo.walk.network import (
     FORMAT_VERSION,
     FragmentReport,
@@ -139,7 +139,7 @@ def network_meta(
         "source_kind": source_kind,  # "osm" or "lines"
         "layer": layer,
         "rules": {"untagged_trunk": untagged_trunk},
-        "built_at": _now(),
+        "built_at": now_iso(),
         "build_seconds": None if build_seconds is None else round(build_seconds, 3),
         "format_version": FORMAT_VERSION,
         "epsg": net.epsg,
@@ -244,7 +244,3 @@ def _problem(name: str, reason: str, hint: str | None = None) -> InputError:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:200] if text else type(exc).__name__
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,26 +24,14 @@ from scipy.spatial import cKDTree
 
 from geo.errors import UsageError
 from geo.io.osm import EdgeList, ProgressFn, WalkRules, geodesic_lengths, read_osm
+from geo.japan.crs import coords_fn, plane_transformer
+from geo.walk.arrays import run_starts
 
 FORMAT_VERSION = 1
 COORD_SCALE = 1e7  # line ends are the same node when equal after rounding to 1e-7 degree (~1 cm)
 JOIN_TOLERANCE_M = 0.05  # … or when closer than this in the plane CRS
 
 _INT = re.compile(r"-?\d+")
-
-
-def plane_transformer(epsg: int) -> Transformer:
-    """WGS84 lon/lat → plane CRS ``epsg`` (x, y in metres), cached.
-
-    Creating a transformer costs ~10 ms, too much per request; one is kept per thread because
-    pyproj objects are best not shared between threads.
-    """
-    return _transformer(4326, int(epsg), threading.get_ident())
-
-
-@lru_cache(maxsize=64)
-def _transformer(src: int, dst: int, _thread: int) -> Transformer:
-    return Transformer.from_crs(src, dst, always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -196,7 +182,8 @@ class WalkNetwork:
 
     def in_largest(self) -> NDArray[np.bool_]:
         """Mask of the nodes in the largest connected component."""
-        return self.components == 0
+        largest: NDArray[np.bool_] = self.components == 0
+        return largest
 
     # -- serialisation ---------------------------------------------------------------------
     _ARRAYS: ClassVar[tuple[str, ...]] = (
@@ -331,8 +318,7 @@ def _symmetric_min_csr(
     data = np.concatenate([w[keep], w[keep]]).astype(np.float64)
     order = np.lexsort((data, cols, rows))
     rows, cols, data = rows[order], cols[order], data[order]
-    first = np.ones(rows.size, dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    first = run_starts(rows, cols)
     rows, cols, data = rows[first], cols[first], data[first]
     indptr = np.zeros(n + 1, dtype=np.int32 if rows.size < 2**31 else np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
@@ -348,7 +334,8 @@ def _ranked_components(adjacency: csr_matrix) -> NDArray[np.int32]:
     sizes = np.bincount(labels)
     rank = np.empty(sizes.size, dtype=np.int32)
     rank[np.argsort(-sizes, kind="stable")] = np.arange(sizes.size, dtype=np.int32)
-    return rank[labels]
+    ranked: NDArray[np.int32] = rank[labels]
+    return ranked
 
 
 # -- builders --------------------------------------------------------------------------------
@@ -372,13 +359,7 @@ def build_from_osm(
     rules
         Regional walkability choices, see :class:`~geo.io.osm.WalkRules`.
     """
-    edges = read_osm(path, rules=rules, progress=progress)
-    if progress is not None:
-        progress("building network", 0, 1)
-    net = WalkNetwork.from_edge_list(edges, epsg)
-    if progress is not None:
-        progress("building network", 1, 1)
-    return net
+    return _build(read_osm(path, rules=rules, progress=progress), epsg, progress)
 
 
 def build_from_lines(
@@ -392,7 +373,11 @@ def build_from_lines(
 
     Every line (every part of a MultiLineString) is one edge; see :func:`read_lines`.
     """
-    edges = read_lines(path, epsg=epsg, layer=layer, progress=progress)
+    return _build(read_lines(path, epsg=epsg, layer=layer, progress=progress), epsg, progress)
+
+
+def _build(edges: EdgeList, epsg: int, progress: ProgressFn | None) -> WalkNetwork:
+    """The network of an edge list, reported as one "building network" step."""
     if progress is not None:
         progress("building network", 0, 1)
     net = WalkNetwork.from_edge_list(edges, epsg)
@@ -440,9 +425,7 @@ def read_lines(
     crs = meta.get("crs")
     if crs and not CRS.from_user_input(crs).equals(CRS.from_epsg(4326)):
         to_wgs = Transformer.from_crs(crs, 4326, always_xy=True)
-        geoms = shapely.transform(
-            geoms, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1]))
-        )
+        geoms = shapely.transform(geoms, coords_fn(to_wgs.transform))
     elif not crs:
         bounds = shapely.total_bounds(geoms)
         if np.isfinite(bounds).all() and (
@@ -573,9 +556,7 @@ def _node_ids_from_columns(
     pairs, counts = np.unique(np.column_stack([nodes, ids]), axis=0, return_counts=True)
     order = np.lexsort((-counts, pairs[:, 0]))  # per node, most frequent id first
     pairs = pairs[order]
-    first = np.ones(pairs.shape[0], dtype=bool)
-    first[1:] = pairs[1:, 0] != pairs[:-1, 0]
-    best = pairs[first]
+    best = pairs[run_starts(pairs[:, 0])]
     _, inverse, claims = np.unique(best[:, 1], return_inverse=True, return_counts=True)
     sole = claims[inverse.ravel()] == 1
     out[best[sole, 0]] = best[sole, 1]

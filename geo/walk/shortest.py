@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from geo.walk.arrays import run_positions, run_starts, unreached
 from geo.walk.network import WalkNetwork
 from geo.walk.snap import Snap, snap_points
 
@@ -91,7 +92,7 @@ def multi_source(
     if nodes.size and (nodes.min() < 0 or nodes.max() >= n):
         raise ValueError("source node index out of range")
     if nodes.size == 0:
-        return SourceField(np.full(n, np.inf), np.full(n, -1, dtype=np.int64), None, limit_m)
+        return SourceField(*unreached(n), None, limit_m)
     dist, _, origin = dijkstra(
         net.adjacency,
         directed=True,  # the matrix is symmetric already; directed skips a transpose
@@ -116,7 +117,7 @@ def _from_snapped(net: WalkNetwork, snap: Snap, limit: float, limit_m: float | N
     graph, valid = _augmented(net, snap)
     k = valid.size
     if k == 0:
-        return SourceField(np.full(n, np.inf), np.full(n, -1, dtype=np.int64), snap, limit_m)
+        return SourceField(*unreached(n), snap, limit_m)
     dist, _, origin = dijkstra(
         graph,
         directed=True,
@@ -190,8 +191,7 @@ def distance_to_points(net: WalkNetwork, field: SourceField, queries: Snap) -> P
     blocks.
     """
     k = len(queries)
-    dist = np.full(k, np.inf)
-    src = np.full(k, -1, dtype=np.int64)
+    dist, src = unreached(k)
     q = np.flatnonzero(queries.valid)
     if q.size == 0:
         return PointDistances(dist, src)
@@ -244,8 +244,7 @@ def _same_edge(
     lo = np.searchsorted(s_edge, q_edge, side="left")
     hi = np.searchsorted(s_edge, q_edge, side="right")
     counts = hi - lo
-    out = np.full(q_edge.size, np.inf)
-    out_src = np.full(q_edge.size, -1, dtype=np.int64)
+    out, out_src = unreached(q_edge.size)
     if counts.sum() == 0:
         return out, out_src
     q_of_pair = np.repeat(np.arange(q_edge.size), counts)
@@ -254,10 +253,7 @@ def _same_edge(
     cand = sources.snap_m[pair_src] + np.abs(q_offset[q_of_pair] - sources.offset_m[pair_src])
     # best pair per query: sort by (query, candidate) and take the first of each query
     order = np.lexsort((cand, q_of_pair))
-    q_sorted = q_of_pair[order]
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = q_sorted[1:] != q_sorted[:-1]
-    chosen = order[first]
+    chosen = order[run_starts(q_of_pair[order])]
     out[q_of_pair[chosen]] = cand[chosen]
     out_src[q_of_pair[chosen]] = pair_src[chosen]
     return out, out_src
@@ -383,8 +379,7 @@ def pairs_within(net: WalkNetwork, sources: Snap, queries: Snap, limit_m: float)
             pr, pq, pd = pr[ok], pq[ok], pd[ok]
             best = np.lexsort((pd, pq, pr))  # the shortest of each (source, query) pair
             pr, pq, pd = pr[best], pq[best], pd[best]
-            first = np.ones(pr.size, dtype=bool)
-            first[1:] = (pr[1:] != pr[:-1]) | (pq[1:] != pq[:-1])
+            first = run_starts(pr, pq)
             out_s.append(s[pr[first]])
             out_q.append(pq[first])
             out_d.append(pd[first])
@@ -397,10 +392,3 @@ def pairs_within(net: WalkNetwork, sources: Snap, queries: Snap, limit_m: float)
         np.concatenate(out_d),
     )
 
-
-def run_positions(counts: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Each element's position within its run: ``concatenate([arange(c) for c in counts])``,
-    without the Python loop (the building block of the vectorised expansions here)."""
-    total = int(counts.sum())
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(total, dtype=np.int64) - starts

@@ -6,14 +6,16 @@ junction; snapping to the edge keeps that. The straight snap distance counts as 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 from pyproj import Geod
 
-from geo.walk.network import WalkNetwork, plane_transformer
+from geo.japan.crs import plane_transformer
+from geo.walk.network import WalkNetwork
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -56,10 +58,7 @@ class Snap:
     def take(self, index: ArrayLike) -> Snap:
         """The snaps of the points at ``index`` (e.g. the places of one category)."""
         i = np.asarray(index, dtype=np.int64)
-        return Snap(
-            self.edge[i], self.offset_m[i], self.to_u_m[i], self.to_v_m[i], self.snap_m[i],
-            self.x[i], self.y[i],
-        )  # fmt: skip
+        return Snap(*(getattr(self, f.name)[i] for f in fields(self)))
 
     @classmethod
     def on_edges(
@@ -75,18 +74,41 @@ class Snap:
         """
         e = np.asarray(edge, dtype=np.int64)
         frac = np.clip(np.asarray(fraction, dtype=np.float64), 0.0, 1.0)
-        length = net.edge_length_m[e]
-        off = frac * length
         pts = shapely.line_interpolate_point(net.edge_lines[e], frac, normalized=True)
-        return cls(
-            edge=e,
-            offset_m=off,
-            to_u_m=off,
-            to_v_m=length - off,
-            snap_m=np.broadcast_to(np.asarray(snap_m, dtype=np.float64), e.shape).copy(),
-            x=shapely.get_x(pts),
-            y=shapely.get_y(pts),
-        )
+        snap = np.broadcast_to(np.asarray(snap_m, dtype=np.float64), e.shape).copy()
+        return cls.at(net, e, frac, shapely.get_x(pts), shapely.get_y(pts), snap)
+
+    @classmethod
+    def at(
+        cls,
+        net: WalkNetwork,
+        edge: NDArray[np.int64],
+        fraction: NDArray[np.float64],
+        x: NDArray[np.float64],
+        y: NDArray[np.float64],
+        snap_m: NDArray[np.float64] | None = None,
+    ) -> Snap:
+        """Points at ``fraction`` of their edges' lengths whose plane position is known already
+        (a point on a street: snap distance zero unless given)."""
+        length = net.edge_length_m[edge]
+        off = fraction * length
+        snap = np.zeros(edge.size) if snap_m is None else snap_m
+        return cls(edge, off, off.copy(), length - off, snap, x, y)
+
+    @classmethod
+    def unsnapped(cls, k: int) -> Snap:
+        """``k`` points that met no edge: edge -1, distances ``inf``, no plane position."""
+        inf = np.full(k, np.inf)
+        nan = np.full(k, np.nan)
+        return cls(np.full(k, -1, dtype=np.int64), inf, inf.copy(), inf.copy(), inf.copy(),
+                   nan, nan.copy())  # fmt: skip
+
+    @classmethod
+    def concat(cls, snaps: Sequence[Snap]) -> Snap:
+        """The snaps of several point sets, one after the other."""
+        if not snaps:
+            return cls.unsnapped(0)
+        return cls(*(np.concatenate([getattr(s, f.name) for s in snaps]) for f in fields(cls)))
 
 
 def snap_points(
@@ -116,13 +138,9 @@ def snap_points(
     """
     lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
     lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
-    k = lon_a.size
-    out_edge = np.full(k, -1, dtype=np.int64)
-    inf = np.full(k, np.inf)
-    out_off, out_u, out_v, out_snap = inf.copy(), inf.copy(), inf.copy(), inf.copy()
-    out_x, out_y = np.full(k, np.nan), np.full(k, np.nan)
-    if k == 0 or net.n_edges == 0:
-        return Snap(out_edge, out_off, out_u, out_v, out_snap, out_x, out_y)
+    out = Snap.unsnapped(lon_a.size)
+    if lon_a.size == 0 or net.n_edges == 0:
+        return out
     to_plane = plane_transformer(net.epsg)
     px, py = to_plane.transform(lon_a, lat_a)
     points = shapely.points(px, py)
@@ -138,10 +156,10 @@ def snap_points(
     sx, sy = shapely.get_x(snapped), shapely.get_y(snapped)
     slon, slat = to_plane.transform(sx, sy, direction="INVERSE")
     _, _, dist = _GEOD.inv(lon_a[which], lat_a[which], slon, slat)
-    out_edge[which] = edge
-    out_off[which] = frac * length
-    out_u[which] = frac * length
-    out_v[which] = length - frac * length
-    out_snap[which] = np.asarray(dist, dtype=np.float64)
-    out_x[which], out_y[which] = sx, sy
-    return Snap(out_edge, out_off, out_u, out_v, out_snap, out_x, out_y)
+    out.edge[which] = edge
+    out.offset_m[which] = frac * length
+    out.to_u_m[which] = frac * length
+    out.to_v_m[which] = length - frac * length
+    out.snap_m[which] = np.asarray(dist, dtype=np.float64)
+    out.x[which], out.y[which] = sx, sy
+    return out

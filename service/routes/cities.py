@@ -2,49 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from boundaries.display_geometry import for_display
-from geo.model import City
-from geo.store.base import Store
-from service.deps import PointParams, get_store
-from service.problems import ProblemError
+from service.deps import CityDep, PointDep, StoreDep
 from service.serialize import area_feature, area_properties, city_json, feature_collection
 
 router = APIRouter(prefix="/api/cities", tags=["cities"])
 
 
-def held_city(store: Store, code: str) -> City:
-    """The city if the store holds it, else a 404 that says why."""
-    for city in store.cities():
-        if city.code == code:
-            return city
-    if not (len(code) == 5 and code.isdigit()):
-        raise ProblemError(
-            404, "Unknown city", f"{code!r} is not a municipal code: give 5 digits such as 15100"
-        )
-    raise ProblemError(404, "Unknown city", f"this service holds no data for city {code}")
-
-
 @router.get("", summary="Cities this service holds, with counts")
-def list_cities(store: Annotated[Store, Depends(get_store)]) -> list[dict[str, Any]]:
+def list_cities(store: StoreDep) -> list[dict[str, Any]]:
     """Every city with its code, names, and counts of areas and places."""
     return [city_json(c, store.city_counts(c.code)) for c in store.cities()]
 
 
 @router.get("/{code}", summary="One city with counts")
-def get_city(code: str, store: Annotated[Store, Depends(get_store)]) -> dict[str, Any]:
+def get_city(city: CityDep, store: StoreDep) -> dict[str, Any]:
     """A city's names, plane-rectangular CRS and counts."""
-    city = held_city(store, code)
     return city_json(city, store.city_counts(city.code))
 
 
 @router.get("/{code}/areas", summary="The city's areas as GeoJSON")
 def list_areas(
-    code: str,
-    store: Annotated[Store, Depends(get_store)],
+    city: CityDep,
+    store: StoreDep,
     level: Annotated[int | None, Query(ge=1, le=9, description="Only this level")] = None,
     simplify_m: Annotated[
         float | None,
@@ -56,20 +41,14 @@ def list_areas(
     ] = None,
 ) -> dict[str, Any]:
     """Areas with their contacts, optionally of one level (1 = ward/第1層, 2 = 日常生活圏域)."""
-    city = held_city(store, code)
-    areas = store.areas(code, level)
-    if simplify_m is not None:
-        for a in areas:
-            a.geometry = for_display(a.geometry, city.crs_epsg, simplify_m)
+    areas = store.areas(city.code, level)
+    if simplify_m is not None:  # copies: the store may hand out the areas it keeps in memory
+        areas = [replace(a, geometry=for_display(a.geometry, city.crs_epsg, simplify_m))
+                 for a in areas]  # fmt: skip
     return feature_collection([area_feature(a) for a in areas], numberReturned=len(areas))
 
 
 @router.get("/{code}/areas/at", summary="The areas containing a point, with their contacts")
-def areas_at(
-    code: str,
-    point: Annotated[PointParams, Depends()],
-    store: Annotated[Store, Depends(get_store)],
-) -> list[dict[str, Any]]:
+def areas_at(city: CityDep, point: PointDep, store: StoreDep) -> list[dict[str, Any]]:
     """Which areas a resident at this point belongs to, widest first, and whom to call."""
-    held_city(store, code)
-    return [area_properties(a) for a in store.areas_at(code, point.lon, point.lat)]
+    return [area_properties(a) for a in store.areas_at(city.code, point.lon, point.lat)]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from geo.store.base import Store
-from service.deps import get_store
+from service.deps import StoreDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="Whether the service and its store answer")
-def healthz(store: Annotated[Store, Depends(get_store)]) -> dict[str, Any]:
+def healthz(store: StoreDep) -> dict[str, Any]:
     """Answer ok when the store can be read."""
     return {"status": "ok", "cities": len(store.cities())}

@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter
 from shapely.geometry import mapping
 
-from geo.analysis.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH
 from geo.analysis.isochrone import Isochrone, isochrone
+from geo.errors import MissingData, NotFound, Withheld
 from geo.store.base import Store
 from geo.walk.network import WalkNetwork
-from service.deps import PointParams, get_store
-from service.problems import ProblemError
-from service.routes.cities import held_city
-from service.routes.coverage import analysis_cache
+from service.analysis import AnalysisCache
+from service.deps import AnalysisDep, IsochroneWalkDep, OptionalCityDep, PlaceId, PointDep, StoreDep
 
 router = APIRouter(tags=["analysis"])
 
-Minutes = Annotated[float, Query(gt=0, le=60, description="Walking minutes (default 10)")]
-Speed = Annotated[float, Query(gt=0, le=10, description="km/h (default 3: 50 m/min)")]
 
-
-def _network(request: Request, store: Store, city: str) -> WalkNetwork:
-    held_city(store, city)
-    net = analysis_cache(request).network(store, city)
+def _network(analysis: AnalysisCache, store: Store, city: str) -> WalkNetwork:
+    net = analysis.network(store, city)
     if net is None:
-        raise ProblemError(
-            409,
-            "No walking network",
-            f"city {city} has no walking network: build one with "
-            "`tsudoi network build`; isochrones follow streets, never a hull",
+        raise MissingData(
+            f"city {city} has no walking network: isochrones follow the streets (never a hull), "
+            "so none can be drawn for this city",
+            remedy=f"build one with `tsudoi network build FILE --city {city}`",
         )
     return net
 
@@ -42,10 +35,9 @@ def _city_at(store: Store, lon: float, lat: float) -> str:
         box = (meta or {}).get("bbox")
         if box and box[0] <= lon <= box[2] and box[1] <= lat <= box[3]:
             return city.code
-    raise ProblemError(
-        404,
-        "No walking network here",
-        "no city held here has a walking network around this point; give city=",
+    raise MissingData(
+        "no city this service holds has a walking network around this point; "
+        "give city= to name the city"
     )
 
 
@@ -73,38 +65,32 @@ def _feature(iso: Isochrone, **props: Any) -> dict[str, Any]:
 
 @router.get("/api/isochrone", summary="The area reachable on foot from a point")
 def point_isochrone(
-    request: Request,
-    point: Annotated[PointParams, Depends()],
-    store: Annotated[Store, Depends(get_store)],
-    minutes: Minutes = DEFAULT_MINUTES,
-    speed_kmh: Speed = DEFAULT_SPEED_KMH,
-    city: Annotated[str | None, Query(description="The city whose streets to walk")] = None,
+    point: PointDep,
+    walk: IsochroneWalkDep,
+    store: StoreDep,
+    analysis: AnalysisDep,
+    city: OptionalCityDep,
 ) -> dict[str, Any]:
     """Reached street segments (partly reached ones cut), drawn as polygons; never a hull."""
-    code = city or _city_at(store, point.lon, point.lat)
-    net = _network(request, store, code)
-    iso = isochrone(net, point.lon, point.lat, minutes=minutes, speed_kmh=speed_kmh)
+    code = city.code if city is not None else _city_at(store, point.lon, point.lat)
+    net = _network(analysis, store, code)
+    iso = isochrone(net, point.lon, point.lat, minutes=walk.minutes, speed_kmh=walk.speed_kmh)
     return _feature(iso, city=code, lat=point.lat, lon=point.lon)
 
 
 @router.get("/api/places/{place_id}/isochrone", summary="The area reachable on foot from a place")
 def place_isochrone(
-    place_id: str,
-    request: Request,
-    store: Annotated[Store, Depends(get_store)],
-    minutes: Minutes = DEFAULT_MINUTES,
-    speed_kmh: Speed = DEFAULT_SPEED_KMH,
+    place_id: PlaceId,
+    walk: IsochroneWalkDep,
+    store: StoreDep,
+    analysis: AnalysisDep,
 ) -> dict[str, Any]:
     """Who can walk here: the streets within N minutes of the place."""
     place = store.place(place_id)
     if place is None:
-        raise ProblemError(404, "Not found", f"no place with id {place_id!r}")
+        raise NotFound(f"no place with id {place_id!r}")
     if place.location_precision == "town":
-        raise ProblemError(
-            409,
-            "Location not public",
-            "this place is held in a private home; only its town is public",
-        )
-    net = _network(request, store, place.city)
-    iso = isochrone(net, place.lon, place.lat, minutes=minutes, speed_kmh=speed_kmh)
+        raise Withheld("this place is held in a private home; only its town is public")
+    net = _network(analysis, store, place.city)
+    iso = isochrone(net, place.lon, place.lat, minutes=walk.minutes, speed_kmh=walk.speed_kmh)
     return _feature(iso, place_id=place.id, name=place.name, city=place.city)

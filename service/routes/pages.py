@@ -123,41 +123,30 @@ def index_page(
     return _render(request, "index.html", lang=lang, cities=cities)
 
 
-@router.get("/map/{code}", response_class=HTMLResponse, summary="A city's map and list")
-def map_page(
-    code: str,
-    request: Request,
-    store: Annotated[Store, Depends(get_store)],
-    lang: LangParam = None,
+def _city_page(
+    request: Request, store: Store, code: str, lang: str | None, template: str,
+    api: dict[str, str], demo_flag: bool = False,
 ) -> HTMLResponse:
-    """The residents' map: layers, search, list, details card, near me; state in the URL."""
+    """What the residents' and the coordinators' pages share: the city, credits, basemap, config."""
     lang = pick_language(lang)
     city = next((c for c in store.cities() if c.code == code), None)
     if city is None:
         return _render(request, "not_found.html", status=404, lang=lang, code=code)
     credits = _credits(code, lang)
     settings = _settings(request)
-    base = f"/api/cities/{code}"
-    config = {
+    config: dict[str, Any] = {
         "lang": lang,
         "city": {"code": code, "name": city_name(city, lang)},
-        "api": {
-            "places": f"{base}/places",
-            "categories": f"/api/categories?city={code}",
-            "areas": f"{base}/areas?simplify_m=10",
-            "areas_at": f"{base}/areas/at",
-            "towns": f"{base}/towns",
-            "place": "/api/places/",
-            "walks": f"{base}/walks",
-        },
+        "api": api,
         "basemap": settings.basemap.as_config(),
         "bounds": _bounds(code),
-        "demo": credits["notice"] is not None,
-        "messages": messages(lang),
     }
+    if demo_flag:  # the residents' map shows a one-line demo notice
+        config["demo"] = credits["notice"] is not None
+    config["messages"] = messages(lang)
     return _render(
         request,
-        "map.html",
+        template,
         lang=lang,
         city_name=city_name(city, lang),
         code=code,
@@ -166,6 +155,27 @@ def map_page(
         demo_notice=credits["notice"],
         credits=credits["credits"],
     )
+
+
+@router.get("/map/{code}", response_class=HTMLResponse, summary="A city's map and list")
+def map_page(
+    code: str,
+    request: Request,
+    store: Annotated[Store, Depends(get_store)],
+    lang: LangParam = None,
+) -> HTMLResponse:
+    """The residents' map: layers, search, list, details card, near me; state in the URL."""
+    base = f"/api/cities/{code}"
+    api = {
+        "places": f"{base}/places",
+        "categories": f"/api/categories?city={code}",
+        "areas": f"{base}/areas?simplify_m=10",
+        "areas_at": f"{base}/areas/at",
+        "towns": f"{base}/towns",
+        "place": "/api/places/",
+        "walks": f"{base}/walks",
+    }
+    return _city_page(request, store, code, lang, "map.html", api, demo_flag=True)
 
 
 @router.get("/coordinator/{code}", response_class=HTMLResponse, summary="A city's coverage")
@@ -176,36 +186,13 @@ def coordinator_page(
     lang: LangParam = None,
 ) -> HTMLResponse:
     """The coordinators' page: coverage by area, gaps, isochrones, suggestions, downloads."""
-    lang = pick_language(lang)
-    city = next((c for c in store.cities() if c.code == code), None)
-    if city is None:
-        return _render(request, "not_found.html", status=404, lang=lang, code=code)
-    credits = _credits(code, lang)
-    settings = _settings(request)
     base = f"/api/cities/{code}"
-    config = {
-        "lang": lang,
-        "city": {"code": code, "name": city_name(city, lang)},
-        "api": {
-            "coverage": f"{base}/coverage",
-            "gaps": f"{base}/coverage/gaps",
-            "places": f"{base}/places",
-            "suggestions": f"{base}/suggestions",
-            "place_isochrone": "/api/places/{id}/isochrone",
-            "isochrone": "/api/isochrone",
-        },
-        "basemap": settings.basemap.as_config(),
-        "bounds": _bounds(code),
-        "messages": messages(lang),
+    api = {
+        "coverage": f"{base}/coverage",
+        "gaps": f"{base}/coverage/gaps",
+        "places": f"{base}/places",
+        "suggestions": f"{base}/suggestions",
+        "place_isochrone": "/api/places/{id}/isochrone",
+        "isochrone": "/api/isochrone",
     }
-    return _render(
-        request,
-        "coordinator.html",
-        lang=lang,
-        city_name=city_name(city, lang),
-        code=code,
-        config=config,
-        basemap=settings.basemap,
-        demo_notice=credits["notice"],
-        credits=credits["credits"],
-    )
+    return _city_page(request, store, code, lang, "coordinator.html", api)

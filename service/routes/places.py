@@ -7,21 +7,35 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+import numpy as np
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from numpy.typing import NDArray
 
 from boundaries.area_membership import area_ids_at_points
+from geo.errors import NotFound
 from geo.model import Place
 from geo.store.base import PlaceQuery, Store
 from geo.walk.distance import geodesic_many_m
+from geo.walk.network import WalkNetwork
 from geo.walk.shortest import nearest_source_distances
 from geo.walk.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN, walking_minutes
 from layers.place_privacy import TownPoints, needs_town_point, public_distance_m, public_place
-from service.deps import PlaceFilterParams, PointParams, get_store, parse_bbox
+from service.deps import (
+    MAX_ID,
+    AnalysisDep,
+    BboxDep,
+    CityDep,
+    FiltersDep,
+    OptionalCityDep,
+    PagingDep,
+    PlaceId,
+    PointDep,
+    PointParams,
+    StoreDep,
+    Text,
+)
 from service.listing_cache import ListingCache, data_fingerprint
-from service.problems import ProblemError
-from service.routes.cities import held_city
-from service.routes.coverage import analysis_cache
 from service.serialize import feature_collection, now_in_japan, place_feature
 
 WALK_SEARCH_M = 5000.0  # farther walks fall back to the straight line
@@ -42,27 +56,29 @@ def published(store: Store, places: list[Place]) -> list[Place]:
 
 @router.get("/api/cities/{code}/places", summary="The city's places as GeoJSON")
 def list_places(
-    code: str,
+    city: CityDep,
     request: Request,
-    filters: Annotated[PlaceFilterParams, Depends()],
-    store: Annotated[Store, Depends(get_store)],
-    area: Annotated[str | None, Query(description="Only places inside this area (its id)")] = None,
-    bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=50000)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    filters: FiltersDep,
+    bbox: BboxDep,
+    paging: PagingDep,
+    store: StoreDep,
+    area: Annotated[
+        Text | None,
+        Query(max_length=MAX_ID, description="Only places inside this area (its id)"),
+    ] = None,
 ) -> Response:
     """Active gathering places by default; narrow by category, kind, status, area, bbox or text.
 
     Each place carries ``areas``: the ids of the city's areas it lies in, widest first, and
     ``next_date`` (次回開催). Built once per change of the city's data (and per minute).
     """
-    held_city(store, code)
+    code = city.code
     query = filters.query(code)
     if area is not None:
         found = store.area(area)
         if found is None or found.city != code:
-            raise ProblemError(404, "Unknown area", f"city {code} has no area {area!r}")
-    query = replace(query, area=area, bbox=parse_bbox(bbox), limit=limit, offset=offset)
+            raise NotFound(f"city {code} has no area {area!r}")
+    query = replace(query, area=area, bbox=bbox.box, limit=paging.limit, offset=paging.offset)
     now = now_in_japan().replace(second=0, microsecond=0)  # one clock for the whole listing
     key = (code, repr(query), data_fingerprint(store, code), now)
     cache = _listing_cache(request)
@@ -98,13 +114,25 @@ def _listing_body(store: Store, code: str, query: PlaceQuery, now: datetime) -> 
     return bytes(JSONResponse(collection).body)
 
 
+def _walked(net: WalkNetwork, point: PointParams, places: list[Place]) -> NDArray[np.float64]:
+    """Metres along the streets from the point to each place; inf beyond the search radius."""
+    return nearest_source_distances(
+        net,
+        [point.lon],
+        [point.lat],
+        [p.lon for p in places],
+        [p.lat for p in places],
+        limit_m=WALK_SEARCH_M,
+    ).dist_m
+
+
 @router.get("/api/places/nearby", summary="The nearest places to a point")
 def nearby(
-    request: Request,
-    point: Annotated[PointParams, Depends()],
-    filters: Annotated[PlaceFilterParams, Depends()],
-    store: Annotated[Store, Depends(get_store)],
-    city: Annotated[str | None, Query(description="Only this city's places")] = None,
+    point: PointDep,
+    filters: FiltersDep,
+    store: StoreDep,
+    analysis: AnalysisDep,
+    city: OptionalCityDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 10,
 ) -> dict[str, Any]:
     """Nearest first, each with distance_m and walking_min; ``method`` says how they were measured.
@@ -112,13 +140,12 @@ def nearby(
     Along the streets when the city has a walking network (the straight-line nearest few are
     re-ranked by their walk); otherwise the geodesic straight line, and the minutes are an estimate.
     """
-    if city is not None:
-        held_city(store, city)
-    query = filters.query(city)
+    code = city.code if city is not None else None
+    query = filters.query(code)
     # one query: the straight-line nearest few, which walks re-rank when the city has a network
     found = store.nearby(point.lon, point.lat, max(3 * limit, limit + 20), query)
-    cities = {city} if city else {p.city for p, _ in found[:1]}
-    net = analysis_cache(request).network(store, cities.pop()) if cities else None
+    cities = {code} if code else {p.city for p, _ in found[:1]}
+    net = analysis.network(store, cities.pop()) if cities else None
     if net is None:
         found = found[:limit]
     shown = published(store, [p for p, _ in found])
@@ -129,14 +156,7 @@ def nearby(
     method = STRAIGHT_LINE
     distances = straight
     if net is not None and shown:
-        walked = nearest_source_distances(
-            net,
-            [point.lon],
-            [point.lat],
-            [p.lon for p in shown],
-            [p.lat for p in shown],
-            limit_m=WALK_SEARCH_M,
-        ).dist_m
+        walked = _walked(net, point, shown)
         # beyond the search radius or off the network: the straight line, which is a lower bound
         distances = [
             float(w) if math.isfinite(w) else s for w, s in zip(walked, straight, strict=True)
@@ -159,16 +179,16 @@ def nearby(
 
 @router.get("/api/cities/{code}/walks", summary="Walking distance from a point to every place")
 def walks(
-    code: str,
-    request: Request,
-    point: Annotated[PointParams, Depends()],
-    store: Annotated[Store, Depends(get_store)],
+    city: CityDep,
+    point: PointDep,
+    store: StoreDep,
+    analysis: AnalysisDep,
 ) -> dict[str, Any]:
     """For the residents' list and details card: along the streets when the city has a network.
 
     Places beyond the search radius or off the network keep the straight line, marked so.
     """
-    held_city(store, code)
+    code = city.code
     shown = published(
         store,
         store.places(
@@ -178,17 +198,10 @@ def walks(
         ),
     )
     straight = geodesic_many_m(point.lon, point.lat, [p.lon for p in shown], [p.lat for p in shown])
-    net = analysis_cache(request).network(store, code)
+    net = analysis.network(store, code)
     walked = None
     if net is not None and shown:
-        walked = nearest_source_distances(
-            net,
-            [point.lon],
-            [point.lat],
-            [p.lon for p in shown],
-            [p.lat for p in shown],
-            limit_m=WALK_SEARCH_M,
-        ).dist_m
+        walked = _walked(net, point, shown)
     out: dict[str, dict[str, Any]] = {}
     for i, p in enumerate(shown):
         on_streets = walked is not None and math.isfinite(float(walked[i]))
@@ -206,9 +219,9 @@ def walks(
 
 
 @router.get("/api/places/{place_id}", summary="One place as a GeoJSON feature")
-def get_place(place_id: str, store: Annotated[Store, Depends(get_store)]) -> dict[str, Any]:
+def get_place(place_id: PlaceId, store: StoreDep) -> dict[str, Any]:
     """A place's public details by its stable id."""
     place = store.place(place_id)
     if place is None:
-        raise ProblemError(404, "Not found", f"no place with id {place_id!r}")
+        raise NotFound(f"no place with id {place_id!r}")
     return place_feature(published(store, [place])[0])

@@ -4,26 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from geo.store.base import Store
-from service.deps import get_store
-from service.routes.cities import held_city
+from service.deps import CityDep, StoreDep, Text
 
 router = APIRouter(tags=["towns"])
 
 
 @router.get("/api/cities/{code}/towns", summary="Town names and their points, matched by text")
 def list_towns(
-    code: str,
-    store: Annotated[Store, Depends(get_store)],
-    q: Annotated[str | None, Query(max_length=100, description="Part of the name or kana")] = None,
+    city: CityDep,
+    store: StoreDep,
+    q: Annotated[Text | None, Query(max_length=100, description="Part of the name or kana")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 20,
 ) -> list[dict[str, Any]]:
     """Towns whose name or reading holds q, names starting with it first."""
-    held_city(store, code)
     return [
-        {"id": t.id, "name": t.name, "kana": t.kana, "area": t.area, "lat": t.lat, "lon": t.lon,
-         "demo": t.demo}
-        for t in store.towns(code, q, limit)
+        {
+            "id": t.id,
+            "name": t.name,
+            "kana": t.kana,
+            "area": t.area,
+            "lat": t.lat,
+            "lon": t.lon,
+            "demo": t.demo,
+        }
+        for t in store.towns(city.code, q, limit)
     ]

@@ -1,0 +1,199 @@
+"""The one way every import goes: rows to records, all or none, a plan, one transaction.
+
+An importer maps its file's rows to records (its own columns, its own model) and collects the
+problems in a `Batch`; from there every import is the same:
+
+1. `accept`: any problem refuses the whole file and the store is left untouched;
+2. `apply`: the records are compared with the stored ones (`geo.ingest.changes`), the report
+   counts added, updated and unchanged and lists the stored records the file no longer holds,
+   and unless it is a dry run the `Destination` writes them in one store transaction.
+
+What later concerns every import belongs in these two steps, once: which rows a partial import
+refuses (`accept`), what a source's stored records are and which of them look like duplicates
+of incoming ones (`Destination`, `apply`), and what the report counts.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from geo.errors import InputError, Problem
+from geo.ingest.changes import ChangeSet, Record, compare
+from geo.ingest.report import ImportReport
+from geo.io.columns import find_column, problems_for_duplicates
+from geo.store.base import Store
+from geo.text import clean
+
+R = TypeVar("R", bound=Record)
+S = TypeVar("S")
+
+
+class SourceFile(Protocol):
+    """What the pipeline needs of a file read by `geo.io`: its name, how it calls a row, and
+    the problems its reader found in single rows."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def row_label(self) -> str: ...
+
+    @property
+    def problems(self) -> list[Problem]: ...
+
+
+@dataclass
+class Batch(Generic[R]):
+    """The records a file's rows became, each with its row number, and what was wrong."""
+
+    file: str
+    row_label: str
+    problems: list[Problem] = field(default_factory=list)
+    rows: list[tuple[int, R]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, src: SourceFile) -> Batch[R]:
+        """An empty batch for a file, starting with the problems its reader found."""
+        return cls(src.name, src.row_label, list(src.problems))
+
+    @property
+    def records(self) -> list[R]:
+        return [r for _, r in self.rows]
+
+    def refuse(
+        self,
+        row: int | None,
+        reason: str,
+        *,
+        field: str | None = None,
+        value: object = None,
+        hint: str | None = None,
+    ) -> None:
+        """Record a problem that refuses the row (None: the whole file)."""
+        self.problems.append(
+            Problem(
+                file=self.file,
+                row=row,
+                row_label=self.row_label,
+                field=field,
+                value=value,
+                reason=reason,
+                hint=hint,
+            )
+        )
+
+    def keep(self, row: int, record: R) -> None:
+        self.rows.append((row, record))
+
+    def refuse_repeats(self, field: str, keyed: Iterable[tuple[int, str]] | None = None) -> None:
+        """One problem per row whose id repeats an earlier row's; `keyed` gives other keys
+        than the kept records' ids as (row, key)."""
+        if keyed is None:
+            keyed = [(n, r.id) for n, r in self.rows]
+        self.problems.extend(problems_for_duplicates(self.file, self.row_label, keyed, field))
+
+
+def find_columns(
+    columns: Sequence[str],
+    fields: Mapping[str, Sequence[str]],
+    explicit: Mapping[str, str | None],
+) -> dict[str, str | None]:
+    """Each field's column: the one the caller named, else the first of its names present."""
+    return {f: find_column(columns, names, explicit.get(f)) for f, names in fields.items()}
+
+
+def text_of(props: Mapping[str, Any], column: str | None) -> str | None:
+    """A row's trimmed text in a column (None when blank or when the file lacks the column)."""
+    return clean(props.get(column)) if column else None
+
+
+def file_error(file: str, reason: str, hint: str | None = None) -> InputError:
+    """The error refusing a whole file (no column to read, nothing to place …)."""
+    return InputError([Problem(file=file, reason=reason, hint=hint)])
+
+
+def no_name_column(file: str, looked_for: Sequence[str]) -> InputError:
+    """The error for a file without a name column (every area and place has a name)."""
+    hint = "name a column with --name-field; looked for: " + ", ".join(looked_for)
+    return file_error(file, "no name column", hint)
+
+
+def accept(report: ImportReport, problems: list[Problem]) -> None:
+    """All or none: any problem refuses the file, with every problem found, before any write."""
+    if problems:
+        report.problems = problems
+        report.rejected = len({p.row for p in problems if p.row is not None}) or len(problems)
+        raise InputError(problems)
+
+
+Named = list[tuple[str, str]]  # (id, name) of stored records, for the report
+
+
+class Destination(ABC, Generic[R, S]):
+    """Where one kind of record is kept, as an import sees it: what the file's records are
+    compared with, which stored records the file speaks for, and the one write."""
+
+    def __init__(self, store: Store, city: str, source: str) -> None:
+        self.store = store
+        self.city = city
+        self.source = source  # the file (or --source) whose stored records can go missing
+
+    @abstractmethod
+    def stored(self) -> Mapping[str, S]:
+        """id → a summary (content hash, the record …) of each stored record of the city."""
+
+    @abstractmethod
+    def unchanged(self, record: R, old: S) -> bool:
+        """Whether the record is the same as the stored one summarised by `old`."""
+
+    @abstractmethod
+    def missing(self, stored: Mapping[str, S], in_file: AbstractSet[str]) -> Named:
+        """(id, name) of the stored records the file speaks for but no longer holds."""
+
+    def closes(self, missing: Named) -> list[str]:
+        """Ids of missing records the import closes; by default none are touched."""
+        return []
+
+    def must_write(self, changes: ChangeSet[R]) -> bool:
+        """Whether a real run writes; by default only when something changes."""
+        return changes.any
+
+    @abstractmethod
+    def write(self, changes: ChangeSet[R]) -> None:
+        """Apply the changes in one store transaction."""
+
+
+class HashedRecord(Record, Protocol):
+    def content_hash(self) -> str: ...
+
+
+H = TypeVar("H", bound=HashedRecord)
+
+
+class HashedDestination(Destination[H, str]):
+    """Records the store keeps with their content hash: a record is unchanged when its hash is."""
+
+    def unchanged(self, record: H, old: str) -> bool:
+        return old == record.content_hash()
+
+
+def apply(
+    report: ImportReport, records: Sequence[R], to: Destination[R, S], *, dry_run: bool
+) -> ChangeSet[R]:
+    """Count what the records change in the store, then (unless a dry run) write them."""
+    stored = to.stored()
+    changes = compare(records, stored, to.unchanged)
+    changes.missing = to.missing(stored, {r.id for r in records})
+    changes.closed = to.closes(changes.missing)
+    report.added = changes.count("added")
+    report.updated = changes.count("updated")
+    report.unchanged = changes.count("unchanged")
+    report.missing = changes.missing
+    report.closed = len(changes.closed)
+    if not dry_run and to.must_write(changes):
+        to.write(changes)
+    return changes

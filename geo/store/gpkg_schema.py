@@ -1,0 +1,197 @@
+"""The GeoPackage store's schema: its tables, and the steps that bring an older file up to date.
+
+Tables are created and migrated in the store's write transaction, so a file
+is never left half made. Every feature or attribute table is registered in ``gpkg_contents``
+(and a feature table's geometry in ``gpkg_geometry_columns``) so QGIS and GDAL list it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from geo.errors import StoreError
+
+SCHEMA_VERSION = 3  # 2: towns; 3: networks, population
+APPLICATION_ID = 0x47504B47  # "GPKG"
+USER_VERSION = 10400  # GeoPackage 1.4
+
+_WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+
+# Schema version 2: the towns
+_V2_DDL = [
+    """CREATE TABLE IF NOT EXISTS towns (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, id TEXT NOT NULL UNIQUE,
+        city TEXT NOT NULL, name TEXT NOT NULL, kana TEXT, area TEXT, source TEXT,
+        demo BOOLEAN NOT NULL DEFAULT 0, search TEXT NOT NULL DEFAULT '',
+        lon DOUBLE NOT NULL, lat DOUBLE NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS towns_city ON towns (city)",
+]
+
+# Schema version 3: the walking-network blobs and the population cells
+_V3_DDL = [
+    """CREATE TABLE IF NOT EXISTS networks (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, city TEXT NOT NULL UNIQUE,
+        blob BLOB NOT NULL, meta TEXT NOT NULL DEFAULT '{}', updated_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS population (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY, id TEXT NOT NULL UNIQUE,
+        city TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('mesh', 'town')),
+        code TEXT NOT NULL, name TEXT, total DOUBLE NOT NULL, age65 DOUBLE NOT NULL,
+        age75 DOUBLE NOT NULL, year TEXT, source TEXT, demo BOOLEAN NOT NULL DEFAULT 0,
+        content_hash TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS population_city ON population (city)",
+]
+
+_DDL = [
+    """CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
+        srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+        organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)""",
+    """CREATE TABLE IF NOT EXISTS gpkg_contents (
+        table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
+        identifier TEXT UNIQUE, description TEXT DEFAULT '',
+        last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+        CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))""",
+    """CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
+        table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+        srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+        CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name))""",
+    """CREATE TABLE IF NOT EXISTS tsudoi_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS cities (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+        prefecture TEXT NOT NULL, crs_epsg INTEGER NOT NULL, name_kana TEXT, name_en TEXT,
+        parent_code TEXT)""",
+    """CREATE TABLE IF NOT EXISTS categories (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, city TEXT NOT NULL DEFAULT '', slug TEXT NOT NULL,
+        label_ja TEXT NOT NULL, label_en TEXT NOT NULL, color TEXT NOT NULL, kind TEXT NOT NULL,
+        icon TEXT, sort INTEGER NOT NULL DEFAULT 100, UNIQUE (city, slug))""",
+    """CREATE TABLE IF NOT EXISTS areas (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON, id TEXT NOT NULL UNIQUE,
+        city TEXT NOT NULL, level INTEGER NOT NULL, name TEXT NOT NULL, name_kana TEXT,
+        parent TEXT, contacts TEXT NOT NULL DEFAULT '[]', source TEXT, source_date TEXT,
+        demo BOOLEAN NOT NULL DEFAULT 0, content_hash TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS areas_city_level ON areas (city, level)",
+    """CREATE TABLE IF NOT EXISTS places (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, id TEXT NOT NULL UNIQUE,
+        city TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('gathering', 'venue')),
+        category TEXT NOT NULL, name TEXT NOT NULL,
+        kana TEXT, address TEXT, schedule TEXT, schedule_rules TEXT, fee TEXT, organiser TEXT,
+        phone TEXT, email TEXT, description TEXT, url TEXT, accessibility TEXT,
+        status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'closed')),
+        location_precision TEXT NOT NULL CHECK (location_precision IN ('exact', 'town')),
+        last_verified TEXT,
+        internal_contact TEXT, source TEXT, source_id TEXT, extra TEXT NOT NULL DEFAULT '{}',
+        demo BOOLEAN NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, content_hash TEXT NOT NULL,
+        search TEXT NOT NULL DEFAULT '', lon DOUBLE NOT NULL, lat DOUBLE NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS places_city_category ON places (city, category)",
+    *_V2_DDL,
+    "CREATE INDEX IF NOT EXISTS places_city_status ON places (city, status)",
+    *_V3_DDL,
+]
+
+# gpkg_contents rows (table, data type, description) and gpkg_geometry_columns rows (table,
+# column, geometry type, srs), by the schema version that added the tables; a new file lists
+# them in the order create() gives
+_V1_CONTENTS = [
+    ("areas", "features", "Tsudoi areas (日常生活圏域 and wider divisions)"),
+    ("places", "features", "Tsudoi places (gathering places and venues)"),
+]
+_V2_CONTENTS = [("towns", "features", "Tsudoi towns (町丁目 representative points)")]
+_V1_ATTRIBUTES = [
+    ("cities", "attributes", "Tsudoi cities"),
+    ("categories", "attributes", "Tsudoi place categories"),
+]
+_V3_CONTENTS = [
+    ("networks", "attributes", "Tsudoi walking networks (one compressed array blob per city)"),
+    ("population", "features", "Tsudoi population cells (地域メッシュ or 町丁目) with 65+/75+"),
+]
+_V1_GEOMETRY_COLUMNS = [("areas", "geom", "MULTIPOLYGON", 4326), ("places", "geom", "POINT", 4326)]
+_V2_GEOMETRY_COLUMNS = [("towns", "geom", "POINT", 4326)]
+_V3_GEOMETRY_COLUMNS = [("population", "geom", "GEOMETRY", 4326)]
+
+
+def stored_version(db: sqlite3.Connection, path: Path) -> int | None:
+    """The schema version of an existing store, or None for a blank file.
+
+    Refuses a file made by something else or by a newer Tsudoi.
+    """
+    app_id = db.execute("PRAGMA application_id").fetchone()[0]
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if tables and "tsudoi_meta" not in tables:
+        raise StoreError(
+            f"{path} is not a Tsudoi store (a GeoPackage or SQLite file made by "
+            "something else); give another path"
+        )
+    if app_id not in (0, APPLICATION_ID):
+        raise StoreError(f"{path} is not a GeoPackage file")
+    if "tsudoi_meta" not in tables:
+        return None
+    row = db.execute("SELECT value FROM tsudoi_meta WHERE key='schema_version'").fetchone()
+    if row is None:
+        return SCHEMA_VERSION
+    if int(row[0]) > SCHEMA_VERSION:
+        raise StoreError(f"{path} was written by a newer Tsudoi (schema {row[0]}); upgrade")
+    return int(row[0])
+
+
+def create(db: sqlite3.Connection) -> None:
+    """Make a blank file a GeoPackage holding every table of the current schema."""
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute(f"PRAGMA user_version = {USER_VERSION}")
+    for stmt in _DDL:
+        db.execute(stmt)
+    db.executemany(
+        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)",
+        [
+            ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", None),
+            ("Undefined geographic SRS", 0, "NONE", 0, "undefined", None),
+            ("WGS 84 geodetic", 4326, "EPSG", 4326, _WGS84_WKT, "longitude/latitude"),
+        ],
+    )
+    _register(
+        db,
+        [*_V1_CONTENTS, *_V2_CONTENTS, *_V1_ATTRIBUTES, *_V3_CONTENTS],
+        [*_V1_GEOMETRY_COLUMNS, *_V2_GEOMETRY_COLUMNS, *_V3_GEOMETRY_COLUMNS],
+    )
+    _set_version(db)
+
+
+def migrate(db: sqlite3.Connection, version: int) -> None:
+    """Bring a store written by an older Tsudoi up to date (additive changes only)."""
+    if version < 2:
+        for stmt in _V2_DDL:
+            db.execute(stmt)
+        _register(db, _V2_CONTENTS, _V2_GEOMETRY_COLUMNS)
+    if version < 3:
+        for stmt in _V3_DDL:
+            db.execute(stmt)
+        _register(db, _V3_CONTENTS, _V3_GEOMETRY_COLUMNS)
+    _set_version(db)
+
+
+def _register(
+    db: sqlite3.Connection,
+    contents: list[tuple[str, str, str]],
+    geometry_columns: list[tuple[str, str, str, int]],
+) -> None:
+    """List tables in gpkg_contents (features in WGS84) and their geometry columns."""
+    for table, dtype, desc in contents:
+        db.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier,"
+            " description, srs_id) VALUES (?,?,?,?,?)",
+            (table, dtype, table, desc, 4326 if dtype == "features" else None),
+        )
+    db.executemany(
+        "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?,?,?,?,0,0)", geometry_columns
+    )
+
+
+def _set_version(db: sqlite3.Connection) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO tsudoi_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+    )
