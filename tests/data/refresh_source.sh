@@ -16,6 +16,9 @@ pack niigata/gsi_shelters.geojson
 copy niigata/ward_population_2020_monthly.csv
 pack ube/walk_edges_osm.geojson
 copy ube/shelters_p20.geojson
+copy shunan/shimin_centers.csv
+pack shunan/gsi_shelters.geojson
+pack shunan/town_points.geojson
 copy osm/kotka_test.osm.pbf
 copy japan/municipal_outlines_n03.geojson.gz
 copy standard-dataset/takamatsu_community_center.csv
