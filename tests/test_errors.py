@@ -9,20 +9,22 @@ users, and the CLI refuses what the API refuses with exit code 2.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import shapely
 from fastapi.testclient import TestClient
-from test_cli import tsudoi
 
 from geo.japan.municipalities import get_city
 from geo.model import Area, Place, PopulationCell, Town
 from geo.store.base import AreaChanges, PlaceChanges, Store
 from geo.store.gpkg import GpkgStore
 from service.app import create_app
+
+Tsudoi = Callable[..., subprocess.CompletedProcess[str]]  # the conftest fixture `tsudoi`
 
 NIIGATA, TAKASAKI = "15100", "10202"
 CITY_HALL = {"lat": 37.9161, "lon": 139.0236}
@@ -269,7 +271,7 @@ def takasaki_db(tmp_path: Path) -> Path:
     ],
 )
 def test_cli_refuses_what_the_api_refuses(
-    tmp_path: Path, takasaki_db: Path, args: tuple[str, ...], words: str
+    tmp_path: Path, takasaki_db: Path, args: tuple[str, ...], words: str, tsudoi: Tsudoi
 ) -> None:
     result = tsudoi(*args, "--city", TAKASAKI, "--db", takasaki_db, cwd=tmp_path)
     assert result.returncode == 2, result.stdout + result.stderr
@@ -277,7 +279,9 @@ def test_cli_refuses_what_the_api_refuses(
     assert "Traceback" not in result.stderr
 
 
-def test_cli_missing_data_says_what_to_import(tmp_path: Path, takasaki_db: Path) -> None:
+def test_cli_missing_data_says_what_to_import(
+    tmp_path: Path, takasaki_db: Path, tsudoi: Tsudoi
+) -> None:
     result = tsudoi("suggest", "--city", NIIGATA, "--db", takasaki_db, cwd=tmp_path)
     assert result.returncode == 2
     assert "no population data" in result.stderr
