@@ -43,11 +43,11 @@ class DemoPack:
         """Each feature's properties, and its geometry in the plane (metres)."""
         return [(f["properties"], self.plane(shape(f["geometry"]))) for f in self.features(name)]
 
-    def phone_numbers(self) -> list[str]:
-        """Every phone and fax number of the pack's places and of its daily areas' contacts."""
+    def phone_numbers(self, areas: str = "areas_daily.geojson") -> list[str]:
+        """Every phone and fax number of the pack's places and of its areas' contacts."""
         places = [f["properties"] for f in self.features("places.geojson")]
         numbers = [p["phone"] for p in places if p.get("phone") is not None]
-        for f in self.features("areas_daily.geojson"):
+        for f in self.features(areas):
             for c in f["properties"]["contacts"]:
                 numbers += [n for n in (c.get("phone"), c.get("fax")) if n is not None]
         return numbers

@@ -1,4 +1,4 @@
-"""Both demo packs: small enough to ship, and exactly what their builders make of the real files.
+"""The demo packs: small enough to ship, and exactly what their builders make of the real files.
 
 The builders (scripts/demo/) read ../shared/data; the files they read are committed under
 tests/data/source, so this runs in any clone (the real_data fixture lays them out).
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKS = [("15100", "niigata"), ("35202", "ube")]
+PACKS = [("15100", "niigata"), ("35202", "ube"), ("35215", "shunan")]
 
 
 def _files(folder: Path) -> list[Path]:

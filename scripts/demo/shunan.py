@@ -183,7 +183,7 @@ def check_hubs(hubs: list[Hub], shelters: list[Shelter]) -> None:
 
 
 def city_outline() -> MultiPolygon:
-    """The bundled N03 outline (coordinates on a 1e-5 degree grid), RFC 7946 rings."""
+    """The bundled N03 outline, RFC 7946 rings (written to 7 decimals, as everything is)."""
     return as_multipolygon(shapely.orient_polygons(outline(CITY_CODE), exterior_cw=False))
 
 
