@@ -4,8 +4,11 @@
   and older population per town (straight-line walking: no network).
 * 宇部市 (35202): its real walking network (OpenStreetMap) and real halls, with a stand-in
   central area, 日常生活圏域, gathering places and older population per 250 m mesh.
+* 周南市 (35215): the real city outline (islands kept), halls and town points, with 31
+  stand-in 地区 drawn around the real 市民センター (the official list of 地区 is not open) and
+  stand-in gathering places at town points.
 
-The packs are built by scripts/demo/ (niigata.py, ube.py) from ../shared/data;
+The packs are built by scripts/demo/ (niigata.py, ube.py, shunan.py) from ../shared/data;
 loading them also proves the import path. A second load changes nothing: imports compare
 content hashes, and the walking network is rebuilt only when its source file or build rules
 differ from those recorded with the stored network.
@@ -33,7 +36,7 @@ from geo.walk.network import FORMAT_VERSION
 from layers.place_import import PlaceImportOptions, import_places
 
 DEMO_CITY = "15100"  # the first demo city
-DEMO_CITIES: tuple[str, ...] = ("15100", "35202")
+DEMO_CITIES: tuple[str, ...] = ("15100", "35202", "35215")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ PACKS: tuple[_Pack, ...] = (
         network="ube_walk.osm.pbf",
         untagged_trunk=True,  # Japanese national routes: sidewalks nobody tagged
     ),
+    _Pack("35215", areas=(("areas_city", 1), ("areas_chiku", 2)), towns=True),
 )
 
 
@@ -89,7 +93,7 @@ def demo_credits(city: str = DEMO_CITY) -> dict[str, Any]:
 
 
 def load_demo(store: Store) -> list[ImportReport]:
-    """Import every demo pack (新潟市, then 宇部市); a second run changes nothing."""
+    """Import every demo pack (新潟市, 宇部市, then 周南市); a second run changes nothing."""
     reports: list[ImportReport] = []
     for pack in PACKS:
         reports.extend(_load_pack(store, pack))

@@ -14,6 +14,7 @@ from service.app import create_app
 from service.demo import load_demo
 
 CITY_HALL = {"lat": 37.9161, "lon": 139.0236}  # 新潟市役所, in 中央区
+OTSUSHIMA_SCHOOL = {"lat": 33.991585, "lon": 131.718306}  # 大津島小学校, on the island (GSI)
 
 
 @pytest.fixture(scope="module", params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
@@ -57,12 +58,33 @@ def test_healthz_answers_ok(client: TestClient) -> None:
 
 def test_cities_lists_niigata_with_its_areas_and_places(client: TestClient) -> None:
     cities = client.get("/api/cities").json()
-    assert [c["code"] for c in cities] == ["15100", "35202"]
+    assert [c["code"] for c in cities] == ["15100", "35202", "35215"]
     niigata = cities[0]
     assert niigata["name"] == "新潟市" and niigata["prefecture"] == "新潟県"
     assert niigata["areas"] == {"1": 8, "2": 27}
     assert niigata["places"] >= 150
     assert niigata["crs"] == "EPSG:6676"
+
+
+def test_cities_list_shunan_with_its_31_stand_in_chiku(client: TestClient) -> None:
+    shunan = next(c for c in client.get("/api/cities").json() if c["code"] == "35215")
+    assert shunan["name"] == "周南市" and shunan["prefecture"] == "山口県"
+    assert shunan["areas"] == {"1": 1, "2": 31} and shunan["crs"] == "EPSG:6671"
+    assert shunan["places"] > 80 and shunan["venues"] > 50
+    chiku = client.get("/api/cities/35215/areas", params={"level": 2}).json()["features"]
+    assert len(chiku) == 31
+    assert all(f["properties"]["demo"] and f["properties"]["parent"] == "35215" for f in chiku)
+
+
+def test_a_point_on_an_island_finds_its_chiku(client: TestClient) -> None:
+    found = client.get("/api/cities/35215/areas/at", params=OTSUSHIMA_SCHOOL).json()
+    assert [(a["level"], a["name"]) for a in found] == [(1, "周南市"), (2, "大津島地区（デモ）")]
+    hub, coordinator = found[1]["contacts"]
+    assert (hub["name"], hub["address"]) == ("大津島支所", "山口県周南市大字大津島1361-4")
+    assert coordinator["role"] == "生活支援コーディネーター"
+    assert "公開されていません" in found[1]["source"] and found[1]["demo"] is True
+    sea = {"lat": 33.95, "lon": 131.70}  # the sea south of 大津島
+    assert client.get("/api/cities/35215/areas/at", params=sea).json() == []
 
 
 def test_city_by_code_and_unknown_codes(client: TestClient) -> None:

@@ -30,8 +30,8 @@ from geo.store.postgis import PostgisStore
 REPO = Path(__file__).resolve().parents[1]
 TOWNS = REPO / "service" / "demo_data" / "15100" / "towns.geojson"  # 1,862 real town points
 HALLS_CSV = REPO / "tests" / "data" / "imports" / "takamatsu_community_center_10.csv"
-NIIGATA, UBE = "15100", "35202"
-DEMO_FILES = 12  # report lines of one demo load: 6 files per city
+NIIGATA, UBE, SHUNAN = "15100", "35202", "35215"
+DEMO_FILES = 17  # report lines of one demo load: 6 files for 新潟市 and 宇部市, 5 for 周南市
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -114,16 +114,18 @@ def _store_state(path: Path) -> tuple[object, ...]:
     """What a second load must leave as it was, the walking network's build time included."""
     with closing(GpkgStore(path)) as store:
         everything = PlaceQuery(city=UBE, kinds=(), statuses=())
+        shunan = PlaceQuery(city=SHUNAN, kinds=(), statuses=())
         return (
             [(c.code, store.city_counts(c.code)) for c in store.cities()],
-            store.area_hashes(NIIGATA), store.area_hashes(UBE),
-            store.places(everything), len(store.towns(NIIGATA)),
+            store.area_hashes(NIIGATA), store.area_hashes(UBE), store.area_hashes(SHUNAN),
+            store.places(everything), store.places(shunan),
+            len(store.towns(NIIGATA)), len(store.towns(SHUNAN)),
             len(store.population(NIIGATA)), len(store.population(UBE)),
             store.network_meta(UBE), store.network_meta(NIIGATA),
         )  # fmt: skip
 
 
-def test_demo_loads_both_cities_and_a_second_run_changes_nothing(
+def test_demo_loads_three_cities_and_a_second_run_changes_nothing(
     tsudoi: Run, demo_run: tuple[Path, str]
 ) -> None:
     path, first = demo_run
@@ -131,13 +133,17 @@ def test_demo_loads_both_cities_and_a_second_run_changes_nothing(
     assert len(lines) == DEMO_FILES
     assert lines[0] == "areas_wards.geojson: 8 areas — changed: 8 added, 0 updated, 0 unchanged"
     assert lines[3] == "towns.geojson: 1862 towns — changed: 1862 added, 0 updated, 0 unchanged"
-    assert lines[-1] == (
+    assert lines[11] == (
         "ube_walk.osm.pbf: 1 walking network — changed: 1 added, 0 updated, 0 unchanged"
     )
+    assert lines[12:14] == [
+        "areas_city.geojson: 1 areas — changed: 1 added, 0 updated, 0 unchanged",
+        "areas_chiku.geojson: 31 areas — changed: 31 added, 0 updated, 0 unchanged",
+    ]
     assert all("— changed: " in line and " 0 updated, 0 unchanged" in line for line in lines)
     before = _store_state(path)
     cities, *_, ube_network, niigata_network = before
-    assert [code for code, _ in cities] == [NIIGATA, UBE]  # type: ignore[attr-defined]
+    assert [code for code, _ in cities] == [NIIGATA, UBE, SHUNAN]  # type: ignore[attr-defined]
     assert ube_network is not None and ube_network["nodes"] > 10_000  # type: ignore[index]
     assert niigata_network is None
 
@@ -148,6 +154,27 @@ def test_demo_loads_both_cities_and_a_second_run_changes_nothing(
     assert all(line.endswith(", all unchanged; nothing to do") for line in repeat), repeat
     assert [ln.split(":")[0] for ln in repeat] == [ln.split(":")[0] for ln in lines]
     assert _store_state(path) == before
+
+
+@pytest.mark.postgis
+def test_demo_loads_three_cities_into_postgis_and_a_second_run_changes_nothing(
+    tsudoi: Run, tmp_path: Path, postgis_store: PostgisStore, postgis_url: str
+) -> None:
+    """The same command on the server store (the test database, emptied)."""
+    done = tsudoi("demo", "--no-serve", "--db", postgis_url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == DEMO_FILES
+    assert all("— changed: " in line and " 0 updated, 0 unchanged" in line for line in lines)
+    assert [c.code for c in postgis_store.cities()] == [NIIGATA, UBE, SHUNAN]
+    assert postgis_store.city_counts(SHUNAN).areas_by_level == {1: 1, 2: 31}
+    assert len(postgis_store.towns(SHUNAN)) == 324
+
+    again = tsudoi("demo", "--no-serve", "--db", postgis_url, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    repeat = again.stdout.splitlines()
+    assert len(repeat) == DEMO_FILES
+    assert all(line.endswith(", all unchanged; nothing to do") for line in repeat), repeat
 
 
 def _suggestion(path: Path, city: str, k: int) -> dict[str, object]:
@@ -266,7 +293,7 @@ def test_serve_answers_for_the_store_it_is_given(demo_run: tuple[Path, str]) -> 
     path, _ = demo_run
     with serving("serve", "--db", path, cwd=path.parent) as (base, _proc):
         cities = httpx.get(f"{base}/api/cities", timeout=30).json()
-        assert [c["code"] for c in cities] == [NIIGATA, UBE]
+        assert [c["code"] for c in cities] == [NIIGATA, UBE, SHUNAN]
         walks = httpx.get(f"{base}/api/cities/{UBE}/walks",
                           params={"lat": 33.95, "lon": 131.25}, timeout=60)  # fmt: skip
         assert walks.status_code == 200

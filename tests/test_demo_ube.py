@@ -1,7 +1,7 @@
-"""The committed 宇部市 demo pack (service/demo_data/35202), and both demo cities loaded.
+"""The committed 宇部市 demo pack (service/demo_data/35202), and the three demo cities loaded.
 
 The pack tests read the committed files only (tests/test_demo_packs.py rebuilds them). The load
-tests import both packs through load_demo into a GeoPackage and a PostGIS store and load them
+tests import every pack through load_demo into a GeoPackage and a PostGIS store and load them
 again, which must change nothing.
 """
 
@@ -259,9 +259,11 @@ def _check_loaded_twice(store: Store) -> None:
         ("35202", "areas_center.geojson"), ("35202", "areas_daily.geojson"),
         ("35202", "halls.geojson"), ("35202", "places.geojson"), ("35202", POPULATION),
         ("35202", "ube_walk.osm.pbf"),
+        ("35215", "areas_city.geojson"), ("35215", "areas_chiku.geojson"),
+        ("35215", "halls.geojson"), ("35215", "towns.geojson"), ("35215", "places.geojson"),
     ]  # fmt: skip
     assert all(r.added == r.rows and not r.updated and not r.problems for r in first)
-    assert [c.code for c in store.cities()] == ["15100", "35202"]
+    assert [c.code for c in store.cities()] == ["15100", "35202", "35215"]
     active = sum(p["status"] == "active" for p, _ in _places())
     assert store.city_counts("35202").places_by_kind == {
         "gathering": active,
@@ -269,6 +271,9 @@ def _check_loaded_twice(store: Store) -> None:
     }
     assert len(store.areas("35202", 1)) == 1 and len(store.areas("35202", 2)) == 7
     assert len(store.population("15100")) == 1862
+    assert store.city_counts("35215").areas_by_level == {1: 1, 2: 31}
+    assert len(store.towns("35215")) == 324 and store.population("35215") == []
+    assert load_network(store, "35215") is None  # 周南市 walks in straight lines too
 
     loaded = load_network(store, "35202")
     assert loaded is not None
@@ -288,7 +293,7 @@ def _check_loaded_twice(store: Store) -> None:
     assert stored is not None and stored[1] == meta  # not rebuilt: same blob, same build time
 
 
-def test_load_demo_gives_both_cities_and_a_second_load_changes_nothing(tmp_path: Path) -> None:
+def test_load_demo_gives_every_city_and_a_second_load_changes_nothing(tmp_path: Path) -> None:
     store = GpkgStore(tmp_path / "demo.gpkg")
     try:
         _check_loaded_twice(store)
@@ -297,7 +302,7 @@ def test_load_demo_gives_both_cities_and_a_second_load_changes_nothing(tmp_path:
 
 
 @pytest.mark.postgis
-def test_load_demo_on_postgis_gives_both_cities_and_a_second_load_changes_nothing(
+def test_load_demo_on_postgis_gives_every_city_and_a_second_load_changes_nothing(
     postgis_store: PostgisStore,
 ) -> None:
     _check_loaded_twice(postgis_store)

@@ -110,6 +110,11 @@ def test_every_demo_city_page_shows_its_notice_and_credits(client: TestClient) -
     text = client.get("/map/35202").text
     assert "デモ用の仮データ" in text
     assert "OpenStreetMap" in text and "ODbL" in text
+    shunan = client.get("/map/35215").text
+    assert "デモ用の仮データ" in shunan and "31地区の公式な一覧と区域は公開されていません" in shunan
+    assert "国土地理院" in shunan and "国土数値情報" in shunan and "Geolonia" in shunan
+    english = client.get("/map/35215", params={"lang": "en"}).text
+    assert "31 地区 (districts) and their boundaries is not open" in english
 
 
 def test_an_unknown_city_is_a_404_page(client: TestClient) -> None:

@@ -32,7 +32,8 @@ def demo(
     db: DbOption = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the demo and stop")] = False,
 ) -> None:
-    """Load the bundled demo cities (新潟市, 宇部市 with its streets) into the store, then serve."""
+    """Load the bundled demo cities (新潟市, 宇部市 with its streets, 周南市) into the store, then
+    serve."""
     from service.demo import load_demo
 
     with opened(db) as store:
