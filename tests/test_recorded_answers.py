@@ -2,11 +2,12 @@
 
 Why this file exists: the code is being restructured (modules move into subpackages) under the
 rule that behaviour does not change. The other tests check properties; this one pins the exact
-answers. It loads both demo cities (15100 新潟市, 35202 宇部市) once per store (GeoPackage and
-PostGIS), sends a fixed list of GET requests and compares each answer's status, content type and
-body with the file recorded under ``tests/data/recorded/``; it runs the ``tsudoi`` command on
-the repository's own test files (import reports) and on the demo (coverage, suggest) and
-compares stdout and the exit code. Both stores are held to the same recordings.
+answers. It loads the demo cities (15100 新潟市, 35202 宇部市, 35215 周南市) once per store
+(GeoPackage and PostGIS), sends a fixed list of GET requests and compares each answer's status,
+content type and body with the file recorded under ``tests/data/recorded/``; it runs the
+``tsudoi`` command on the repository's own test files (import reports) and on the demo
+(coverage, suggest) and compares stdout and the exit code. Both stores are held to the same
+recordings.
 
 What is not compared, and why: ``updated_at`` (when the store was written) and the MILP
 solver's ``seconds`` are replaced by ``"<volatile>"`` before recording and comparing; temporary
