@@ -213,8 +213,8 @@ def test_suggest_beyond_ten_sites_has_no_exact_answer(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--city", UBE, "--k", "0"), "--k must be 1 to 20"),
-        (("--city", UBE, "--age", "70"), "--age must be 65 or 75"),
+        (("--city", UBE, "--k", "0"), "--k: must be 1 to 20"),
+        (("--city", UBE, "--age", "70"), "--age: must be 65 or 75"),
         (("--city", "10202"), "city 10202 has no population data"),
         (("--city", "99999"), "no municipality has the JIS code '99999'"),
     ],
