@@ -295,7 +295,7 @@ def test_wrong_city_code_is_refused_for_every_row(store: Store) -> None:
 
 
 def test_outline_tolerance_is_two_kilometres_without_areas(store: Store, tmp_path: Path) -> None:
-    # measured against the bundled outline of 高崎市: 新町 is 0.26 km outside, 前橋駅 3.0 km
+    # measured against the bundled outline of 高崎市: 新町 is 0.07 km outside, 前橋駅 3.1 km
     near = write_csv(
         tmp_path / "near.csv",
         [["名称", "緯度", "経度"], ["新町のサロン", "36.27", "139.12"]],
@@ -307,7 +307,7 @@ def test_outline_tolerance_is_two_kilometres_without_areas(store: Store, tmp_pat
 
     assert run(store, near, city=TAKASAKI, category="salon").added == 1
     problem = one(refused(store, far, city=TAKASAKI, category="salon"), row=2)
-    assert "3.0 km beyond its outline" in problem.reason
+    assert "3.1 km beyond its outline" in problem.reason
 
 
 def test_with_areas_imported_the_city_is_their_union(store: Store, tmp_path: Path) -> None:
@@ -744,29 +744,21 @@ def test_real_takamatsu_support_centre_file(store: Store) -> None:
     assert run(store, path, category="hall").unchanged == 7
 
 
-def test_real_takamatsu_file_islands_need_the_city_areas_first(
-    gpkg_store: Store, tmp_path: Path
-) -> None:
-    """The bundled outline is simplified and has no islands: 女木島 and 男木島 (lines 37, 38) are
-    refused with a hint, and import once the city's own areas (which include them) are in."""
-    from shapely.geometry import MultiPoint, mapping
-
-    from geo.japan.municipalities import outline
+def test_real_takamatsu_file_imports_whole_with_its_island_centres(gpkg_store: Store) -> None:
+    """The bundled outline keeps 女木島 and 男木島, so their community centres (lines 37, 38),
+    refused while it was simplified without islands, import with the rest and no city areas."""
+    from geo.japan.municipalities import distance_outside_m
 
     path = SOURCE / "standard-dataset" / "takamatsu_community_center.csv"
-    with pytest.raises(InputError) as caught:
-        run(gpkg_store, path, category="hall")
-    rows = sorted(p.row for p in caught.value.problems if p.row is not None)
-    assert rows == [37, 38]
-    assert all("import the city's areas first" in (p.hint or "") for p in caught.value.problems)
-
     with path.open(encoding="utf-8") as f:
-        points = [(float(r["longitude"]), float(r["latitude"])) for r in csv.DictReader(f)]
-    city_with_islands = outline(TAKAMATSU).union(MultiPoint(points).buffer(0.01))
-    area = {"type": "Feature", "geometry": mapping(city_with_islands),
-            "properties": {"id": "37201", "name": "高松市"}}
-    areas = _geojson(tmp_path / "takamatsu.geojson", [area])
-    import_areas(gpkg_store, areas, AreaImportOptions(city=TAKAMATSU, level=1))
+        rows = list(csv.DictReader(f))
+    assert [r["name"] for r in rows[35:37]] == [
+        "高松市女木コミュニティセンター", "高松市男木コミュニティセンター"
+    ]
+    islands = [(float(r["longitude"]), float(r["latitude"])) for r in rows[35:37]]
+    assert all(distance_outside_m(TAKAMATSU, lon, lat) == 0.0 for lon, lat in islands)
+
+    assert gpkg_store.areas(TAKAMATSU) == []
     assert run(gpkg_store, path, category="hall").added == 52
 
 

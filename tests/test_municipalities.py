@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import shapely
-from shapely.geometry import MultiPolygon, Point
+from shapely.geometry import MultiPolygon, Point, shape
 
 from geo.errors import UnknownCity
 from geo.japan import crs
@@ -16,8 +19,20 @@ from geo.japan import municipalities as m
 from geo.walk.distance import geodesic_many_m
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "geo" / "japan" / "data"
+# the N03 file the bundled data is built from (= ../shared/data/japan/, see tests/data/README.md)
+SOURCE = ROOT / "tests" / "data" / "source" / "japan" / "municipal_outlines_n03.geojson.gz"
 NIIGATA_CITY_HALL = (139.0236, 37.9161)
 TOKYO_STATION = (139.7671, 35.6812)
+# Points on islands, each the representative point of its polygon in the N03 source.
+MEGIJIMA = (134.0498, 34.3945)  # 女木島, 高松市: 2.635 km² in the source (2.62 km² official)
+OGIJIMA = (134.0602, 34.4252)  # 男木島, 高松市: 1.347 km² (1.34 km² official)
+OZUSHIMA = (131.6977, 34.0073)  # 大津島, 周南市: 4.778 km² (4.73 km² official)
+SADO = (138.3514, 38.0673)  # 佐渡島, 佐渡市 15224
+OFF_NIIGATA = (139.0236, 37.9950)  # 日本海, 5.0 km north of 新潟市's shore
+#: Polygons per outline, counted in the N03 source (佐渡市: 佐渡島 and its 1,146 rocks and
+#: islets; 五島市 is one of the 20 municipalities from the coarser simplification).
+SOURCE_POLYGONS = {"37201": 162, "35215": 132, "15224": 1147, "15101": 3, "42211": 30}
 
 
 def test_niigata_city_resolves_with_zone_viii_and_eight_wards() -> None:
@@ -133,11 +148,135 @@ def test_returned_city_is_a_copy_so_callers_cannot_corrupt_the_cache() -> None:
     assert m.get_city("15100").name == "新潟市"
 
 
-def test_designated_city_outline_is_the_union_of_its_wards() -> None:
+def _plane(code: str, geom: shapely.Geometry) -> shapely.Geometry:
+    return crs.project_geometry(geom, m.get_city(code).crs_epsg)
+
+
+def _island_of(code: str, lon: float, lat: float) -> shapely.Geometry:
+    """The polygon of the outline that holds the point."""
+    (poly,) = [p for p in m.outline(code).geoms if p.covers(Point(lon, lat))]
+    return poly
+
+
+def test_designated_city_outline_is_the_union_of_its_wards_without_gaps() -> None:
     city = m.outline("15100")
-    wards = shapely.union_all([m.outline(w.code) for w in m.wards("15100")])
+    wards = shapely.union_all([m.outline(f"1510{i}") for i in range(1, 9)])
     assert isinstance(city, MultiPolygon)
-    assert city.symmetric_difference(wards).area < 1e-6 * city.area
+    assert wards.difference(city).area == 0.0  # every ward wholly inside its city
+    # what the city adds are the slivers the source leaves between its separately simplified
+    # wards (53,705 m² in all, the largest 5,108 m²), none of them land of another municipality
+    extra = _plane("15100", city.difference(wards))
+    assert extra.area == pytest.approx(53_705, abs=1)
+    assert max(p.area for p in shapely.get_parts(extra)) < 6_000
+    others = [c.code for c in m.all_cities() if c.code[:2] == "15" and c.code[:3] != "151"]
+    others_union = shapely.union_all([m.outline(c) for c in others])
+    assert _plane("15100", city.difference(wards).intersection(others_union)).area < 1.0
+
+
+def test_point_in_a_gap_between_wards_is_in_the_city_but_in_no_ward() -> None:
+    lon, lat = 139.023764, 37.84959  # 2.9 m from both 江南区 and 南区
+    assert m.distance_outside_m("15100", lon, lat) == 0.0
+    assert min(m.distance_outside_m(w.code, lon, lat) for w in m.wards("15100")) > 2.0
+
+
+def test_enclave_of_another_municipality_stays_outside_the_designated_city() -> None:
+    lon, lat = 138.96474, 37.69341  # a piece of 燕市 inside 新潟市南区
+    assert m.distance_outside_m("15213", lon, lat) == 0.0
+    assert m.distance_outside_m("15100", lon, lat) > 50
+
+
+def test_takamatsu_keeps_megijima_and_ogijima() -> None:
+    for point, km2 in ((MEGIJIMA, 2.635), (OGIJIMA, 1.347)):
+        assert m.distance_outside_m("37201", *point) == 0.0
+        assert m.outline("37201").contains(Point(point))
+        island = _island_of("37201", *point)
+        assert _plane("37201", island).area / 1e6 == pytest.approx(km2, abs=0.001)
+        mainland = max(m.outline("37201").geoms, key=lambda p: p.area)
+        assert _plane("37201", mainland).distance(_plane("37201", Point(point))) > 3_000
+
+
+def test_shunan_keeps_its_islands() -> None:
+    assert m.distance_outside_m("35215", *OZUSHIMA) == 0.0
+    island = _island_of("35215", *OZUSHIMA)
+    assert _plane("35215", island).area / 1e6 == pytest.approx(4.778, abs=0.001)
+    assert len(m.outline("35215").geoms) == SOURCE_POLYGONS["35215"]
+
+
+def test_sado_is_its_own_city_not_part_of_niigata() -> None:
+    assert m.distance_outside_m("15224", *SADO) == 0.0
+    assert m.distance_outside_m("15100", *SADO) == pytest.approx(50_857, abs=1)
+    assert not m.outline("15100").intersects(m.outline("15224"))
+
+
+def test_sea_point_five_km_off_the_coast_is_outside() -> None:
+    lon, lat = OFF_NIIGATA
+    d = m.distance_outside_m("15100", lon, lat)
+    ring = shapely.segmentize(m.outline("15100").boundary, 0.0002)
+    xy = shapely.get_coordinates(ring)
+    assert d == pytest.approx(float(geodesic_many_m(lon, lat, xy[:, 0], xy[:, 1]).min()), rel=1e-3)
+    assert d == pytest.approx(5_046, abs=1)
+    niigata = [c.code for c in m.all_cities() if c.prefecture == "新潟県"]
+    assert min(m.distance_outside_m(c, lon, lat) for c in niigata) == d  # open sea
+
+
+@pytest.mark.parametrize(("code", "count"), sorted(SOURCE_POLYGONS.items()))
+def test_outline_keeps_every_polygon_of_the_source(code: str, count: int) -> None:
+    assert len(m.outline(code).geoms) == count
+
+
+def test_every_outline_equals_the_source_coordinate_for_coordinate() -> None:
+    with gzip.open(SOURCE, "rt", encoding="utf-8") as fh:
+        features = json.load(fh)["features"]
+    counts = {f["properties"]["code"]: len(f["geometry"]["coordinates"]) for f in features}
+    assert {c: counts[c] for c in SOURCE_POLYGONS} == SOURCE_POLYGONS
+    for feat in features:
+        code = feat["properties"]["code"]
+        assert shapely.equals_exact(m.outline(code), shape(feat["geometry"]), 0.0), code
+    codes = {c.code for c in m.all_cities()}
+    assert codes == set(counts) | {c.parent_code for c in m.all_cities() if c.parent_code}
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("07203", "郡山市"),  # 郡 in a city's name is no county
+        ("23214", "蒲郡市"),
+        ("29203", "大和郡山市"),
+        ("01303", "当別町"),  # 石狩郡当別町
+        ("13421", "小笠原村"),  # 小笠原支庁小笠原村
+        ("13362", "利島村"),  # an island village the simplified list had left out
+        ("47356", "渡名喜村"),
+    ],
+)
+def test_names_are_read_without_county_or_subprefecture(code: str, name: str) -> None:
+    assert m.get_city(code).name == name
+    assert m.get_city(code).parent_code is None
+
+
+@pytest.fixture
+def fresh_index() -> Iterator[None]:
+    """Empty the module's caches so the test sees a first load (and so do later tests)."""
+    for fn in (m._index, m._by_name, m._outline, m._plane_outline):
+        fn.cache_clear()
+    yield
+    for fn in (m._index, m._by_name, m._outline, m._plane_outline):
+        fn.cache_clear()
+
+
+def test_get_city_decodes_no_outline(fresh_index: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[int] = []
+    real = m.decode_outline
+
+    def counting(blob: bytes, scale: int) -> MultiPolygon:
+        decoded.append(len(blob))
+        return real(blob, scale)
+
+    monkeypatch.setattr(m, "decode_outline", counting)
+    m.get_city("37201")
+    m.all_cities()
+    assert decoded == []
+    m.outline("37201")
+    assert len(decoded) == 1  # one municipality's blob, not the whole of Japan
 
 
 def test_every_outline_is_a_valid_nonempty_multipolygon() -> None:
@@ -200,21 +339,15 @@ def test_to_plane_refuses_non_zone_epsg() -> None:
         crs.to_plane(4326)
 
 
-def _build(source: Path, output: Path) -> bytes:
+def test_build_reproduces_the_bundled_data_within_size(tmp_path: Path) -> None:
     script = ROOT / "scripts" / "build_municipalities.py"
     subprocess.run(
-        [sys.executable, str(script), "--source", str(source), "--output", str(output)],
+        [sys.executable, str(script), "--source", str(SOURCE), "--output-dir", str(tmp_path)],
         check=True,
         capture_output=True,
     )
-    return output.read_bytes()
-
-
-def test_build_is_reproducible_and_matches_bundled_data(tmp_path: Path, real_data: Path) -> None:
-    source = real_data / "japan" / "municipalities_n03_simplified.geojson"
-    first = _build(source, tmp_path / "a.json.gz")
-    second = _build(source, tmp_path / "b.json.gz")
-    assert first == second
-    bundled = ROOT / "geo" / "japan" / "data" / "municipalities.json.gz"
-    assert first == bundled.read_bytes(), "bundled data is stale: rerun the build script"
-    assert len(first) < 1_500_000
+    names = ("municipalities.json.gz", "municipal_outlines.bin")
+    for name in names:
+        built = (tmp_path / name).read_bytes()
+        assert built == (DATA / name).read_bytes(), f"bundled {name} is stale: rerun the build"
+    assert sum((DATA / n).stat().st_size for n in names) < 8_000_000

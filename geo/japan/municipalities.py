@@ -1,8 +1,10 @@
 """Every municipality of Japan by JIS code: names, outlines, plane-rectangular zone.
 
-Read from the bundled ``geo/japan/data/municipalities.json.gz`` (built by
-scripts/build_municipalities.py from 「国土数値情報（行政区域データ）」国土交通省), once and lazily,
-so importing this module costs nothing and no GIS file is needed at run time.
+Read from the bundled ``geo/japan/data/`` files (built by scripts/build_municipalities.py from
+「国土数値情報（行政区域データ）」国土交通省), lazily, so importing this module costs nothing and no
+GIS file is needed at run time: the small index (names, zones, where each outline lies) on first
+use, and one municipality's outline only when it is asked for. Outlines keep every island and
+exclave of the source, coordinate for coordinate.
 
 Designated cities (政令指定都市) are held both as the city (e.g. 15100 新潟市, outline = union of
 its wards) and as its wards (15101 新潟市北区 …, parent_code '15100'). Tokyo's special wards
@@ -15,14 +17,16 @@ import functools
 import gzip
 import json
 import math
+import struct
 import unicodedata
+import zlib
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon
 
 from geo.errors import UnknownCity
 from geo.japan.crs import project_geometry, to_plane
@@ -30,6 +34,8 @@ from geo.model import City
 from geo.text import fold
 
 DATA_FILE = "data/municipalities.json.gz"
+OUTLINES_FILE = "data/municipal_outlines.bin"
+FORMAT = 2
 CREDIT = "「国土数値情報（行政区域データ）」国土交通省"
 
 #: English names for the cities Tsudoi demos; N03 has none.
@@ -55,10 +61,9 @@ _CHECK_WEIGHTS = (6, 5, 4, 3, 2)
 @dataclass(frozen=True)
 class _Index:
     cities: dict[str, City]  # by code, in code order
-    geoms: dict[str, list[list[list[int]]]]  # encoded outlines, decoded on demand
+    spans: dict[str, tuple[int, int]]  # (offset, size) of each outline's blob in OUTLINES_FILE
     scale: int
     wards: dict[str, list[str]]
-    by_name: dict[str, list[str]]  # folded name → codes
 
 
 def check_digit(code5: str) -> int:
@@ -79,12 +84,11 @@ def _index() -> _Index:
     """Load the data file once; a missing or corrupt file is a packaging bug, so let it raise."""
     raw = resources.files("geo.japan").joinpath(DATA_FILE).read_bytes()
     doc: dict[str, Any] = json.loads(gzip.decompress(raw))
-    if doc.get("format") != 1:
+    if doc.get("format") != FORMAT:
         raise RuntimeError(f"geo/japan/{DATA_FILE}: unsupported format {doc.get('format')!r}")
     cities: dict[str, City] = {}
-    geoms: dict[str, list[list[list[int]]]] = {}
+    spans: dict[str, tuple[int, int]] = {}
     wards: dict[str, list[str]] = {}
-    by_name: dict[str, list[str]] = {}
     for rec in doc["cities"]:
         code = rec["code"]
         city = City(
@@ -96,9 +100,18 @@ def _index() -> _Index:
             parent_code=rec["parent"],
         )
         cities[code] = city
-        geoms[code] = rec["geom"]
+        spans[code] = (int(rec["offset"]), int(rec["size"]))
         if city.parent_code:
             wards.setdefault(city.parent_code, []).append(code)
+    return _Index(cities, spans, int(doc["scale"]), wards)
+
+
+@functools.cache
+def _by_name() -> dict[str, list[str]]:
+    """Folded name → codes; built only when a name is looked up (folding 1,900 names is most
+    of what loading the index would otherwise cost)."""
+    cities = _index().cities
+    by_name: dict[str, list[str]] = {}
     for code, city in cities.items():
         keys = _name_keys(city)
         if city.parent_code:  # a ward is also found by its own name: '北区', '新潟県北区' …
@@ -106,11 +119,45 @@ def _index() -> _Index:
             keys |= {fold(short), fold(city.prefecture + short)}
         for key in keys:
             by_name.setdefault(key, []).append(code)
-    return _Index(cities, geoms, int(doc["scale"]), wards, by_name)
+    return by_name
 
 
-def _ring(flat: list[int], scale: int) -> Any:
-    return np.cumsum(np.asarray(flat, dtype=np.int64).reshape(-1, 2), axis=0) / scale
+def decode_outline(blob: bytes, scale: int) -> MultiPolygon:
+    """One municipality's outline from its blob in OUTLINES_FILE, exactly as the source had it.
+
+    The blob is zlib-compressed, little-endian: four uint32 counts (polygons, rings, vertices,
+    off-grid values); rings per polygon (uint32); vertices per ring without the closing one
+    (uint32); the vertices as int32 steps on a 1/``scale`` degree grid from the previous vertex
+    (first from 0), all x steps then all y steps, byte-planed (every value's first byte, then
+    every second byte …) so that zlib finds the repeats; then the positions (uint32, in the
+    x0 y0 x1 y1 … sequence) and exact float64 values of the coordinates the grid cannot hold.
+    Grid values divided by ``scale`` give back the source's doubles bit for bit.
+    """
+    raw = zlib.decompress(blob)
+    n_polys, n_rings, n_verts, n_exact = struct.unpack_from("<4I", raw)
+    pos = 16
+    rings_per_poly = np.frombuffer(raw, "<u4", n_polys, pos).astype(np.int64)
+    pos += 4 * n_polys
+    ring_sizes = np.frombuffer(raw, "<u4", n_rings, pos).astype(np.int64)
+    pos += 4 * n_rings
+    planes = np.frombuffer(raw, np.uint8, 8 * n_verts, pos).reshape(4, 2 * n_verts)
+    pos += 8 * n_verts
+    steps = np.ascontiguousarray(planes.T).view("<i4").reshape(2, n_verts)
+    flat = (np.cumsum(steps, axis=1, dtype=np.int64) / scale).T.ravel()
+    where = np.frombuffer(raw, "<u4", n_exact, pos)
+    flat[where] = np.frombuffer(raw, "<f8", n_exact, pos + 4 * n_exact)
+    coords = flat.reshape(n_verts, 2)
+    starts = np.concatenate(([0], np.cumsum(ring_sizes)[:-1]))
+    closed = np.insert(coords, starts + ring_sizes, coords[starts], axis=0)
+    offsets = (
+        np.concatenate(([0], np.cumsum(ring_sizes + 1))),
+        np.concatenate(([0], np.cumsum(rings_per_poly))),
+        np.array([0, n_polys]),
+    )
+    geom = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, closed, offsets)[0]
+    if not isinstance(geom, MultiPolygon):  # pragma: no cover - from_ragged_array's contract
+        raise RuntimeError("decoded outline is not a MultiPolygon")
+    return geom
 
 
 def _normalise_code(code: str) -> str:
@@ -163,9 +210,8 @@ def find_by_name(name: str) -> list[City]:
     and the few English names held ('Niigata'). Names repeat across prefectures (府中市), so this
     returns a list.
     """
-    idx = _index()
-    codes = idx.by_name.get(fold(name), [])
-    return [replace(idx.cities[c]) for c in sorted(codes)]
+    codes = _by_name().get(fold(name), [])
+    return [replace(_index().cities[c]) for c in sorted(codes)]
 
 
 def all_cities() -> list[City]:
@@ -173,18 +219,19 @@ def all_cities() -> list[City]:
     return [replace(c) for c in _index().cities.values()]
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=256)
 def _outline(code: str) -> MultiPolygon:
+    """Read and decode one outline: a seek into the bundled file, never the whole of Japan."""
     idx = _index()
-    polys = [
-        Polygon(_ring(rings[0], idx.scale), [_ring(r, idx.scale) for r in rings[1:]])
-        for rings in idx.geoms[code]
-    ]
-    return MultiPolygon(polys)
+    offset, size = idx.spans[code]
+    with resources.files("geo.japan").joinpath(OUTLINES_FILE).open("rb") as fh:
+        fh.seek(offset)
+        blob = fh.read(size)
+    return decode_outline(blob, idx.scale)
 
 
 def outline(code: str) -> MultiPolygon:
-    """The municipality's outline in WGS84 (lon, lat); islands included."""
+    """The municipality's outline in WGS84 (lon, lat), every island and exclave included."""
     return _outline(_normalise_code(code))
 
 

@@ -188,7 +188,7 @@ def make_rules(category: str, rng: random.Random) -> list[Rule]:
         n = rng.choice([1, 1, 2])
         days = sorted(rng.sample([0, 1, 2, 3, 4], n)) if n == 2 else [rng.randrange(5)]
         if n == 2 and days[1] - days[0] < 2:
-            days = [days[0], min(days[0] + 3, 4)] if days[0] + 3 <= 4 else [days[0] - 3, days[0]]
+            days = [days[0], days[0] + 3] if days[0] + 3 <= 4 else [max(days[0] - 3, 0), days[0]]
         return [Rule(days, None, start, end)]
     # salon
     r = rng.random()

@@ -17,7 +17,7 @@ copy niigata/ward_population_2020_monthly.csv
 pack ube/walk_edges_osm.geojson
 copy ube/shelters_p20.geojson
 copy osm/kotka_test.osm.pbf
-pack japan/municipalities_n03_simplified.geojson
+copy japan/municipal_outlines_n03.geojson.gz
 copy standard-dataset/takamatsu_community_center.csv
 copy standard-dataset/takamatsu_population_by_town_age_202602.csv
 # ube/ube_walk.osm.pbf is not copied: the demo pack ships it (service/demo_data/35202/).
