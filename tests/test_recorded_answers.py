@@ -629,8 +629,13 @@ def test_import_report(import_reports: dict[str, Recording], run_: Run) -> None:
     check(import_reports[run_.name])
 
 
-@pytest.mark.parametrize("run_", DEMO_RUNS, ids=[r.name for r in DEMO_RUNS])
+DEMO_PAIRS = [  # each command-line run with the stores it runs on (some only on the GeoPackage)
+    pytest.param(kind, run_, id=f"{kind}-{run_.name}",
+                 marks=[pytest.mark.postgis] if kind == "postgis" else [])
+    for kind in ("gpkg", "postgis") for run_ in DEMO_RUNS if kind == "gpkg" or run_.postgis
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("demo", "run_"), DEMO_PAIRS, indirect=["demo"])
 def test_demo_report(demo: Demo, demo_reports: dict[str, Recording], run_: Run) -> None:
-    if run_.name not in demo_reports:
-        pytest.skip("run on the GeoPackage demo store only")
     check(demo_reports[run_.name])
