@@ -23,6 +23,7 @@ from geo.ingest.ids import area_id
 from geo.ingest.report import ImportReport
 from geo.io.features import read_features
 from geo.io.source import FeatureSource, Row
+from geo.japan.municipalities import wards as municipal_wards
 from geo.model import Area
 from geo.store.base import AreaChanges, Store
 
@@ -103,7 +104,7 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
         raise pipeline.no_name_column(src.name, FIELDS["name"])
     batch: pipeline.Batch[Area] = pipeline.Batch.of(src)
     if is_town_list(src, cols["town"]):
-        areas = _from_town_list(batch, src, cols, opts, report)
+        areas = _from_town_list(store, batch, src, cols, opts, report)
     elif opts.town_boundaries is not None:
         what = "geometry" if cols["town"] else "no town column (" + ", ".join(FIELDS["town"]) + ")"
         raise UsageError(
@@ -126,6 +127,7 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
 
 
 def _from_town_list(
+    store: Store,
     batch: pipeline.Batch[Area],
     src: FeatureSource,
     cols: dict[str, str | None],
@@ -139,7 +141,9 @@ def _from_town_list(
     def make(row: Row) -> Area | None:
         return _area_of(batch, row, cols, opts, MultiPolygon())
 
-    areas = town_list_areas(batch, src, cols, report, make, opts.town_boundaries)
+    wards = {w.code for w in municipal_wards(opts.city)}
+    drawn = {a.id: a.geometry for a in store.areas(opts.city) if a.id in wards}
+    areas = town_list_areas(batch, src, cols, report, make, opts.town_boundaries, drawn)
     areas = [(n, a) for n, a in areas if not _far_from_city(batch, n, a, opts.city)]
     if not batch.problems:
         report.what, report.rows = "areas", len(areas)

@@ -15,7 +15,7 @@ one of the city's wards. Towns of the city left in no area are listed in the rep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -76,11 +76,15 @@ def town_list_areas(
     report: ImportReport,
     make: MakeArea,
     town_boundaries: str | Path | None,
+    wards_drawn: Mapping[str, BaseGeometry],
 ) -> list[tuple[int, Area]]:
     """The areas a town list defines, each with the row it starts on; problems in ``batch``.
 
     ``make`` reads an area's columns (one row's, merged) into an Area without a geometry, as
     the area import reads a feature; ``cols`` names the columns (``name``, ``town``, ``ward`` …).
+    ``wards_drawn``: a designated city's own ward areas by ward code (the areas whose id is the
+    ward's code), which Voronoi cells are clipped to instead of the bundled ward outlines, so
+    that the areas nest in the wards the city shows.
     """
     city = report.city
     if town_boundaries is not None:
@@ -98,9 +102,16 @@ def town_list_areas(
         area = make(Row(draft.row, draft.props, None))
         if area is not None:
             areas.append((draft.row, replace(area, geometry_source=source)))
-    shapes = _shapes(city, towns, source)
+    shapes = _shapes(city, towns, source, wards_drawn)
     out = _with_geometry(batch, areas, drafts, shapes, towns)
-    report.notes.extend(notes + _coverage_notes(towns, drafts, shapes, source, len(src.rows)))
+    clip = f"the {len(wards_drawn)} ward areas" if wards_drawn else "the outline"
+    how = (
+        "the towns' polygons (--town-boundaries)"
+        if source == "town-boundaries"
+        else f"Voronoi cells of the city's {len(towns):,} town points, clipped to {clip}"
+    )
+    notes.insert(0, f"{len(drafts)} areas from {len(src.rows):,} town rows; polygons from {how}")
+    report.notes.extend(notes + _coverage_notes(towns, drafts, shapes))
     return out
 
 
@@ -188,10 +199,15 @@ def _claim(
         )  # fmt: skip
 
 
-def _shapes(city: str, towns: Sequence[CityTown], source: GeometrySource) -> list[BaseGeometry]:
+def _shapes(
+    city: str,
+    towns: Sequence[CityTown],
+    source: GeometrySource,
+    wards_drawn: Mapping[str, BaseGeometry],
+) -> list[BaseGeometry]:
     """Each town's shape in the city's plane-rectangular zone."""
     if source == "town-points":
-        return town_cells(city, towns)
+        return town_cells(city, towns, wards_drawn)
     epsg = get_city(city).crs_epsg
     return [project_geometry(t.geometry, epsg) for t in towns]
 
@@ -231,21 +247,11 @@ def _multipolygon(geom: BaseGeometry) -> MultiPolygon:
 
 
 def _coverage_notes(
-    towns: Sequence[CityTown],
-    drafts: list[_Draft],
-    shapes: list[BaseGeometry],
-    source: GeometrySource,
-    rows: int,
+    towns: Sequence[CityTown], drafts: list[_Draft], shapes: list[BaseGeometry]
 ) -> list[str]:
-    """What the report says of a town list: where the polygons came from, the towns in no
-    area, and towns that add nothing to their area."""
+    """The towns in no area, and towns that add nothing to their area."""
     listed = {i for d in drafts for i in d.towns}
-    how = (
-        "the towns' polygons (--town-boundaries)"
-        if source == "town-boundaries"
-        else f"Voronoi cells of the city's {len(towns):,} town points, clipped to the outline"
-    )
-    notes = [f"{len(drafts)} areas from {rows:,} town rows; polygons from {how}"]
+    notes = []
     left = [label(t) for i, t in enumerate(towns) if i not in listed]
     if left:
         more = f" … and {len(left) - _LISTED} more" if len(left) > _LISTED else ""

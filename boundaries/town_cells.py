@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,10 +249,13 @@ def _polygons(geom: BaseGeometry) -> MultiPolygon:
 # -- Voronoi cells ----------------------------------------------------------------------------
 
 
-def town_cells(city: str, towns: Sequence[CityTown]) -> list[BaseGeometry]:
+def town_cells(
+    city: str, towns: Sequence[CityTown], wards_drawn: Mapping[str, BaseGeometry] | None = None
+) -> list[BaseGeometry]:
     """Each town's Voronoi cell, in the city's plane-rectangular zone (metres), index-aligned
     with ``towns`` (points): among the towns of its ward (a designated city) or of the city,
-    clipped to that ward's or the city's outline. Towns at one point share one cell."""
+    clipped to that ward's or the city's outline, or to the ward's polygon in ``wards_drawn``
+    (WGS84, by ward code: the city's own ward areas). Towns at one point share one cell."""
     epsg = get_city(city).crs_epsg
     plane = to_plane(epsg)
     cells: list[BaseGeometry] = [Polygon()] * len(towns)
@@ -260,7 +263,8 @@ def town_cells(city: str, towns: Sequence[CityTown]) -> list[BaseGeometry]:
     for i, town in enumerate(towns):
         groups.setdefault(town.ward, []).append(i)
     for ward, members in sorted(groups.items(), key=lambda g: g[0] or ""):
-        clip = project_geometry(outline(ward or city), epsg)
+        drawn = (wards_drawn or {}).get(ward or "")
+        clip = project_geometry(drawn if drawn is not None else outline(ward or city), epsg)
         lonlat = shapely.get_coordinates(np.array([towns[i].geometry for i in members]))
         x, y = plane(lonlat[:, 0], lonlat[:, 1])
         for i, cell in zip(members, _cells(np.column_stack([x, y]), clip), strict=True):
