@@ -12,7 +12,6 @@ The grouping of towns into 地区 is written for the tests; the names and polygo
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 import shapely
 from shapely.geometry import Point
+from test_import_areas import areas_as_dicts as stored
 
 from boundaries.area_import import AreaImportOptions, import_areas
 from geo.errors import InputError, Problem, UsageError
@@ -47,15 +47,6 @@ def refused(store: Store, path: Path, city: str, **options: Any) -> list[Problem
     with pytest.raises(InputError) as caught:
         run(store, path, city, **options)
     return caught.value.problems
-
-
-def stored(store: Store, city: str) -> list[dict[str, Any]]:
-    out = []
-    for area in store.areas(city):
-        row = asdict(area)
-        row["geometry"] = area.geometry.normalize().wkb_hex
-        out.append(row)
-    return out
 
 
 def plane(city: str, geom: Any) -> Any:
