@@ -119,6 +119,22 @@ def test_an_excel_cp932_list_of_three_districts(store: Store) -> None:
     assert "藤塚町、" in left and "丸亀町" in left
 
 
+def test_an_island_town_draws_its_island(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "islands.csv"
+    path.write_text("地区名,町丁目名\n女木地区,女木町\n男木地区,男木町\n", encoding="utf-8")
+
+    run(store, path, TAKAMATSU)
+
+    parts = plane(TAKAMATSU, outline(TAKAMATSU)).geoms  # the outline keeps every island
+    for area, town in (("女木地区", "女木町"), ("男木地区", "男木町")):
+        drawn = plane(TAKAMATSU, {a.name: a for a in store.areas(TAKAMATSU)}[area].geometry)
+        point = plane(TAKAMATSU, town_point(TAKAMATSU, town))
+        (island,) = [p for p in parts if p.covers(point)]
+        assert island.difference(drawn).area < 0.01 * island.area, area  # the whole island
+        assert drawn.area < 1.5 * island.area, area  # and islets nearer to it than to others
+        assert 1e6 < island.area < 4e6  # 女木島 2.6 km², 男木島 1.4 km²
+
+
 def test_a_ward_name_before_the_town_and_the_parent_ward(store: Store, tmp_path: Path) -> None:
     run(store, WARDS, NIIGATA, level=1)
     path = tmp_path / "chuo.csv"
