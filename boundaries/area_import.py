@@ -12,7 +12,9 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
+from boundaries.areas_from_towns import TOWN_FIELDS, is_town_list, town_list_areas
 from boundaries.contacts import ContactError, contacts_from_props
+from boundaries.town_cells import WARD_FIELDS
 from geo.errors import UsageError
 from geo.ingest import pipeline
 from geo.ingest.changes import ChangeSet
@@ -20,7 +22,8 @@ from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
 from geo.ingest.ids import area_id
 from geo.ingest.report import ImportReport
 from geo.io.features import read_features
-from geo.io.source import Row
+from geo.io.source import FeatureSource, Row
+from geo.japan.municipalities import wards as municipal_wards
 from geo.model import Area
 from geo.store.base import AreaChanges, Store
 
@@ -36,7 +39,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "N03_007",
         "kml_id",
     ),
-    "name": ("name", "名称", "圏域名", "地区名", "area_name", "ward_name", "N03_004", "N03_003"),
+    "name": (
+        "name", "名称", "圏域名", "地区名", "area_name", "ward_name", "N03_004", "N03_003", "area",
+        "圏域", "地区", "日常生活圏域",
+    ),
     "name_kana": ("name_kana", "kana", "ふりがな", "フリガナ", "よみがな"),
     "level": ("level", "階層", "層"),
     "parent": ("parent", "parent_id", "親", "上位地区"),
@@ -44,6 +50,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "source": ("source", "出典"),
     "source_date": ("source_date", "date", "時点", "作成日"),
     "demo": ("demo",),
+    "town": TOWN_FIELDS,  # a town list: one row per town, no geometry
+    "ward": WARD_FIELDS,
 }
 _TRUE = {"true", "1", "yes", "はい"}
 _NO_AREA = 1e-10  # square degrees, about 1 m²: less is a line or a point drawn as a polygon
@@ -60,6 +68,7 @@ class AreaImportOptions:
     parent_field: str | None = None
     layer: str | None = None
     dry_run: bool = False
+    town_boundaries: Path | None = None  # a town list's 町丁目 polygons, instead of town points
 
 
 def _polygonal(geom: BaseGeometry) -> MultiPolygon | None:
@@ -78,7 +87,11 @@ def _polygonal(geom: BaseGeometry) -> MultiPolygon | None:
 
 
 def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> ImportReport:
-    """Read, repair, merge and apply an areas file; InputError (store untouched) on bad input."""
+    """Read, repair, merge and apply an areas file; InputError (store untouched) on bad input.
+
+    A table of towns (an area column and a town column, no geometry) is read as a town list
+    (boundaries.areas_from_towns); any other file draws its areas' polygons itself.
+    """
     if opts.level is not None and opts.level < 1:
         raise UsageError("--level must be 1 or more (1 = the widest division inside the city)")
     src = read_features(path, layer=opts.layer)
@@ -90,18 +103,51 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
     if cols["name"] is None:
         raise pipeline.no_name_column(src.name, FIELDS["name"])
     batch: pipeline.Batch[Area] = pipeline.Batch.of(src)
-    flagged = {p.row for p in src.problems}
-    for row in src.rows:
-        part = _row_area(batch, row, cols, opts, report, row.number in flagged)
-        if part is not None:
-            batch.keep(row.number, part)
-    areas = _merge(batch, opts.city, cols["id"] or cols["name"], report)
+    if is_town_list(src, cols["town"]):
+        areas = _from_town_list(store, batch, src, cols, opts, report)
+    elif opts.town_boundaries is not None:
+        what = "geometry" if cols["town"] else "no town column (" + ", ".join(FIELDS["town"]) + ")"
+        raise UsageError(
+            "--town-boundaries draws the areas of a town list (an area column and a town "
+            f"column, no geometry); {src.name} has {what}"
+        )
+    else:
+        flagged = {p.row for p in src.problems}
+        for row in src.rows:
+            part = _row_area(batch, row, cols, opts, report, row.number in flagged)
+            if part is not None:
+                batch.keep(row.number, part)
+        areas = _merge(batch, opts.city, cols["id"] or cols["name"], report)
     _check_parents(batch, areas, set(store.area_hashes(opts.city)), cols["parent"])
     pipeline.accept(report, batch.problems)
     levels = {a.level for _, a in areas}
     target = _Areas(store, opts.city, src.name, levels)
     pipeline.apply(report, [a for _, a in areas], target, dry_run=opts.dry_run)
     return report
+
+
+def _from_town_list(
+    store: Store,
+    batch: pipeline.Batch[Area],
+    src: FeatureSource,
+    cols: dict[str, str | None],
+    opts: AreaImportOptions,
+    report: ImportReport,
+) -> list[tuple[int, Area]]:
+    """A town list's areas; the report counts its rows as town rows until they are accepted,
+    then its areas."""
+    report.what = "town rows"
+
+    def make(row: Row) -> Area | None:
+        return _area_of(batch, row, cols, opts, MultiPolygon())
+
+    wards = {w.code for w in municipal_wards(opts.city)}
+    drawn = {a.id: a.geometry for a in store.areas(opts.city) if a.id in wards}
+    areas = town_list_areas(batch, src, cols, report, make, opts.town_boundaries, drawn)
+    areas = [(n, a) for n, a in areas if not _far_from_city(batch, n, a, opts.city)]
+    if not batch.problems:
+        report.what, report.rows = "areas", len(areas)
+    return areas
 
 
 def _row_area(
@@ -117,6 +163,21 @@ def _row_area(
     if not name:
         batch.refuse(row.number, "empty name", field=cols["name"])
         return None
+    poly = _row_polygon(batch, row, name, report, reader_flagged)
+    if poly is None:
+        return None
+    return _area_of(batch, row, cols, opts, poly)
+
+
+def _area_of(
+    batch: pipeline.Batch[Area],
+    row: Row,
+    cols: dict[str, str | None],
+    opts: AreaImportOptions,
+    poly: MultiPolygon,
+) -> Area | None:
+    """The area a row's columns describe, with the polygon given; None with a problem."""
+    name = pipeline.text_of(row.props, cols["name"]) or ""
     level = opts.level
     if level is None:
         raw = pipeline.text_of(row.props, cols["level"])
@@ -125,9 +186,6 @@ def _row_area(
         except ValueError:
             batch.refuse(row.number, "level must be a whole number", field=cols["level"], value=raw)
             return None
-    poly = _row_polygon(batch, row, name, report, reader_flagged)
-    if poly is None:
-        return None
     try:
         contacts = contacts_from_props(row.props, cols["contacts"])
     except ContactError as exc:
@@ -205,20 +263,28 @@ def _merge(
                     value=key,
                 )
         poly = _polygonal(unary_union([p.geometry for _, p in parts])) or MultiPolygon()
-        far = geometry_outside_outline_m(city, poly)
-        if far > OUTLINE_TOLERANCE_M:
-            batch.refuse(
-                first_n,
-                f"the area lies outside the city ({far / 1000:,.1f} km from its outline)",
-                value=first.name,
-                hint="check --city and the file's coordinates "
-                "(市区町村コードと座標系を確認してください)",
-            )
+        merged = replace(first, geometry=poly)
+        if _far_from_city(batch, first_n, merged, city):
             continue
         if len(parts) > 1:
             report.notes.append(f"{first.name}: {len(parts)} features merged into one area")
-        areas.append((first_n, replace(first, geometry=poly)))
+        areas.append((first_n, merged))
     return areas
+
+
+def _far_from_city(batch: pipeline.Batch[Area], row: int, area: Area, city: str) -> bool:
+    """Refuse an area away from the city's outline (a wrong --city or coordinate system)."""
+    far = geometry_outside_outline_m(city, area.geometry)
+    if far > OUTLINE_TOLERANCE_M:
+        batch.refuse(
+            row,
+            f"the area lies outside the city ({far / 1000:,.1f} km from its outline)",
+            value=area.name,
+            hint="check --city and the file's coordinates "
+            "(市区町村コードと座標系を確認してください)",
+        )
+        return True
+    return False
 
 
 def _check_parents(

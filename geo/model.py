@@ -16,6 +16,10 @@ Status = Literal["active", "paused", "closed"]
 STATUSES: tuple[str, ...] = ("active", "paused", "closed")
 Precision = Literal["exact", "town"]
 PRECISIONS: tuple[str, ...] = ("exact", "town")
+#: Where an area's polygon came from: drawn in the file, or built from a list of its towns
+#: (Voronoi cells of the city's town points, or the towns' own polygons from --town-boundaries).
+GeometrySource = Literal["drawn", "town-points", "town-boundaries"]
+GEOMETRY_SOURCES: tuple[str, ...] = ("drawn", "town-points", "town-boundaries")
 
 
 @dataclass
@@ -63,12 +67,19 @@ class Area:
     source: str | None = None
     source_date: str | None = None
     demo: bool = False
+    geometry_source: GeometrySource = "drawn"
 
     def content_hash(self) -> str:
-        """Hash of everything a re-import could change, so unchanged rows are recognised."""
+        """Hash of everything a re-import could change, so unchanged rows are recognised.
+
+        A drawn area hashes as it did before ``geometry_source`` existed, so the areas of a
+        store written then are still found unchanged when their file is imported again.
+        """
         contacts = [c.as_dict() for c in self.contacts]
         wkb = self.geometry.normalize().wkb_hex
-        return _content_hash(self, ("id", "geometry"), contacts=contacts, wkb=wkb)
+        drawn = self.geometry_source == "drawn"
+        skip = ("id", "geometry", "geometry_source") if drawn else ("id", "geometry")
+        return _content_hash(self, skip, contacts=contacts, wkb=wkb)
 
 
 @dataclass

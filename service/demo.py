@@ -1,7 +1,8 @@
 """The bundled demo cities, loaded through the same importers a city uses.
 
-* 新潟市 (15100): real wards, halls and town points, with stand-in 日常生活圏域, gathering places
-  and older population per town (straight-line walking: no network).
+* 新潟市 (15100): real wards, halls and town points, with stand-in 日常生活圏域 made of real
+  中学校区 (a town list, drawn by the area import from the town points), stand-in gathering
+  places and older population per town (straight-line walking: no network).
 * 宇部市 (35202): its real walking network (OpenStreetMap) and real halls, with a stand-in
   central area, 日常生活圏域, gathering places and older population per 250 m mesh.
 * 周南市 (35215): the real city outline (islands kept), halls and town points, with 31
@@ -55,7 +56,7 @@ class _Pack:
 PACKS: tuple[_Pack, ...] = (
     _Pack(
         "15100",
-        areas=(("areas_wards", 1), ("areas_daily", 2)),
+        areas=(("areas_wards", 1), ("areas_daily_towns", 2)),  # the wards first: the list nests
         towns=True,
         population="population_towns_demo.csv.gz",
     ),
@@ -80,7 +81,7 @@ def _pack_path(city: str, name: str) -> Path:
 
 
 def _pack_file(stem: str, city: str = DEMO_CITY) -> Path:
-    for suffix in (".geojson", ".geojson.gz"):
+    for suffix in (".geojson", ".geojson.gz", ".csv"):
         if (files("service") / "demo_data" / city / f"{stem}{suffix}").is_file():
             return _pack_path(city, f"{stem}{suffix}")
     raise FileNotFoundError(f"demo pack file {city}/{stem} is missing from the package")

@@ -83,6 +83,7 @@ def area_properties(area: Area) -> dict[str, Any]:
         "source": area.source,
         "source_date": area.source_date,
         "demo": area.demo,
+        "geometry_source": area.geometry_source,
     }
 
 

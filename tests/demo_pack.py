@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from functools import cache
 from pathlib import Path
@@ -44,10 +45,17 @@ class DemoPack:
         return [(f["properties"], self.plane(shape(f["geometry"]))) for f in self.features(name)]
 
     def phone_numbers(self, areas: str = "areas_daily.geojson") -> list[str]:
-        """Every phone and fax number of the pack's places and of its areas' contacts."""
+        """Every phone and fax number of the pack's places and of its areas' contacts
+        (an areas GeoJSON, or a town list's contacts column)."""
         places = [f["properties"] for f in self.features("places.geojson")]
         numbers = [p["phone"] for p in places if p.get("phone") is not None]
-        for f in self.features(areas):
-            for c in f["properties"]["contacts"]:
+        for contacts in self._area_contacts(areas):
+            for c in contacts:
                 numbers += [n for n in (c.get("phone"), c.get("fax")) if n is not None]
         return numbers
+
+    def _area_contacts(self, areas: str) -> list[list[dict[str, Any]]]:
+        if (self.folder / areas).exists():
+            return [f["properties"]["contacts"] for f in self.features(areas)]
+        with (self.folder / "areas_daily_towns.csv").open(encoding="utf-8-sig", newline="") as fh:
+            return [json.loads(r["contacts"]) for r in csv.DictReader(fh) if r["contacts"]]

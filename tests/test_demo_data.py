@@ -2,7 +2,9 @@
 
 (宇部市's pack, and loading both cities into a store, are tested in tests/test_demo_ube.py.)
 
-Everything here reads the committed pack only; tests/test_demo_packs.py rebuilds it.
+Everything here reads the committed pack only; tests/test_demo_packs.py rebuilds it. The daily
+areas are a town list (areas_daily_towns.csv): their polygons are the ones the area import draws
+from it, read here from a store the wards and the list are imported into.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import csv
 import gzip
 import json
 import re
+import tempfile
 from functools import cache
 from itertools import combinations
 from pathlib import Path
@@ -21,8 +24,15 @@ from demo_pack import DemoPack
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from boundaries.area_import import AreaImportOptions, import_areas
+from geo.japan import gazetteer
+from geo.store.gpkg import GpkgStore
+from service.serialize import area_properties
+
 REPO = Path(__file__).resolve().parents[1]
 PACK = REPO / "service" / "demo_data" / "15100"
+TOWN_LIST = "areas_daily_towns.csv"
+SCHOOLS = REPO / "tests" / "data" / "source" / "niigata" / "junior_high_schools.csv"
 WARD_IDS = [f"1510{i}" for i in range(1, 9)]
 PHONE = re.compile(r"^0\d{1,4}-000-\d{4}$")
 POPULATION = "population_towns_demo.csv.gz"
@@ -45,8 +55,31 @@ def _wards() -> dict[str, BaseGeometry]:
     }
 
 
+@cache
 def _daily() -> list[tuple[dict[str, Any], BaseGeometry]]:
-    return DEMO.shapes("areas_daily.geojson")
+    """The daily areas as the import draws them from the town list (after the wards)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = GpkgStore(Path(tmp) / "pack.gpkg")
+        try:
+            import_areas(store, PACK / "areas_wards.geojson", AreaImportOptions("15100", level=1))
+            import_areas(store, PACK / TOWN_LIST, AreaImportOptions("15100", level=2))
+            areas = store.areas("15100", level=2)
+        finally:
+            store.close()
+    return [(area_properties(a), _plane(a.geometry)) for a in areas]
+
+
+@cache
+def _town_rows() -> list[dict[str, str]]:
+    with (PACK / TOWN_LIST).open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@cache
+def _schools() -> dict[str, dict[str, str]]:
+    """新潟市's public junior-high schools (those with a 学番) by name."""
+    with SCHOOLS.open(encoding="utf-8") as fh:
+        return {r["学校名"]: r for r in csv.DictReader(fh) if r["学番"]}
 
 
 def _places() -> list[tuple[dict[str, Any], BaseGeometry]]:
@@ -83,11 +116,51 @@ def test_daily_areas_are_27_with_a_ward_parent_and_stable_ids() -> None:
     assert [p["id"] for p, _ in daily] == [f"15100-d{i:02d}" for i in range(1, 28)]
     for p, geom in daily:
         assert p["level"] == 2 and p["parent"] in WARD_IDS
-        assert p["demo"] is True and p["name"].endswith("（デモ）")
+        assert p["demo"] is True and p["name"].endswith("圏域（デモ）")
+        assert p["geometry_source"] == "town-points"
         assert geom.is_valid and not geom.is_empty
     assert {p["parent"] for p, _ in daily} == set(WARD_IDS)
     per_ward = {w: sum(p["parent"] == w for p, _ in daily) for w in WARD_IDS}
     assert min(per_ward.values()) >= 2
+
+
+def test_the_town_list_names_every_town_of_the_city_once() -> None:
+    rows = _town_rows()
+    listed = [(r["parent"], r["town"]) for r in rows]
+    assert len(listed) == len(set(listed)) == 1849
+    assert set(listed) == {(t.ward_code, t.name) for t in gazetteer.towns("15100")}
+    assert {r["level"] for r in rows} == {"2"} and {r["demo"] for r in rows} == {"true"}
+
+
+def test_daily_areas_are_real_school_districts_named_after_their_schools() -> None:
+    schools = _schools()
+    by_area: dict[str, list[dict[str, str]]] = {}
+    for r in _town_rows():
+        by_area.setdefault(r["area"], []).append(r)
+    seen: set[str] = set()
+    for area, rows in by_area.items():
+        mine = sorted({r["中学校"] for r in rows}, key=lambda n: schools[n]["学番"])
+        assert area == "・".join(n.removesuffix("中学校") for n in mine) + "圏域（デモ）"
+        for r in rows:  # a school of the town's ward: 学番 1xx is 北区 (15101) … 8xx 西蒲区
+            assert r["parent"] == "1510" + schools[r["中学校"]]["学番"][0], r["town"]
+        assert not seen & set(mine)  # a 中学校区 is never split between areas
+        seen |= set(mine)
+    assert seen == set(schools)  # every public junior-high school has its 校区
+
+
+def test_each_town_goes_to_the_nearest_school_of_its_ward() -> None:
+    points = {(t.ward_code, t.name): (t.lon, t.lat) for t in gazetteer.towns("15100")}
+    schools = _schools()
+    for r in _town_rows():
+        x, y = DEMO.to_plane.transform(*points[(r["parent"], r["town"])])
+        ward = [s for s in schools.values() if "1510" + s["学番"][0] == r["parent"]]
+        nearest = min(ward, key=lambda s: _distance2(s, x, y))
+        assert nearest["学校名"] == r["中学校"], r["town"]
+
+
+def _distance2(school: dict[str, str], x: float, y: float) -> float:
+    sx, sy = DEMO.to_plane.transform(float(school["lon"]), float(school["lat"]))
+    return float((sx - x) ** 2 + (sy - y) ** 2)
 
 
 def test_daily_areas_lie_inside_their_ward() -> None:
@@ -160,7 +233,7 @@ def test_every_stand_in_is_marked_demo() -> None:
         assert row["demo"] == "true" and "デモ用の仮データ" in row["note"]
     credits = DEMO.json("credits.json")
     assert "デモ用の仮データ" in credits["demo_notice_ja"]
-    assert set(credits["demo_files"]) == {"areas_daily.geojson", "places.geojson", POPULATION}
+    assert set(credits["demo_files"]) == {TOWN_LIST, "places.geojson", POPULATION}
 
 
 def test_every_phone_is_a_non_dialable_stand_in() -> None:
@@ -226,7 +299,7 @@ def test_credits_name_every_source() -> None:
     assert credits["city"] == "15100" and credits["name"] == "新潟市"
     text = json.dumps(credits["credits"], ensure_ascii=False)
     for needle in ("国土数値情報", "国土交通省", "Geolonia", "CC BY 4.0", "国土地理院", "新潟市",
-                   POPULATION):
+                   POPULATION, "中学校", "CC BY 2.1 JP", TOWN_LIST):
         assert needle in text
 
 

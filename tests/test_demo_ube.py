@@ -253,7 +253,7 @@ def test_credits_name_osm_odbl_mlit_and_the_stand_ins() -> None:
 def _check_loaded_twice(store: Store) -> None:
     first = load_demo(store)
     assert [(r.city, r.file) for r in first] == [
-        ("15100", "areas_wards.geojson"), ("15100", "areas_daily.geojson"),
+        ("15100", "areas_wards.geojson"), ("15100", "areas_daily_towns.csv"),
         ("15100", "halls.geojson"), ("15100", "towns.geojson"), ("15100", "places.geojson"),
         ("15100", "population_towns_demo.csv.gz"),
         ("35202", "areas_center.geojson"), ("35202", "areas_daily.geojson"),

@@ -35,6 +35,7 @@ from geo.japan.municipalities import get_city, outline
 from geo.model import Area, PopulationCell, Town
 from geo.store.base import AreaChanges, Store
 from geo.store.gpkg import GpkgStore
+from geo.store.gpkg_schema import SCHEMA_VERSION
 
 HERE = Path(__file__).parent
 MESH_CSV = HERE / "data" / "population" / "estat_mesh_niigata_500m.csv"
@@ -387,7 +388,7 @@ def test_gpkg_schema_2_is_migrated(tmp_path: Path) -> None:
     store.close()
     db = sqlite3.connect(path)
     assert db.execute("SELECT value FROM tsudoi_meta WHERE key='schema_version'").fetchone() == (
-        "3",
+        str(SCHEMA_VERSION),
     )
     assert db.execute(
         "SELECT geometry_type_name FROM gpkg_geometry_columns WHERE table_name='population'"

@@ -168,9 +168,9 @@ CALLS: list[Call] = [
     get("places-15100-year-end", f"{C15}/places", category="salon", at=YEAR_END),
     get("places-35202-year-end", f"{C35}/places", at=YEAR_END),
     # one place
-    get("place-15100-chanoma", "/api/places/15100-chanoma-d0008"),
+    get("place-15100-chanoma", "/api/places/15100-chanoma-d0014"),
     get("place-15100-private-home", "/api/places/15100-salon-d0017"),
-    get("place-15100-paused-home", "/api/places/15100-salon-d0025"),
+    get("place-15100-paused-home", "/api/places/15100-salon-d0052"),
     get("place-15100-hall", "/api/places/15100-hall-E1510000010111"),
     get("place-35202-chanoma", "/api/places/35202-chanoma-d0001"),
     get("place-35202-hall", "/api/places/35202-hall-P20-373"),
@@ -228,7 +228,7 @@ CALLS: list[Call] = [
     get("isochrone-nowhere-404", "/api/isochrone", NIIGATA_STATION),
     get("isochrone-place-35202", "/api/places/35202-chanoma-d0001/isochrone"),
     get("isochrone-place-35202-m5", "/api/places/35202-hall-P20-373/isochrone", minutes=5),
-    get("isochrone-place-15100-409", "/api/places/15100-chanoma-d0008/isochrone"),
+    get("isochrone-place-15100-409", "/api/places/15100-chanoma-d0014/isochrone"),
     get("isochrone-place-private-home-409", "/api/places/15100-salon-d0017/isochrone"),
     get("isochrone-place-unknown-404", "/api/places/35202-salon-d9999/isochrone"),
     # suggestions

@@ -121,7 +121,7 @@ def _asks() -> list[Ask]:
         Ask(place_iso, f"/api/places/{UBE_PLACE}/isochrone"),
         Ask(place_iso, "/api/places/35202-hall-P20-373/isochrone", {"minutes": 15}),
         Ask(place_iso, f"/api/places/{PRIVATE_HOME}/isochrone", ok=False),  # never from a home
-        Ask(place_iso, "/api/places/15100-chanoma-d0008/isochrone", ok=False),  # no network
+        Ask(place_iso, "/api/places/15100-chanoma-d0014/isochrone", ok=False),  # no network
         Ask("/", "/"),
         Ask("/map/{code}", "/map/15100"),
         Ask("/map/{code}", "/map/35202", {"lang": "en", "category": "salon", "place": UBE_PLACE}),

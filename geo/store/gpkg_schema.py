@@ -12,7 +12,7 @@ from pathlib import Path
 
 from geo.errors import StoreError
 
-SCHEMA_VERSION = 3  # 2: towns; 3: networks, population
+SCHEMA_VERSION = 4  # 2: towns; 3: networks, population; 4: areas.geometry_source
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10400  # GeoPackage 1.4
 
@@ -21,6 +21,12 @@ _WGS84_WKT = (
     'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
     'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
     'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+
+# Schema version 4: where an area's polygon came from (geo.model.GEOMETRY_SOURCES)
+_GEOMETRY_SOURCE = (
+    "geometry_source TEXT NOT NULL DEFAULT 'drawn'"
+    " CHECK (geometry_source IN ('drawn', 'town-points', 'town-boundaries'))"
 )
 
 # Schema version 2: the towns
@@ -70,11 +76,12 @@ _DDL = [
         fid INTEGER PRIMARY KEY AUTOINCREMENT, city TEXT NOT NULL DEFAULT '', slug TEXT NOT NULL,
         label_ja TEXT NOT NULL, label_en TEXT NOT NULL, color TEXT NOT NULL, kind TEXT NOT NULL,
         icon TEXT, sort INTEGER NOT NULL DEFAULT 100, UNIQUE (city, slug))""",
-    """CREATE TABLE IF NOT EXISTS areas (
+    f"""CREATE TABLE IF NOT EXISTS areas (
         fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON, id TEXT NOT NULL UNIQUE,
         city TEXT NOT NULL, level INTEGER NOT NULL, name TEXT NOT NULL, name_kana TEXT,
         parent TEXT, contacts TEXT NOT NULL DEFAULT '[]', source TEXT, source_date TEXT,
-        demo BOOLEAN NOT NULL DEFAULT 0, content_hash TEXT NOT NULL)""",
+        demo BOOLEAN NOT NULL DEFAULT 0, content_hash TEXT NOT NULL,
+        {_GEOMETRY_SOURCE})""",
     "CREATE INDEX IF NOT EXISTS areas_city_level ON areas (city, level)",
     """CREATE TABLE IF NOT EXISTS places (
         fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, id TEXT NOT NULL UNIQUE,
@@ -171,7 +178,16 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
         for stmt in _V3_DDL:
             db.execute(stmt)
         _register(db, _V3_CONTENTS, _V3_GEOMETRY_COLUMNS)
+    if version < 4:
+        _add_column(db, "areas", _GEOMETRY_SOURCE)
     _set_version(db)
+
+
+def _add_column(db: sqlite3.Connection, table: str, definition: str) -> None:
+    """ALTER TABLE … ADD COLUMN unless the column is there (a step run twice changes nothing)."""
+    name = definition.split()[0]
+    if name not in {r[1] for r in db.execute(f"PRAGMA table_info({table})")}:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {definition}")
 
 
 def _register(

@@ -80,7 +80,7 @@ areas_t = Table(
     Column("city", Text), Column("level", Integer), Column("name", Text),
     Column("name_kana", Text), Column("parent", Text),
     Column("contacts", JSONB), Column("source", Text), Column("source_date", Text),
-    Column("demo", Boolean), Column("content_hash", Text),
+    Column("demo", Boolean), Column("content_hash", Text), Column("geometry_source", Text),
     Column("geom", Geometry("MULTIPOLYGON", srid=_SRID, spatial_index=False)),
 )
 

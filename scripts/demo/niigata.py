@@ -5,17 +5,24 @@
 Real inputs (see ../shared/data/README.md):
   * niigata/wards_n03.geojson     - the 8 wards (国土数値情報 N03, MLIT)
   * niigata/town_points.geojson   - 町丁目 representative points (Geolonia, CC BY 4.0)
+  * niigata/junior_high_schools.csv - the city's junior-high schools (新潟市オープンデータ)
   * niigata/gsi_shelters.geojson  - designated shelters (国土地理院)
-
   * niigata/ward_population_2020_monthly.csv - ward populations (新潟市 住民基本台帳)
 
-Outputs: areas_wards.geojson (real), areas_daily.geojson (stand-in 日常生活圏域 grown from the
-town points), halls.geojson (real halls), places.geojson (stand-in gathering places),
-towns.geojson (real town points), population_towns_demo.csv (stand-in older population, one
-row per town point, in the 自治体標準オープンデータセット 年齢別人口 layout: each ward's real
-total shared among its towns with seeded weights, ages made up) and credits.json. Everything
-that is a stand-in carries ``demo: true`` and "（デモ）" in its name (the population file: its
-``note`` and ``demo`` columns).
+Outputs: areas_wards.geojson (real), areas_daily_towns.csv (27 stand-in 日常生活圏域 as a city
+writes them: one row per town, read by the area import's town-list path, which draws each area
+from its towns' Voronoi cells; the areas are groups of real 中学校区: each town goes to the
+nearest public junior-high school of its ward, and neighbouring 校区 are merged within each ward,
+see scripts/demo/school_districts.py), halls.geojson (real halls), places.geojson (stand-in
+gathering places), towns.geojson (real town points), population_towns_demo.csv (stand-in older
+population, one row per town point, in the 自治体標準オープンデータセット 年齢別人口 layout: each
+ward's real total shared among its towns with seeded weights, ages made up) and credits.json.
+Everything that is a stand-in carries ``demo: true`` and "（デモ）" in its name (the population
+file: its ``note`` and ``demo`` columns).
+
+The town list names the bundled gazetteer's towns (checked equal to the shared points without
+their 小字) and the places are placed inside the areas the import draws, with the same function
+(boundaries.town_cells), clipped to the wards written here.
 
 The output is byte-identical on every run: no randomness without a fixed seed, no timestamps,
 sorted features, coordinates rounded to 7 decimals. What both demo cities share is in
@@ -27,6 +34,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import math
 import random
 from dataclasses import dataclass, field
@@ -38,6 +46,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Point
 from shapely.geometry.base import BaseGeometry
 
+from boundaries.town_cells import CityTown, gazetteer_towns, town_cells
 from scripts.demo import places
 from scripts.demo.common import (
     DECIMALS,
@@ -52,13 +61,13 @@ from scripts.demo.common import (
     feature,
     hall_feature,
     is_hall,
-    kmeans,
     load,
     run_builder,
     town_base,
     write_collection,
     write_json,
 )
+from scripts.demo.school_districts import School, group_schools, load_schools, nearest_school
 
 DEFAULT_OUT = DEMO_DATA / "15100"
 
@@ -74,7 +83,12 @@ JITTER_MIN_M = 12.0
 
 WARD_SOURCE = "国土数値情報（行政区域データ）N03 2022-01-01, 国土交通省"
 WARD_SOURCE_DATE = "2022-01-01"
-DAILY_SOURCE = "デモ用の仮データ: 町丁目代表点（Geolonia 住所データ CC BY 4.0）から生成"
+DAILY_SOURCE = (
+    "デモ用の仮データ: 町丁目（Geolonia 住所データ CC BY 4.0）を最寄りの市立中学校（新潟市オープン"
+    "データ CC BY 2.1 JP）に割り当てた仮の中学校区を、区内で隣り合うものどうしまとめた圏域"
+)
+AREAS_FILE = "areas_daily_towns.csv"
+SCHOOLS_FILE = "junior_high_schools.csv"
 PLACE_SOURCE = "デモ用の仮データ: 町丁目代表点（Geolonia 住所データ CC BY 4.0）に配置"
 HALL_SOURCE = "国土地理院 指定緊急避難場所・指定避難所データ"
 
@@ -127,7 +141,7 @@ def ward_features(wards: list[Ward]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# level 2: stand-in 日常生活圏域
+# level 2: stand-in 日常生活圏域 made of real 中学校区, shipped as a town list
 
 
 @dataclass
@@ -138,8 +152,9 @@ class DailyArea:
     base: str
     centre_town: Town
     towns: list[Town]
-    plane: BaseGeometry
-    wgs: MultiPolygon = field(default_factory=MultiPolygon)
+    plane: BaseGeometry  # as the area import draws it from the town list
+    schools: list[School]
+    school_of: dict[str, str]  # town → the school it was given to
     contacts: list[dict[str, Any]] = field(default_factory=list)
     _inner: BaseGeometry | None = None
 
@@ -151,59 +166,62 @@ class DailyArea:
         return self._inner
 
 
-def load_towns(shared: Path) -> list[Town]:
+def load_towns(shared: Path, wards: list[Ward]) -> tuple[list[Town], list[CityTown]]:
+    """The towns a town list names: the gazetteer's, which the area import draws from, checked
+    to be the shared points without their 小字 (so the list builds from the shared data alone)."""
+    city_towns = gazetteer_towns(CITY_CODE)
+    shared_points = {
+        (f["properties"]["ward_code"], f["properties"]["town"]): tuple(f["geometry"]["coordinates"])
+        for f in load(shared / "niigata" / "town_points.geojson")
+        if not f["properties"].get("koaza")
+    }
+    gazetteer_points = {(t.ward, t.name): (t.geometry.x, t.geometry.y) for t in city_towns}
+    if gazetteer_points != shared_points:
+        raise RuntimeError("the gazetteer's towns differ from niigata/town_points.geojson")
+    names = {w.code: w.name for w in wards}
     towns = []
-    for f in load(shared / "niigata" / "town_points.geojson"):
-        p = f["properties"]
-        lon, lat = (float(v) for v in f["geometry"]["coordinates"])
-        x, y = TO_PLANE.transform(lon, lat)
-        towns.append(Town(p["town"], p["ward_code"], p["ward_name"], lon, lat, x, y))
-    towns.sort(key=lambda t: (t.ward_code, t.town, t.lon, t.lat))
-    return towns
+    for t in city_towns:
+        assert t.ward is not None
+        x, y = TO_PLANE.transform(t.geometry.x, t.geometry.y)
+        towns.append(Town(t.name, t.ward, names[t.ward], t.geometry.x, t.geometry.y, x, y))
+    return towns, city_towns
 
 
-def build_daily(wards: list[Ward], towns: list[Town]) -> list[DailyArea]:
-    by_ward: dict[str, list[Town]] = {}
-    for t in towns:
-        by_ward.setdefault(t.ward_code, []).append(t)
-    alloc = allocate({w.code: len(by_ward[w.code]) for w in wards}, N_DAILY, MIN_DAILY_PER_WARD)
+def load_junior_highs(shared: Path, wards: list[Ward]) -> list[School]:
+    """新潟市's public junior-high schools, each in its ward (学番 1xx = 北区 … 8xx = 西蒲区)."""
+    digits = {w.code[-1]: w.code for w in wards}
+    schools = load_schools(shared / "niigata" / SCHOOLS_FILE, digits, TO_PLANE)
+    names = {w.code: w.name for w in wards}
+    for school in schools:
+        if f"{CITY_NAME}{names[school.ward_code]}" not in school.address:
+            raise RuntimeError(f"{school.name}: its number and address name other wards")
+    return schools
+
+
+def build_daily(
+    wards: list[Ward], towns: list[Town], city_towns: list[CityTown], schools: list[School],
+    people: dict[str, int],
+) -> list[DailyArea]:
+    """N_DAILY areas, shared among the wards by population (at least two each), each a group
+    of neighbouring 中学校区 named after its schools."""
+    cells = town_cells(CITY_CODE, city_towns, {w.code: w.wgs for w in wards})
+    nearest = nearest_school(towns, schools)
+    towns_of: dict[str, list[int]] = {}
+    for i, school in enumerate(nearest):
+        towns_of.setdefault(school.number, []).append(i)
+    alloc = allocate({w.code: people[w.name] for w in wards}, N_DAILY, MIN_DAILY_PER_WARD)
     areas: list[DailyArea] = []
-    used_names: set[str] = set()
-    for wi, ward in enumerate(wards):
-        wtowns = by_ward[ward.code]
-        pts = np.array([[t.x, t.y] for t in wtowns])
-        labels = kmeans(pts, alloc[ward.code], SEED + wi)
-        # Voronoi cells of the town points, in point order, clipped to the ward.
-        extent = ward.plane.envelope.buffer(10_000)
-        cells = shapely.voronoi_polygons(
-            shapely.MultiPoint(pts), extend_to=extent, ordered=True
-        ).geoms
-        if len(cells) != len(pts):
-            raise RuntimeError(f"{ward.code}: duplicate town points")
-        for cell, (x, y) in zip(cells, pts, strict=True):
-            if not cell.covers(Point(x, y)):
-                raise RuntimeError("Voronoi cells are not in point order")
-        clipped = shapely.intersection(np.array(cells, dtype=object), ward.plane)
-        clusters = []
-        for j in range(alloc[ward.code]):
-            idx = np.flatnonzero(labels == j)
-            geom = shapely.union_all(clipped[idx])
-            centroid = pts[idx].mean(axis=0)
-            clusters.append((float(centroid[0]), float(centroid[1]), idx, geom))
-        clusters.sort(key=lambda c: (c[0], c[1]))  # west -> east
-        for cx, cy, idx, geom in clusters:
-            members = [wtowns[i] for i in idx]
-            order = sorted(members, key=lambda t: ((t.x - cx) ** 2 + (t.y - cy) ** 2, t.town))
-            # Named after the most central town whose name is not taken yet.
-            centre = next((t for t in order if town_base(t.town) not in used_names), order[0])
-            base = town_base(centre.town)
-            if base in used_names:
-                raise RuntimeError(f"no free name for a daily area in {ward.name}")
-            used_names.add(base)
+    for ward in wards:
+        mine = [s for s in schools if s.ward_code == ward.code]
+        for group in group_schools(mine, towns_of, cells, alloc[ward.code]):
+            members = sorted((towns[i] for i in group.towns), key=lambda t: t.town)
+            first = group.schools[0]
+            centre = min(members, key=lambda t: ((t.x - first.x) ** 2 + (t.y - first.y) ** 2,
+                                                 t.town))  # fmt: skip
             area_id = f"{CITY_CODE}-d{len(areas) + 1:02d}"
-            areas.append(
-                DailyArea(area_id, ward, f"{base}圏域（デモ）", base, centre, members, geom)
-            )
+            school_of = {towns[i].town: nearest[i].name for i in group.towns}
+            areas.append(DailyArea(area_id, ward, f"{group.base}圏域（デモ）", group.base, centre,
+                                   members, group.plane, group.schools, school_of))  # fmt: skip
     _check_tiling(wards, areas)
     return areas
 
@@ -228,17 +246,25 @@ def add_contacts(areas: list[DailyArea], phones: PhoneBook) -> None:
         a.contacts = area_contacts(i, a.base, address, council, phones, number_every_fax=True)
 
 
-def daily_features(areas: list[DailyArea]) -> list[dict[str, Any]]:
-    out = []
+def write_town_list(path: Path, areas: list[DailyArea]) -> int:
+    """The areas as a city writes them: one row per town (UTF-8 with BOM, CRLF, for Excel),
+    with the school the town was given to; an area's contacts and source on its first row."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(["id", "area", "level", "parent", "ward", "town", "中学校", "contacts",
+                     "source", "demo"])  # fmt: skip
+    rows = 0
     for a in areas:
-        a.wgs = as_multipolygon(to_wgs(a.plane))
-        out.append(
-            area_feature(
-                a.wgs, area_id=a.id, city=CITY_CODE, name=a.name, level=2, parent=a.ward.code,
-                source=DAILY_SOURCE, demo=True, contacts=a.contacts,
-            )
-        )
-    return out
+        for n, town in enumerate(a.towns):
+            first = n == 0
+            contacts = json.dumps(a.contacts, ensure_ascii=False) if first else ""
+            writer.writerow([
+                a.id.removeprefix(f"{CITY_CODE}-"), a.name, 2, a.ward.code, a.ward.name, town.town,
+                a.school_of[town.town], contacts, DAILY_SOURCE if first else "", "true",
+            ])  # fmt: skip
+            rows += 1
+    path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -477,13 +503,13 @@ def credits() -> dict[str, Any]:
         "city": CITY_CODE,
         "name": CITY_NAME,
         "demo_notice_ja": (
-            "デモ用の仮データを含みます（日常生活圏域・集いの場・連絡先・町丁目ごとの高齢者人口は"
-            "架空です）"
+            "デモ用の仮データを含みます（日常生活圏域は実在の中学校区を区内でまとめた仮の区分で、"
+            "集いの場・連絡先・町丁目ごとの高齢者人口は架空です）"
         ),
         "demo_notice_en": (
-            "Contains stand-in demo data: the daily-living areas, gathering places, contacts "
-            "and the older population per town are fictitious. Ward boundaries and halls are "
-            "real."
+            "Contains stand-in demo data: the daily-living areas are stand-in groups of real "
+            "junior-high school districts; gathering places, contacts and the older population "
+            "per town are fictitious. Ward boundaries, halls, towns and schools are real."
         ),
         "credits": [
             {
@@ -493,6 +519,23 @@ def credits() -> dict[str, Any]:
                 ),
                 "licence": "国土数値情報 利用約款（出典を明記） — credit MLIT",
                 "url": "https://nlftp.mlit.go.jp/ksj/",
+            },
+            {
+                "data": f"市立中学校の名称と位置 ({AREAS_FILE} の圏域の名前と中学校区)",
+                "source": (
+                    "新潟市オープンデータ 中学校一覧 (seinokatsuhiro/koshu-from-niigata 経由)"
+                ),
+                "licence": "CC BY 2.1 JP — credit 新潟市",
+                "url": "https://www.city.niigata.lg.jp/",
+            },
+            {
+                "data": f"日常生活圏域 ({AREAS_FILE})",
+                "source": (
+                    "デモ用の仮データ: 町丁目を最寄りの市立中学校に割り当てた仮の中学校区を、区内で"
+                    "隣り合うものどうし27圏域にまとめたもの。新潟市の実際の圏域の区分ではありません"
+                ),
+                "licence": "—",
+                "url": None,
             },
             {
                 "data": "町丁目代表点 (デモ用の日常生活圏域と集いの場の位置の元)",
@@ -522,7 +565,7 @@ def credits() -> dict[str, Any]:
                 "url": None,
             },
         ],
-        "demo_files": ["areas_daily.geojson", "places.geojson", POPULATION_FILE],
+        "demo_files": [AREAS_FILE, "places.geojson", POPULATION_FILE],
         "real_files": ["areas_wards.geojson", "halls.geojson", "towns.geojson"],
     }
 
@@ -550,22 +593,22 @@ def town_features(shared: Path) -> list[dict[str, Any]]:
 def build(shared: Path, out: Path) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     wards = build_wards(shared)
-    towns = load_towns(shared)
+    towns, city_towns = load_towns(shared, wards)
     for t in towns:
         ward = next(w for w in wards if w.code == t.ward_code)
         if not ward.plane.contains(Point(t.x, t.y)):
             raise RuntimeError(f"town point outside its ward: {t.town}")
-    areas = build_daily(wards, towns)
+    schools = load_junior_highs(shared, wards)
+    areas = build_daily(wards, towns, city_towns, schools, ward_totals(shared))
     add_contacts(areas, PhoneBook(101))
     city = shapely.union_all([w.wgs for w in wards])
 
     ward_feats = ward_features(wards)
-    daily_feats = daily_features(areas)
     hall_feats = hall_features(shared, city)
     place_feats = build_places(areas, wards, PhoneBook(1001))
 
     write_collection(out / "areas_wards.geojson", ward_feats)
-    write_collection(out / "areas_daily.geojson", daily_feats)
+    town_rows = write_town_list(out / AREAS_FILE, areas)
     write_collection(out / "halls.geojson", hall_feats)
     write_collection(out / "places.geojson", place_feats)
     town_feats = town_features(shared)
@@ -575,7 +618,9 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     write_json(out / "credits.json", credits())
     return {
         "wards": len(ward_feats),
-        "daily": len(daily_feats),
+        "daily": len(areas),
+        "daily_town_rows": town_rows,
+        "schools": len(schools),
         "halls": len(hall_feats),
         "places": len(place_feats),
         "towns": len(town_feats),

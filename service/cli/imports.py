@@ -121,7 +121,7 @@ def import_command(kind: str, file_help: str) -> Callable[[Prepare], Prepare]:
     return register
 
 
-@import_command("areas", "GeoJSON, GeoPackage, Shapefile (.shp/.zip) or KML")
+@import_command("areas", "GeoJSON, GeoPackage, Shapefile (.shp/.zip), KML, or a town list")
 def prepare_areas(
     code: str,
     dry_run: bool,
@@ -134,13 +134,17 @@ def prepare_areas(
         str | None, typer.Option(help="Column with the parent area's id")
     ] = None,
     layer: LayerOption = None,
+    town_boundaries: Annotated[
+        Path | None, typer.Option(help="町丁目 polygons (e-Stat 小地域 …) to draw a town list")
+    ] = None,
 ) -> tuple[Importer, object]:
-    """Import area boundaries; features sharing an id (or name) are merged into one area."""
+    """Import area boundaries (features sharing an id or name are merged into one area), or a
+    town list: an area column and a town column, drawn from town points or --town-boundaries."""
     from boundaries.area_import import AreaImportOptions, import_areas
 
     opts = AreaImportOptions(
         city=code, level=level, name_field=name_field, id_field=id_field,
-        parent_field=parent_field, layer=layer, dry_run=dry_run,
+        parent_field=parent_field, layer=layer, dry_run=dry_run, town_boundaries=town_boundaries,
     )  # fmt: skip
     return import_areas, opts
 

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.browser
 CITY = "15100"
 GATHERING = ("salon", "chanoma", "community-cafe", "dementia-cafe", "kayoinoba", "model-house")
 PHONE = {"width": 390, "height": 844}
-SAMPLE_ID = "15100-community-cafe-d0001"  # 松浜コミュニティカフェ（デモ）
+SAMPLE_ID = "15100-community-cafe-d0003"  # 松浜東町コミュニティカフェ（デモ）
 WARD = "15101"  # 北区
 _GEOD = Geod(ellps="WGS84")
 
@@ -161,9 +161,9 @@ def test_layer_checkboxes_show_and_hide_and_the_counts_follow(page: Any, server:
 def test_search_narrows_the_list_by_name_kana_address_and_area(page: Any, server: Server) -> None:
     goto(page, server)
     total = expand_list(page)
-    page.fill("#search", "松浜コミュニティカフェ")
+    page.fill("#search", "松浜東町コミュニティカフェ")
     page.wait_for_function("() => document.querySelectorAll('#place-list > li').length === 1")
-    assert "松浜コミュニティカフェ" in page.locator("#place-list").inner_text()
+    assert "松浜東町コミュニティカフェ" in page.locator("#place-list").inner_text()
     assert "q=" in page.url
     # width and kana folding: half-width katakana finds the same places as full-width
     page.fill("#search", "サロン")
@@ -255,12 +255,12 @@ def test_markers_are_reachable_and_usable_by_keyboard(page: Any, server: Server)
     marker = page.locator(f'.tsd-pin[data-id="{SAMPLE_ID}"]')
     assert marker.get_attribute("tabindex") == "0"
     assert marker.get_attribute("role") == "button"
-    label = "松浜コミュニティカフェ（デモ）（コミュニティカフェ）"
+    label = "松浜東町コミュニティカフェ（デモ）（コミュニティカフェ）"
     assert marker.get_attribute("aria-label") == label
     marker.focus()
     page.keyboard.press("Enter")
     page.wait_for_selector("#card:not([hidden])")
-    assert page.locator("#card-title").inner_text() == "松浜コミュニティカフェ（デモ）"
+    assert page.locator("#card-title").inner_text() == "松浜東町コミュニティカフェ（デモ）"
     # from the map, Tab goes to the markers and clusters
     goto(page, server)
     page.focus("#map")
@@ -485,7 +485,7 @@ def test_list_search_and_details_work_when_tiles_cannot_load(
             "() => document.querySelector('#map-status').textContent.includes('背景地図')")
         assert "テスト用タイル" in page.locator(".leaflet-control-attribution").inner_text()
         assert "テスト用タイル" in page.locator("#credits").inner_text()
-        open_from_list(page, "松浜コミュニティカフェ")
+        open_from_list(page, "松浜東町コミュニティカフェ")
         assert card_field(page, "fee").inner_text()
         shot(page, artifacts, "desktop-dead-tiles")
     finally:
@@ -543,7 +543,7 @@ def test_phone_layout_bottom_sheet_and_axe(
         assert page.locator("#panel").bounding_box()["height"] > PHONE["height"] * 0.6
         shot(page, artifacts, "phone-sheet-open")
         page.click("#sheet-toggle")
-        open_from_list(page, "松浜コミュニティカフェ")
+        open_from_list(page, "松浜東町コミュニティカフェ")
         shot(page, artifacts, "phone-card")
         assert run_axe(page, axe_source) == []
     finally:

@@ -14,6 +14,7 @@ pack niigata/wards_n03.geojson
 pack niigata/town_points.geojson
 pack niigata/gsi_shelters.geojson
 copy niigata/ward_population_2020_monthly.csv
+copy niigata/junior_high_schools.csv
 pack ube/walk_edges_osm.geojson
 copy ube/shelters_p20.geojson
 copy shunan/shimin_centers.csv
