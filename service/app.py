@@ -17,6 +17,7 @@ from service.routes import (
     categories,
     cities,
     coverage,
+    embed,
     health,
     isochrones,
     pages,
@@ -47,6 +48,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for module in (
         health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
+        embed,
     ):
         app.include_router(module.router)
     # Leaflet, its plugin and the map's own script and styles: served here, never from a CDN
