@@ -20,15 +20,14 @@ from typing import Annotated, Any
 from urllib.parse import quote_plus
 
 import segno
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from geo.errors import InvalidParameter
 from geo.model import Area
-from geo.store.base import Store
 from layers.messages import LANGUAGES, pick_language, translator
 from service.analysis import known_categories, split_list
-from service.deps import CityDep, StoreDep, Text, get_store
+from service.deps import CityDep, StoreDep, Text
 from service.routes.pages import LangParam, _city_page, city_name, map_api
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -132,11 +131,7 @@ def _base_url(request: Request) -> str:
 
 @router.get("/embed/{code}", response_class=HTMLResponse, summary="A city's map for an iframe")
 def embed_page(
-    code: str,
-    request: Request,
-    store: Annotated[Store, Depends(get_store)],
-    lang: LangParam = None,
-    view: ViewParam = None,
+    request: Request, code: str, store: StoreDep, view: ViewParam = None, lang: LangParam = None,
 ) -> HTMLResponse:
     """The residents' map, compact, for a frame on another website; framed as the settings say."""
     view = view if view in VIEWS else "both"
@@ -155,16 +150,9 @@ def embed_page(
 
 @router.get("/share/{code}", response_class=HTMLResponse, summary="Embed code, link and QR code")
 def share_page(
-    code: str,
-    request: Request,
-    store: Annotated[Store, Depends(get_store)],
-    lang: LangParam = None,
-    category: ListParam = None,
-    area: str | None = None,
-    width: str | None = None,
-    height: str | None = None,
-    map_lang: str | None = None,
-    view: ViewParam = None,
+    request: Request, code: str, store: StoreDep, lang: LangParam = None,
+    category: ListParam = None, area: str | None = None, width: str | None = None,
+    height: str | None = None, map_lang: str | None = None, view: ViewParam = None,
 ) -> HTMLResponse:
     """Choose kinds, area, size, language and view; preview, copy the code, the link, the QR."""
     kinds = [c for c in store.categories(code) if c.kind == "gathering"]
