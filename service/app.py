@@ -11,11 +11,13 @@ from fastapi.staticfiles import StaticFiles
 
 from geo.store.base import Store
 from layers.categories import ensure_default_categories
+from service.framing import SameOriginFraming
 from service.problems import install_problem_handlers
 from service.routes import (
     categories,
     cities,
     coverage,
+    embed,
     health,
     isochrones,
     pages,
@@ -42,9 +44,11 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.settings = settings or Settings.from_env()
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(SameOriginFraming)  # HTML outside /embed: framed by this service only
     install_problem_handlers(app)
     for module in (
         health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
+        embed,
     ):
         app.include_router(module.router)
     # Leaflet, its plugin and the map's own script and styles: served here, never from a CDN

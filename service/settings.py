@@ -6,11 +6,15 @@ background; tests use it).
 TSUDOI_TILE_URL with TSUDOI_TILE_ATTRIBUTION (text) and TSUDOI_TILE_ATTRIBUTION_URL set a custom
 tile server instead of a preset.  The presets are ``layers.basemaps.BASEMAPS``, the table the
 Folium listing map reads too.
+TSUDOI_EMBED_ORIGINS lists, space-separated, the sites (``https://www.city.example.lg.jp``) whose
+pages may frame ``/embed``; unset, any page may. Every other page may be framed by this service
+only.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -20,31 +24,64 @@ from layers.basemaps import BASEMAPS, Basemap
 
 __all__ = ["BASEMAPS", "Basemap", "Settings"]
 
+# An origin as CSP writes it: scheme, host (a leading "*." for every subdomain), optional port.
+_ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
+                     r"(:\d{1,5})?", re.IGNORECASE)
+
+
+def embed_origins(text: str) -> tuple[str, ...]:
+    """TSUDOI_EMBED_ORIGINS as CSP sources; a path, a query or another scheme is refused."""
+    found: list[str] = []
+    for item in text.split():
+        origin = item[:-1] if item.endswith("/") else item
+        if not _ORIGIN.fullmatch(origin):
+            raise UsageError(
+                f"TSUDOI_EMBED_ORIGINS takes origins such as https://www.city.example.lg.jp "
+                f"(scheme, host and port only, separated by spaces), not {item!r}"
+            )
+        if origin.lower() not in (o.lower() for o in found):
+            found.append(origin)
+    return tuple(found)
+
 
 @dataclass(frozen=True)
 class Settings:
     """Everything a deployment configures for the pages."""
 
     basemap: Basemap
+    embed_origins: tuple[str, ...] = ()  # the sites that may frame /embed; () lets any
+
+    def embed_frame_ancestors(self) -> str | None:
+        """The CSP frame-ancestors value of /embed: this service and the listed sites; None when
+        any page may frame it (no directive at all: even a file opened from disk may)."""
+        if not self.embed_origins:
+            return None
+        return " ".join(("'self'", *self.embed_origins))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read TSUDOI_BASEMAP, TSUDOI_TILE_URL, TSUDOI_TILE_ATTRIBUTION(_URL)."""
+        """Read TSUDOI_BASEMAP, TSUDOI_TILE_URL (…_ATTRIBUTION, …_URL), TSUDOI_EMBED_ORIGINS."""
         env = os.environ if env is None else env
-        custom = env.get("TSUDOI_TILE_URL", "").strip()
-        if custom:
-            if urlsplit(custom).scheme not in ("http", "https"):
-                raise UsageError(f"TSUDOI_TILE_URL must be an http(s) URL, not {custom!r}")
-            basemap = Basemap(
-                "custom",
-                custom,
-                env.get("TSUDOI_TILE_ATTRIBUTION", "").strip(),
-                env.get("TSUDOI_TILE_ATTRIBUTION_URL", "").strip() or None,
-            )
-            return cls(basemap=basemap)
-        name = env.get("TSUDOI_BASEMAP", "gsi-pale").strip() or "gsi-pale"
-        if name not in BASEMAPS:
-            raise UsageError(
-                f"TSUDOI_BASEMAP must be one of {', '.join(BASEMAPS)}, not {name!r}"
-            )
-        return cls(basemap=BASEMAPS[name])
+        return cls(basemap=_basemap(env),
+                   embed_origins=embed_origins(env.get("TSUDOI_EMBED_ORIGINS", "")))
+
+
+def _basemap(env: Mapping[str, str]) -> Basemap:
+    """The preset TSUDOI_BASEMAP names, or the custom tiles TSUDOI_TILE_URL gives."""
+    custom = env.get("TSUDOI_TILE_URL", "").strip()
+    if custom:
+        if urlsplit(custom).scheme not in ("http", "https"):
+            raise UsageError(f"TSUDOI_TILE_URL must be an http(s) URL, not {custom!r}")
+        basemap = Basemap(
+            "custom",
+            custom,
+            env.get("TSUDOI_TILE_ATTRIBUTION", "").strip(),
+            env.get("TSUDOI_TILE_ATTRIBUTION_URL", "").strip() or None,
+        )
+        return basemap
+    name = env.get("TSUDOI_BASEMAP", "gsi-pale").strip() or "gsi-pale"
+    if name not in BASEMAPS:
+        raise UsageError(
+            f"TSUDOI_BASEMAP must be one of {', '.join(BASEMAPS)}, not {name!r}"
+        )
+    return BASEMAPS[name]

@@ -2,7 +2,9 @@
 
 Pages carry no data beyond a small JSON config (city, API addresses, basemap, labels); places and
 areas come from the JSON API, compressed. Every page is sent with a Content-Security-Policy that
-allows scripts, styles and connections only from this service and images also from the tile host.
+allows scripts, styles and connections only from this service and images also from the tile host;
+who may frame a page is added by ``service/framing.py`` (this service only), or for /embed by its
+route (``service/routes/embed.py``).
 """
 
 from __future__ import annotations
@@ -41,12 +43,16 @@ def _templates() -> Environment:
     return env
 
 
-def content_security_policy(settings: Settings) -> str:
-    """Self only, plus the configured tile host for images; no inline script or style."""
+def content_security_policy(settings: Settings, frame_ancestors: str | None = None) -> str:
+    """Self only, plus the configured tile host for images; no inline script or style.
+
+    ``frame_ancestors``, when given, is the pages that may frame this one (the /embed route's).
+    """
     img = ["'self'", "data:"]
     origin = settings.basemap.origin()
     if origin:
         img.append(origin)
+    framing = [f"frame-ancestors {frame_ancestors}"] if frame_ancestors else []
     return "; ".join(
         [
             "default-src 'self'",
@@ -58,6 +64,7 @@ def content_security_policy(settings: Settings) -> str:
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
+            *framing,
         ]
     )
 
@@ -67,7 +74,10 @@ def _settings(request: Request) -> Settings:
     return found
 
 
-def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def _render(
+    request: Request, name: str, status: int = 200, *, frame_ancestors: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
     lang = context["lang"]
     labels = messages(lang)
 
@@ -79,7 +89,8 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
 
     html = _templates().get_template(name).render(_=_, **context)
     response = HTMLResponse(html, status_code=status)
-    response.headers["Content-Security-Policy"] = content_security_policy(_settings(request))
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        _settings(request), frame_ancestors)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     return response
@@ -125,9 +136,11 @@ def index_page(
 
 def _city_page(
     request: Request, store: Store, code: str, lang: str | None, template: str,
-    api: dict[str, str], demo_flag: bool = False,
+    api: dict[str, str], demo_flag: bool = False, *, extra_config: dict[str, Any] | None = None,
+    frame_ancestors: str | None = None, **context: Any,
 ) -> HTMLResponse:
-    """What the residents' and the coordinators' pages share: the city, credits, basemap, config."""
+    """What the city's pages share: the city, credits, basemap, config; a page adds its own
+    config (``extra_config``) and template values (``context``)."""
     lang = pick_language(lang)
     city = next((c for c in store.cities() if c.code == code), None)
     if city is None:
@@ -143,10 +156,12 @@ def _city_page(
     }
     if demo_flag:  # the residents' map shows a one-line demo notice
         config["demo"] = credits["notice"] is not None
+    config.update(extra_config or {})
     config["messages"] = messages(lang)
     return _render(
         request,
         template,
+        frame_ancestors=frame_ancestors,
         lang=lang,
         city_name=city_name(city, lang),
         code=code,
@@ -154,6 +169,7 @@ def _city_page(
         basemap=settings.basemap,
         demo_notice=credits["notice"],
         credits=credits["credits"],
+        **context,
     )
 
 
@@ -165,8 +181,13 @@ def map_page(
     lang: LangParam = None,
 ) -> HTMLResponse:
     """The residents' map: layers, search, list, details card, near me; state in the URL."""
+    return _city_page(request, store, code, lang, "map.html", map_api(code), demo_flag=True)
+
+
+def map_api(code: str) -> dict[str, str]:
+    """The API addresses the residents' map scripts read (the map page's and the embed's)."""
     base = f"/api/cities/{code}"
-    api = {
+    return {
         "places": f"{base}/places",
         "categories": f"/api/categories?city={code}",
         "areas": f"{base}/areas?simplify_m=10",
@@ -175,7 +196,6 @@ def map_page(
         "place": "/api/places/",
         "walks": f"{base}/walks",
     }
-    return _city_page(request, store, code, lang, "map.html", api, demo_flag=True)
 
 
 @router.get("/coordinator/{code}", response_class=HTMLResponse, summary="A city's coverage")

@@ -131,7 +131,7 @@
     document.addEventListener("keydown", function (e) {
       if (e.key === "Escape" && !$("card").hidden) M.closeCard({ push: true, focus: true });
     });
-    $("sheet-toggle").addEventListener("click", toggleSheet);
+    if ($("sheet-toggle")) $("sheet-toggle").addEventListener("click", toggleSheet); /* not in the embed */
     window.addEventListener("popstate", function () {
       applyUrlState(true);
     });

@@ -194,7 +194,7 @@
 
   /** Pixels of the map hidden under the bottom sheet on phones (0 beside the list on wide screens). */
   function sheetCover() {
-    if (!M.map) return 0;
+    if (!M.map || !$("sheet-toggle")) return 0; /* the embed has no sheet: list and map take turns */
     var mapBox = M.map.getContainer().getBoundingClientRect();
     var panelBox = $("panel").getBoundingClientRect();
     if (panelBox.left >= mapBox.right || panelBox.right <= mapBox.left) return 0;

@@ -74,9 +74,31 @@
     $("near").querySelector("summary").focus();
   }
 
+  /**
+   * Is location withheld from this page by the page that frames it? A frame on another site may
+   * ask only when its iframe says allow="geolocation" (Permissions Policy); the browser then
+   * refuses at once, without asking the resident.
+   */
+  function locationWithheld() {
+    var policy = document.permissionsPolicy || document.featurePolicy;
+    if (policy && typeof policy.allowsFeature === "function") return !policy.allowsFeature("geolocation");
+    return false;
+  }
+
+  /** Say why there is no location, and take the resident to the town search instead. */
+  function offerTownSearch(message) {
+    $("near-status").textContent = message;
+    for (var d = $("town-q").closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
+    $("town-q").focus();
+  }
+
   function locate() {
     if (!navigator.geolocation) {
       $("near-status").textContent = t("This browser cannot tell your location. Type your town or choose your area.");
+      return;
+    }
+    if (locationWithheld()) {
+      offerTownSearch(t("This map is inside another website, which does not let it use your location. Type the name of your town instead. (For the website's staff: add {attribute} to the iframe.)", { attribute: 'allow="geolocation"' }));
       return;
     }
     $("near-status").textContent = t("Finding your location…");
@@ -85,7 +107,7 @@
         M.setPoint(pos.coords.latitude, pos.coords.longitude, t("your current location"));
       },
       function () {
-        $("near-status").textContent = t("Your location could not be found. Type your town or choose your area.");
+        offerTownSearch(t("Your location could not be found. Type your town or choose your area."));
       },
       { enableHighAccuracy: false, timeout: 15000, maximumAge: 60000 }
     );

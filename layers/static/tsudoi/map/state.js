@@ -58,22 +58,40 @@
     return params;
   }
 
-  function urlFor(langOverride) {
+  /** The same view on a page of this city (path): this page, the full map, the share page. */
+  M.viewUrl = function (path, langOverride) {
     var query = stateParams(langOverride).toString();
+    return path + (query ? "?" + query : "");
+  };
+
+  function urlFor(langOverride) {
+    var params = stateParams(langOverride);
+    /* the embed keeps the layout its host chose */
+    var embed = T.config.embed;
+    if (embed && embed.view !== "both") params.set("view", embed.view);
+    var query = params.toString();
     return window.location.pathname + (query ? "?" + query : "");
   }
 
-  /** Put the view in the address bar: "push" for a step the back button should undo. */
+  /**
+   * Put the view in the address bar: "push" for a step the back button should undo. In a frame
+   * (the embed) only "replace": a frame's steps would be undone by the host page's back button.
+   */
   M.writeUrl = function (mode) {
     var url = urlFor();
     var here = window.location.pathname + window.location.search;
     if (url !== here) {
-      if (mode === "push") window.history.pushState(null, "", url);
+      if (mode === "push" && !T.config.embed) window.history.pushState(null, "", url);
       else window.history.replaceState(null, "", url);
     }
-    /* the language switch keeps the same view */
+    /* the language switch keeps the same view (the embed has none: its host chose the language) */
     var other = T.lang === "ja" ? "en" : "ja";
-    T.$("lang-switch").setAttribute("href", urlFor(other));
+    var langSwitch = T.$("lang-switch");
+    if (langSwitch) langSwitch.setAttribute("href", urlFor(other));
+    /* links to another page of the city (the full map, the share page) carry the view too */
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-view-link]"), function (a) {
+      a.setAttribute("href", M.viewUrl(a.getAttribute("data-view-link")));
+    });
   };
 
   M.isShown = function (slug) {
