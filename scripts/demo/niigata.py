@@ -67,6 +67,7 @@ from scripts.demo.common import (
     write_collection,
     write_json,
 )
+from scripts.demo.places import Spot
 from scripts.demo.school_districts import School, group_schools, load_schools, nearest_school
 
 DEFAULT_OUT = DEMO_DATA / "15100"
@@ -300,16 +301,6 @@ CATEGORY_TOTALS = {  # model-house: one per ward, added separately
     "dementia-cafe": 22,
     "kayoinoba": 40,
 }
-
-
-@dataclass
-class Spot:
-    """Where a place goes: a town point, possibly jittered, inside its ward and area."""
-
-    town: Town
-    lon: float
-    lat: float
-    precision: str
 
 
 def place_point(town: Town, area: DailyArea, rng: random.Random, exact: bool) -> Spot:

@@ -344,3 +344,13 @@ def place_feature(
         "source": source,
     }
     return feature(Point(where.lon, where.lat), props)
+
+
+@dataclass
+class Spot:
+    """Where a stand-in place goes: a town point, possibly jittered ("exact") or not ("town")."""
+
+    town: Town
+    lon: float
+    lat: float
+    precision: str

@@ -73,6 +73,7 @@ from scripts.demo.common import (
     write_collection,
     write_json,
 )
+from scripts.demo.places import Spot
 
 DEFAULT_OUT = DEMO_DATA / "35215"
 
@@ -378,14 +379,6 @@ def town_features(towns: list[Town]) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------------------------------------
 # stand-in gathering places at the town points
-
-
-@dataclass
-class Spot:
-    town: Town
-    lon: float
-    lat: float
-    precision: str
 
 
 def spot_near(town: Town, chiku: Chiku, rng: random.Random, exact: bool) -> Spot:
