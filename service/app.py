@@ -41,8 +41,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         title="Tsudoi",
         summary="Gathering places and daily-living areas for older residents' mutual aid",
         version="0.1.0",
-        docs_url=None,  # /docs and /redoc come from routes/docs.py, their scripts from /static
-        redoc_url=None,
+        docs_url=None,  # /docs comes from routes/docs.py, its scripts from /static
+        redoc_url=None,  # ReDoc always loads its logo from a CDN
     )
     ensure_default_categories(store)
     app.state.store = store
