@@ -29,6 +29,7 @@ from service.app import create_app
 from service.demo import load_demo
 from service.settings import Settings
 from tests.browser.conftest import _serve
+from tests.conftest import empty_postgis_store
 
 REQUIRE_GDAL = "TSUDOI_REQUIRE_GDAL"
 NIIGATA, TAKASAKI = "15100", "10202"
@@ -79,14 +80,7 @@ def _module_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def _module_postgis(postgis_engine: Any, postgis_url: str) -> Iterator[Store]:
-    from sqlalchemy import text
-
-    from geo.store.postgis import PostgisStore
-    from tests.conftest import STORE_TABLES
-
-    with postgis_engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(STORE_TABLES)}"))
-    store = PostgisStore(postgis_url)
+    store = empty_postgis_store(postgis_engine, postgis_url)
     yield store
     store.close()
 
@@ -318,8 +312,9 @@ def test_internal_fields_stay_withheld_and_homes_at_their_town(client: TestClien
 
 def test_html_views_are_chosen_by_f_or_accept_and_escape_the_data(client: TestClient) -> None:
     browser = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-    for url in ("/ogc", "/ogc/conformance", "/ogc/collections", f"/ogc/collections/{NIIGATA}-places",
-                ITEMS, f"{ITEMS}/15100-salon-xss"):  # fmt: skip
+    views = ("/ogc", "/ogc/conformance", "/ogc/collections", f"/ogc/collections/{NIIGATA}-places",
+             ITEMS, f"{ITEMS}/15100-salon-xss")  # fmt: skip
+    for url in views:
         page = client.get(url, headers=browser)
         assert page.headers["content-type"].startswith("text/html"), url
         assert "default-src 'self'" in page.headers["content-security-policy"]

@@ -186,11 +186,14 @@ def clients(
         store.close()
 
 
+VOLATILE = ("updated_at", "seconds", "timeStamp")
+
+
 def _strip(value: Any) -> Any:
     """Drop updated_at, which records when each store was written, the solver's seconds and
     the OGC API's timeStamp (the minute each answer was made)."""
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in ("updated_at", "seconds", "timeStamp")}
+        return {k: _strip(v) for k, v in value.items() if k not in VOLATILE}
     if isinstance(value, list):
         return [_strip(v) for v in value]
     return value

@@ -20,7 +20,7 @@ from geo.errors import InvalidParameter, NotFound
 from geo.model import Area, City
 from geo.store.base import PlaceQuery, Store
 from layers.messages import translator
-from service.deps import BboxParams, PlaceFilterParams, StoreDep, Text
+from service.deps import StoreDep, Text
 from service.ogc.params import AreaFilters, ItemsPage, PlaceFilters
 from service.routes.pages import city_name
 from service.routes.places import listing, published
@@ -107,17 +107,12 @@ def place_items(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the city's places as the API's listing gives them, and how many match."""
     code = coll.city.code
-    query = PlaceFilterParams(
-        category=filters.category,
-        kind=filters.kind or "gathering",
-        status=filters.status or "active",
-        q=filters.q,
-    ).query(code)
+    query = filters.query(code)
     if filters.area is not None:
         found = store.area(filters.area)
         if found is None or found.city != code:
             raise InvalidParameter("area", f"city {code} has no area {filters.area!r}")
-    query = replace(query, area=filters.area, bbox=BboxParams(page.bbox).box,
+    query = replace(query, area=filters.area, bbox=page.box,
                     limit=page.size, offset=page.offset)  # fmt: skip
     return listing(store, code, query, now)
 
@@ -134,8 +129,7 @@ def area_items(
     store: Store, coll: OgcCollection, page: ItemsPage, filters: AreaFilters
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the city's areas (those meeting the bbox), and how many match."""
-    bbox = BboxParams(page.bbox).box
-    box = shapely.box(*bbox) if bbox else None
+    box = shapely.box(*page.box) if page.box else None
     matched = [a for a in store.areas(coll.city.code) if _area_matches(a, filters, box)]
     shown = matched[page.offset : page.offset + page.size]
     return [area_feature(a) for a in shown], len(matched)

@@ -29,9 +29,11 @@ from service.ogc.collections import (
     place_items,
 )
 from service.ogc.params import (
+    AREA_FILTERS,
     GEOJSON,
     HTML,
     JSON,
+    PLACE_FILTERS,
     AreaFilters,
     ItemsPage,
     OutputFormat,
@@ -203,10 +205,10 @@ class OgcFeatures:
             """
             now = now_in_japan().replace(second=0, microsecond=0)
             if coll.kind == PLACES:
-                refuse_filters_of_the_other_kind(areas.given(), PLACES)
+                refuse_filters_of_the_other_kind(request, AREA_FILTERS, PLACES)
                 features, matched = place_items(store, coll, page, places, now)
             else:
-                refuse_filters_of_the_other_kind(places.given(), AREAS)
+                refuse_filters_of_the_other_kind(request, PLACE_FILTERS, AREAS)
                 features, matched = area_items(store, coll, page, areas)
             data = {
                 "type": "FeatureCollection",

@@ -9,7 +9,7 @@ receiving every feature.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Annotated, Literal
 
 from fastapi import Query, Request
@@ -17,7 +17,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from geo.errors import InvalidParameter
-from service.deps import MAX_ID, MAX_OFFSET, Text
+from service.deps import MAX_ID, MAX_OFFSET, BboxParams, PlaceFilterParams, Text
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000  # a larger limit is answered with this many and a next link, as OGC asks
@@ -69,13 +69,10 @@ class OutputFormat:
 
 
 @dataclass
-class ItemsPage:
-    """Which items: inside a bbox, ``limit`` of them after skipping ``offset``."""
+class ItemsPage(BboxParams):
+    """Which items: inside the bbox (checked as the API checks it, into ``box``), ``limit`` of
+    them after skipping ``offset``."""
 
-    bbox: Annotated[
-        Text | None,
-        Query(max_length=200, description="minLon,minLat,maxLon,maxLat (WGS84 degrees)"),
-    ] = None
     limit: Annotated[
         int,
         Query(
@@ -97,35 +94,13 @@ class ItemsPage:
 
 
 @dataclass
-class PlaceFilters:
-    """Filters on the places' public properties, as the API's listing takes them."""
+class PlaceFilters(PlaceFilterParams):
+    """Filters on the places' public properties: the API listing's own, and the area."""
 
-    category: Annotated[
-        Text | None,
-        Query(max_length=500, description="Places: category slugs, comma-separated"),
-    ] = None
-    kind: Annotated[
-        Text | None,
-        Query(max_length=100, description="Places: gathering (default), venue or all"),
-    ] = None
-    status: Annotated[
-        Text | None,
-        Query(
-            max_length=100,
-            description="Places: active (default), paused, closed, comma-separated, or all",
-        ),
-    ] = None
     area: Annotated[
         Text | None,
         Query(max_length=MAX_ID, description="Places: only those inside this area (its id)"),
     ] = None
-    q: Annotated[
-        Text | None, Query(max_length=200, description="Places: text in name, kana or address")
-    ] = None
-
-    def given(self) -> list[str]:
-        """The names of the filters given."""
-        return [k for k, v in vars(self).items() if v is not None]
 
 
 @dataclass
@@ -140,9 +115,9 @@ class AreaFilters:
         Text | None, Query(max_length=MAX_ID, description="Areas: only those inside this one")
     ] = None
 
-    def given(self) -> list[str]:
-        """The names of the filters given."""
-        return [k for k, v in vars(self).items() if v is not None]
+
+PLACE_FILTERS = tuple(f.name for f in fields(PlaceFilters))
+AREA_FILTERS = tuple(f.name for f in fields(AreaFilters))
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -166,7 +141,8 @@ def refuse_unknown_parameters(request: Request) -> None:
             )
 
 
-def refuse_filters_of_the_other_kind(given: list[str], kind: str) -> None:
+def refuse_filters_of_the_other_kind(request: Request, filters: tuple[str, ...], kind: str) -> None:
     """Place filters on an areas collection, or area filters on a places one, are refused."""
-    if given:
-        raise InvalidParameter(given[0], f"does not apply to a collection of {kind}")
+    for name in filters:
+        if name in request.query_params:
+            raise InvalidParameter(name, f"does not apply to a collection of {kind}")
