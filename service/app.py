@@ -12,11 +12,13 @@ from fastapi.staticfiles import StaticFiles
 from geo.store.base import Store
 from layers.categories import ensure_default_categories
 from service.framing import SameOriginFraming
+from service.ogc import router as ogc_router
 from service.problems import install_problem_handlers
 from service.routes import (
     categories,
     cities,
     coverage,
+    docs,
     embed,
     health,
     isochrones,
@@ -39,6 +41,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         title="Tsudoi",
         summary="Gathering places and daily-living areas for older residents' mutual aid",
         version="0.1.0",
+        docs_url=None,  # /docs comes from routes/docs.py, its scripts from /static
+        redoc_url=None,  # ReDoc always loads its logo from a CDN
     )
     ensure_default_categories(store)
     app.state.store = store
@@ -48,9 +52,10 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for module in (
         health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
-        embed,
+        embed, docs,
     ):
         app.include_router(module.router)
+    app.include_router(ogc_router)  # OGC API – Features at /ogc
     # Leaflet, its plugin and the map's own script and styles: served here, never from a CDN
     app.mount("/static", StaticFiles(directory=_static_folder()), name="static")
     return app

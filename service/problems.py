@@ -43,6 +43,9 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     StoreError: (503, "Store unavailable"),
 }
 HTTP_TITLES = {404: "Not found", 405: "Method not allowed"}
+# OGC API – Features answers a parameter it cannot use (unknown, malformed, out of bounds) with
+# 400, where the rest of the API says 422; the same errors, the status its clients expect.
+OGC_PREFIX = "/ogc"
 SERVER_SIDE = "the service cannot answer now; its log says why"
 
 
@@ -85,6 +88,9 @@ def _detail(exc: Exception) -> str:
 def problem_response(request: Request, exc: Exception) -> JSONResponse:
     """A problem+json answer for one error, naming the request path as the instance."""
     status, title = status_of(exc)
+    path = request.url.path
+    if status == 422 and (path == OGC_PREFIX or path.startswith(OGC_PREFIX + "/")):
+        status = 400
     if status >= 500:
         log.error("%s: %s", title, exc)
         detail = SERVER_SIDE

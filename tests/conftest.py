@@ -109,12 +109,17 @@ def postgis_engine(postgis_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def empty_postgis_store(engine: Engine, url: str) -> PostgisStore:
+    """A PostGIS store whose Tsudoi tables were just emptied."""
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(STORE_TABLES)}"))
+    return PostgisStore(url)
+
+
 @pytest.fixture
 def postgis_store(postgis_engine: Engine, postgis_url: str) -> Iterator[PostgisStore]:
     """A PostGIS store with empty tables (emptied before, so a failed test leaves its rows)."""
-    with postgis_engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(STORE_TABLES)}"))
-    store = PostgisStore(postgis_url)
+    store = empty_postgis_store(postgis_engine, postgis_url)
     yield store
     store.close()
 

@@ -78,7 +78,7 @@ def _config(text: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("path", ["/", f"/map/{CITY}", "/map/99999", "/coordinator/35202",
-                                  f"/share/{CITY}", "/docs", "/redoc"])
+                                  f"/share/{CITY}", "/docs", "/ogc?f=html"])
 def test_every_page_but_the_embed_is_framed_by_this_service_only(
     client: TestClient, strict: TestClient, path: str
 ) -> None:

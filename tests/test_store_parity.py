@@ -128,7 +128,41 @@ def _asks() -> list[Ask]:
         Ask("/map/{code}", "/map/10202", ok=False),
         Ask("/coordinator/{code}", "/coordinator/35202"),
         Ask("/coordinator/{code}", "/coordinator/15100", {"lang": "en"}),
+        *_ogc_asks(),
     ]  # fmt: skip
+
+
+def _ogc_asks() -> list[Ask]:
+    """OGC API – Features: every route as JSON and as HTML, filters, paging and refusals."""
+    coll, items = "/ogc/collections/{collection_id}", "/ogc/collections/{collection_id}/items"
+    item = f"{items}/{{feature_id}}"
+    niigata, ube = "/ogc/collections/15100-places", "/ogc/collections/35202-places"
+    return [
+        Ask("/ogc", "/ogc"),
+        Ask("/ogc", "/ogc", {"f": "html", "lang": "en"}),
+        Ask("/ogc", "/ogc", {"f": "xml"}, ok=False),
+        Ask("/ogc/conformance", "/ogc/conformance"),
+        Ask("/ogc/api", "/ogc/api"),
+        Ask("/ogc/collections", "/ogc/collections"),
+        Ask("/ogc/collections", "/ogc/collections", {"f": "html"}),
+        Ask(coll, niigata),
+        Ask(coll, "/ogc/collections/35202-areas", {"f": "html"}),
+        Ask(coll, "/ogc/collections/10202-places", ok=False),  # a city this store does not hold
+        Ask(items, f"{niigata}/items", {"limit": 5, "offset": 10}),
+        Ask(items, f"{niigata}/items", {"category": "salon", "bbox": "139.0,37.8,139.2,38.0"}),
+        Ask(items, f"{niigata}/items", {"area": "15103", "f": "html"}),
+        Ask(items, f"{ube}/items", {"kind": "all", "status": "all", "limit": 5000}),
+        Ask(items, "/ogc/collections/35202-areas/items", {"level": 2}),
+        Ask(items, "/ogc/collections/15100-areas/items", {"bbox": "139.0,37.8,139.1,37.9"}),
+        Ask(items, f"{niigata}/items", {"bbox": "139.0,37.8"}, ok=False),
+        Ask(items, f"{niigata}/items", {"limit": 0}, ok=False),
+        Ask(items, f"{niigata}/items", {"bbx": "139.0,37.8,139.2,38.0"}, ok=False),
+        Ask(items, "/ogc/collections/15100-areas/items", {"category": "salon"}, ok=False),
+        Ask(item, f"{niigata}/items/{PRIVATE_HOME}"),
+        Ask(item, f"{ube}/items/{UBE_PLACE}"),  # as HTML it shows when each store wrote it
+        Ask(item, "/ogc/collections/15100-areas/items/15103", {"f": "html"}),
+        Ask(item, f"{niigata}/items/{UBE_PLACE}", ok=False),  # another city's place
+    ]
 
 
 ASKS = _asks()
@@ -152,10 +186,14 @@ def clients(
         store.close()
 
 
+VOLATILE = ("updated_at", "seconds", "timeStamp")
+
+
 def _strip(value: Any) -> Any:
-    """Drop updated_at, which records when each store was written, and the solver's seconds."""
+    """Drop updated_at, which records when each store was written, the solver's seconds and
+    the OGC API's timeStamp (the minute each answer was made)."""
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in ("updated_at", "seconds")}
+        return {k: _strip(v) for k, v in value.items() if k not in VOLATILE}
     if isinstance(value, list):
         return [_strip(v) for v in value]
     return value

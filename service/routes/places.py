@@ -96,9 +96,11 @@ def _listing_cache(request: Request) -> ListingCache:
     return cache
 
 
-def _listing_body(store: Store, code: str, query: PlaceQuery, now: datetime) -> bytes:
-    """The listing as JSON bytes (sent as built: a response model would re-validate thousands
-    of plain features, which costs more than the query)."""
+def listing(
+    store: Store, code: str, query: PlaceQuery, now: datetime
+) -> tuple[list[dict[str, Any]], int]:
+    """The places of a listing as public features (with ``areas`` and ``next_date``), and how
+    many match the query in all: the API's listing and the OGC API's items share it."""
     places = published(store, store.places(query))
     # Count only when the page is full: a full count() on every request is what slows peers down.
     truncated = query.limit is not None and len(places) == query.limit
@@ -106,11 +108,15 @@ def _listing_body(store: Store, code: str, query: PlaceQuery, now: datetime) -> 
     in_areas = area_ids_at_points(
         store.areas(code), [p.lon for p in places], [p.lat for p in places]
     )
-    collection = feature_collection(
-        [place_feature(p, areas=a, now=now) for p, a in zip(places, in_areas, strict=True)],
-        numberMatched=matched,
-        numberReturned=len(places),
-    )
+    features = [place_feature(p, areas=a, now=now) for p, a in zip(places, in_areas, strict=True)]
+    return features, matched
+
+
+def _listing_body(store: Store, code: str, query: PlaceQuery, now: datetime) -> bytes:
+    """The listing as JSON bytes (sent as built: a response model would re-validate thousands
+    of plain features, which costs more than the query)."""
+    features, matched = listing(store, code, query, now)
+    collection = feature_collection(features, numberMatched=matched, numberReturned=len(features))
     return bytes(JSONResponse(collection).body)
 
 
