@@ -65,15 +65,16 @@ def town_cells(file: PopulationFile, name_col: str) -> list[PopulationCell]:
         boundaries=_boundaries(file.opts) if file.opts.boundaries is not None else None,
         outside=outside_city(file.store, file.opts.city),
     )  # fmt: skip
-    totals: list[str] = []
+    totals: dict[int, str] = {}  # row → its name; the reader's problems there do not count
     for row in file.src.rows:
         name = clean(row.props.get(name_col))
         if name and _is_total(name):
-            totals.append(f"{file.src.row_label} {row.number} ({name})")
+            totals[row.number] = name
             continue
         cell = reader.cell(row)
         if cell is not None:
             file.batch.keep(row.number, cell)
+    file.batch.problems = [p for p in file.batch.problems if p.row not in totals]
     file.batch.refuse_repeats(reader.id_col or name_col)
     if file.batch.problems:
         return []
@@ -82,9 +83,9 @@ def town_cells(file: PopulationFile, name_col: str) -> list[PopulationCell]:
         return []
     reader.note()
     if totals:
-        file.report.notes.append(
-            f"{len(totals)} total row(s) skipped, not a town: " + ", ".join(totals[:20])
-        )
+        label = file.src.row_label
+        shown = ", ".join(f"{label} {n} ({name})" for n, name in list(totals.items())[:20])
+        file.report.notes.append(f"{len(totals)} total row(s) skipped, not a town: {shown}")
     return file.batch.records
 
 
@@ -255,7 +256,7 @@ def _place_problem(
     away = geometry_outside_outline_m(city, geom)
     if away > OUTLINE_TOLERANCE_M:
         return (f"the town's polygon lies outside the city ({away / 1000:,.1f} km away)",
-                "check --city")
+                "check --city")  # fmt: skip
     return None
 
 
