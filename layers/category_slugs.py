@@ -17,27 +17,27 @@ from typing import Any
 MAX_LENGTH = 60
 
 # Katakana loanwords in the names of community places, spelt as their source words.
-_LOANWORDS: dict[str, str] = {
-    "センター": "center", "サロン": "salon", "カフェ": "cafe", "コミュニティ": "community",
-    "コミュニティー": "community", "ボランティア": "volunteer", "クラブ": "club",
-    "ハウス": "house", "ルーム": "room", "モデル": "model", "サポート": "support",
-    "ステーション": "station", "プラザ": "plaza", "ホール": "hall", "スペース": "space",
-    "ケア": "care", "オレンジ": "orange", "ネット": "net", "ネットワーク": "network",
-    "ワーク": "work", "サービス": "service", "スポーツ": "sports", "ヘルス": "health",
-    "グループ": "group", "ホーム": "home", "デイ": "day", "サークル": "circle",
-    "カレッジ": "college", "ライフ": "life", "ランチ": "lunch", "ティー": "tea",
-    "パーク": "park", "ガーデン": "garden", "キッチン": "kitchen", "シニア": "senior",
-    "ファミリー": "family", "キッズ": "kids", "フレイル": "frailty", "ウォーキング": "walking",
-    "ヨガ": "yoga", "ダンス": "dance", "カラオケ": "karaoke", "マルシェ": "marche",
-    "ショップ": "shop", "スーパー": "super", "ストア": "store", "オフィス": "office",
-    "ライブラリー": "library", "ギャラリー": "gallery", "スタジオ": "studio", "テラス": "terrace",
-    "ラウンジ": "lounge", "ベース": "base", "ポイント": "point", "ボッチャ": "boccia",
-    "ゲーム": "game", "ミニ": "mini", "デイサービス": "day-service", "ヘルパー": "helper",
-    "リハビリ": "rehabilitation", "トレーニング": "training", "エクササイズ": "exercise",
-    "カラダ": "karada", "オープン": "open", "フリー": "free", "スクール": "school",
-    "タウン": "town", "ステップ": "step", "アップ": "up", "ハウジング": "housing",
-    "プレイス": "place", "ひろば": "hiroba",
-}  # fmt: skip
+_LOANWORDS: dict[str, str] = dict(
+    pair.split()
+    for pair in re.findall(
+        r"\S+ \S+",
+        """
+センター center サロン salon カフェ cafe コミュニティ community コミュニティー community
+ボランティア volunteer クラブ club ハウス house ルーム room モデル model サポート support
+ステーション station プラザ plaza ホール hall スペース space ケア care オレンジ orange
+ネット net ネットワーク network ワーク work サービス service スポーツ sports ヘルス health
+グループ group ホーム home デイ day サークル circle カレッジ college ライフ life ランチ lunch
+ティー tea パーク park ガーデン garden キッチン kitchen シニア senior ファミリー family
+キッズ kids フレイル frailty ウォーキング walking ヨガ yoga ダンス dance カラオケ karaoke
+マルシェ marche ショップ shop スーパー super ストア store オフィス office ライブラリー library
+ギャラリー gallery スタジオ studio テラス terrace ラウンジ lounge ベース base ポイント point
+ボッチャ boccia ゲーム game ミニ mini デイサービス day-service ヘルパー helper
+リハビリ rehabilitation トレーニング training エクササイズ exercise カラダ karada オープン open
+フリー free スクール school タウン town ステップ step アップ up ハウジング housing
+プレイス place
+""",
+    )
+)
 _KATAKANA = re.compile(r"^[\u30a0-\u30ffー]+$")
 _WORD = re.compile(r"[a-z0-9]+")
 _LONG = (("ou", "o"), ("uu", "u"), ("oo", "o"))  # 包括 houkatsu → hokatsu, 大阪 oosaka → osaka

@@ -4,8 +4,6 @@ fails, 区分 as a category, population's town columns and total rows, and the s
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +16,13 @@ from geo.errors import InputError, UsageError
 from geo.store.base import PlaceQuery, Store
 from layers.category_slugs import one_line, slug_of
 from layers.place_import import PlaceImportOptions, import_places
+from tests.csv_tables import table, write_csv
 
 DATA = Path(__file__).parent / "data"
 SUPPORT = DATA / "imports" / "takamatsu_support_centers.csv"  # 高松市's 地域包括支援センター
 POPULATION = DATA / "source" / "standard-dataset" / "takamatsu_population_by_town_age_202602.csv"
 TOWNS = DATA / "imports" / "niigata_towns_sample.geojson"
 TAKAMATSU, NIIGATA = "37201", "15100"
-
-
-def table(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
-
-
-def write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\r\n").writerows(rows)
-    return path
 
 
 def with_column(rows: list[list[str]], name: str, value: Any) -> list[list[str]]:
@@ -49,7 +38,7 @@ def test_kubun_is_a_category_and_a_created_slug_is_ascii_on_one_line(
     store: Store, tmp_path: Path
 ) -> None:
     rows = with_column(table(SUPPORT), "区分", lambda i: "地域包括\n支援センター")
-    path = write(tmp_path / "support.csv", rows)
+    path = write_csv(tmp_path / "support.csv", rows)
 
     report = import_places(store, path, PlaceImportOptions(city=TAKAMATSU, create_categories=True))
 
@@ -69,7 +58,7 @@ def test_a_guessed_column_that_fails_says_so_and_field_names_another(
     rows = with_column(table(SUPPORT), "種別", lambda i: "高齢者福祉")
     rows = with_column(rows, "施設区分", lambda i: "サロン" if i % 2 else "通いの場")
     rows = with_column(rows, "用途", lambda i: "venue")
-    path = write(tmp_path / "support.csv", rows)
+    path = write_csv(tmp_path / "support.csv", rows)
 
     with pytest.raises(InputError) as caught:
         import_places(store, path, PlaceImportOptions(city=TAKAMATSU))
@@ -92,7 +81,7 @@ def test_a_guessed_column_that_fails_says_so_and_field_names_another(
 def test_field_and_its_older_alias_name_the_same_column(store: Store, tmp_path: Path) -> None:
     rows = table(SUPPORT)
     rows[0] = ["番号", "緯度Y", "経度X", "施設名称", *rows[0][4:]]
-    path = write(tmp_path / "support.csv", rows)
+    path = write_csv(tmp_path / "support.csv", rows)
     fields = {"id": "番号", "name": "施設名称", "lat": "緯度Y", "lon": "経度X"}
 
     by_field = import_places(
@@ -125,7 +114,7 @@ def test_population_reads_the_town_from_its_japanese_column_and_skips_totals(
         counts = ["9"] * (width - 10)  # a total row: counts, no location
         rows.append(["", "37201", "", "香川県", "高松市", "2026-02-01", name, *counts, "", "", "1"])
 
-    report = import_population(store, write(tmp_path / "p.csv", rows), PopulationImportOptions(
+    report = import_population(store, write_csv(tmp_path / "p.csv", rows), PopulationImportOptions(
         city=TAKAMATSU
     ))  # fmt: skip
 
@@ -145,7 +134,7 @@ def test_population_columns_named_with_field(store: Store, tmp_path: Path) -> No
     older = [[*o, str(int(o[8]) // 2), r[where]] for o, r in zip(older, rows[1:], strict=True)]
     out = [[*head[:7], "人数", "高齢者", "後期高齢者", "location"], *older]
     out[0][6] = "区域"  # no name a town column goes by
-    path = write(tmp_path / "p.csv", out)
+    path = write_csv(tmp_path / "p.csv", out)
 
     with pytest.raises(InputError, match="or name them with --field total=COLUMN"):
         import_population(store, path, PopulationImportOptions(city=TAKAMATSU))

@@ -4,9 +4,6 @@ and, fixed and imported again, complete the source. Without the flag nothing cha
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -23,6 +20,7 @@ from geo.errors import InputError
 from geo.ingest.rejects import SkipOptions, rejects_path, source_name
 from geo.store.base import PlaceQuery, Store
 from layers.place_import import PlaceImportOptions, import_places
+from tests.csv_tables import rejects_of, table, write_csv
 
 DATA = Path(__file__).parent / "data"
 CENTRES = DATA / "source" / "standard-dataset" / "takamatsu_community_center.csv"  # 52 rows
@@ -31,22 +29,6 @@ WARDS = DATA / "imports" / "niigata_wards_n03_simplified.geojson"
 TOWNS = DATA / "imports" / "niigata_towns_sample.geojson"
 TAKAMATSU, NIIGATA = "37201", "15100"
 SKIP = SkipOptions(skip_invalid=True)
-
-
-def table(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
-
-
-def write(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
-    with path.open("w", encoding=encoding, newline="") as fh:
-        csv.writer(fh, lineterminator="\r\n").writerows(rows)
-    return path
-
-
-def rejects_of(path: Path) -> list[list[str]]:
-    data = path.read_bytes()
-    assert data.startswith(codecs.BOM_UTF8), "Excel needs the BOM to read UTF-8"
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
 def places(store: Store, city: str = TAKAMATSU) -> list[dict[str, Any]]:
@@ -66,7 +48,7 @@ def test_places_skip_invalid_rows_then_the_fixed_rejects_complete_the_source(
     rows[4][1] = "不明"  # row 5: text in the latitude
     rows[9][1:3] = ["34.6937", "135.5023"]  # row 10: 大阪市役所
     rows[14][3] = ""  # row 15: no name
-    path = write(tmp_path / "centres.csv", rows)
+    path = write_csv(tmp_path / "centres.csv", rows)
 
     with pytest.raises(InputError) as caught:  # without the flag: all or nothing
         import_places(store, path, hall())
@@ -89,7 +71,7 @@ def test_places_skip_invalid_rows_then_the_fixed_rejects_complete_the_source(
 
     for fixed, original in zip(back[1:], (good[4], good[9], good[14]), strict=True):
         fixed[: len(original)] = original
-    write(rejected, back, encoding="utf-8-sig")
+    write_csv(rejected, back, encoding="utf-8-sig")
     again = import_places(store, rejected, hall(prune=True))
 
     assert (again.added, again.rejected, again.missing, again.closed) == (3, 0, [], 0)
@@ -148,7 +130,7 @@ def test_areas_skip_a_bad_feature_and_its_fixed_row_comes_back_with_its_polygon(
     assert back[1][:4] == ["15107", props["ward_name"], props["source"], "一"]
     assert back[1][5].startswith("level: level must be a whole number")
     back[1][3] = "1"
-    write(tmp_path / "wards.rejected.csv", back, encoding="utf-8-sig")
+    write_csv(tmp_path / "wards.rejected.csv", back, encoding="utf-8-sig")
     again = import_areas(store, tmp_path / "wards.rejected.csv", AreaImportOptions(city=NIIGATA))
     assert (again.added, again.missing) == (1, [])
     areas = {a.id: a for a in store.areas(NIIGATA)}
@@ -175,7 +157,7 @@ def test_towns_skip_a_point_outside_the_city(store: Store, tmp_path: Path) -> No
     assert back[0] == ["name", "area", "demo", "source", "latitude", "longitude", "reason"]
     assert back[1][0] == moved["properties"]["name"]
     back[1][4:6] = [str(real[1]), str(real[0])]
-    write(tmp_path / "towns.rejected.csv", back, encoding="utf-8-sig")
+    write_csv(tmp_path / "towns.rejected.csv", back, encoding="utf-8-sig")
     again = import_towns(store, tmp_path / "towns.rejected.csv", TownImportOptions(city=NIIGATA))
     assert (again.added, again.missing) == (1, [])
     assert len(store.towns(NIIGATA)) == 49
@@ -190,7 +172,7 @@ def test_population_skips_a_bad_count_and_the_total_row(store: Store, tmp_path: 
     good = rows[20][man14]
     rows[20][man14] = "十二"  # row 22 once the total row is in
     rows.insert(1, total)
-    path = write(tmp_path / "population.csv", rows)
+    path = write_csv(tmp_path / "population.csv", rows)
 
     report = import_population(store, path, PopulationImportOptions(city=TAKAMATSU, skip=SKIP))
 
@@ -205,7 +187,7 @@ def test_population_skips_a_bad_count_and_the_total_row(store: Store, tmp_path: 
     assert back[2][-1].startswith("location: outside the city")
     back[1][man14] = good
     back[2][header.index("location")] = "34.3388,134.069518"  # as 松島町２丁目 lies
-    write(tmp_path / "population.rejected.csv", back, encoding="utf-8-sig")
+    write_csv(tmp_path / "population.rejected.csv", back, encoding="utf-8-sig")
     opts = PopulationImportOptions(city=TAKAMATSU)
     again = import_population(store, tmp_path / "population.rejected.csv", opts)
     assert (again.added, again.missing) == (2, [])
@@ -213,7 +195,7 @@ def test_population_skips_a_bad_count_and_the_total_row(store: Store, tmp_path: 
 
 
 def test_a_problem_of_the_whole_file_still_refuses_it(store: Store, tmp_path: Path) -> None:
-    path = write(tmp_path / "list.csv", [["名称", "住所"], ["公民館", "高松市"]])
+    path = write_csv(tmp_path / "list.csv", [["名称", "住所"], ["公民館", "高松市"]])
     with pytest.raises(InputError) as caught:
         import_places(store, path, hall(skip=SKIP))
     assert caught.value.problems[0].row is None
@@ -232,7 +214,7 @@ def test_rejects_file_names() -> None:
 def test_cli_skip_invalid_reports_both_counts(tsudoi: Any, tmp_path: Path) -> None:
     rows = table(CENTRES)[:11]
     rows[4][1] = "不明"
-    path = write(tmp_path / "centres.csv", rows)
+    path = write_csv(tmp_path / "centres.csv", rows)
     db = tmp_path / "t.gpkg"
     common = ("--city", TAKAMATSU, "--category", "hall", "--db", db)
 
