@@ -60,7 +60,7 @@ def test_places_skip_invalid_rows_then_the_fixed_rejects_complete_the_source(
     rejected = tmp_path / "centres.rejected.csv"
     assert (report.rows, report.added, report.rejected) == (52, 49, 3)
     assert report.rejected_file == str(rejected)
-    assert "3 rows rejected (written to" in report.summary()
+    assert "3 row(s) rejected (written to" in report.summary()
     back = rejects_of(rejected)
     assert back[0] == rows[0] + ["reason"]
     assert [r[:-1] for r in back[1:]] == [rows[4], rows[9], rows[14]]
@@ -149,6 +149,11 @@ def test_towns_skip_a_point_outside_the_city(store: Store, tmp_path: Path) -> No
     moved["geometry"]["coordinates"] = [135.5023, 34.6937]
     path = tmp_path / "towns.geojson"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    dry = import_towns(store, path, TownImportOptions(city=NIIGATA, skip=SKIP, dry_run=True))
+    assert (dry.added, dry.rejected) == (48, 1)
+    assert "1 row(s) rejected (would go to" in dry.summary()
+    assert not (tmp_path / "towns.rejected.csv").exists() and store.towns(NIIGATA) == []
 
     report = import_towns(store, path, TownImportOptions(city=NIIGATA, skip=SKIP))
 

@@ -58,7 +58,7 @@ class ImportReport:
             return ""
         where = self.rejected_file or ""
         verb = "would go to" if self.dry_run else "written to"
-        return f"; {self.rejected} rows rejected" + (f" ({verb} {where})" if where else "")
+        return f"; {self.rejected} row(s) rejected" + (f" ({verb} {where})" if where else "")
 
     def as_dict(self) -> dict[str, Any]:
         """Every field, in declaration order, as JSON-ready values (the CLI's --json)."""
