@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import shapely
@@ -15,11 +15,12 @@ from shapely.ops import unary_union
 from boundaries.areas_from_towns import TOWN_FIELDS, is_town_list, town_list_areas
 from boundaries.contacts import ContactError, contacts_from_props
 from boundaries.town_cells import WARD_FIELDS
-from geo.errors import UsageError
+from geo.errors import Problem, UsageError
 from geo.ingest import pipeline
 from geo.ingest.changes import ChangeSet
 from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
 from geo.ingest.ids import area_id
+from geo.ingest.rejects import Rejects, SkipOptions, source_name
 from geo.ingest.report import ImportReport
 from geo.io.features import read_features
 from geo.io.source import FeatureSource, Row
@@ -40,8 +41,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "kml_id",
     ),
     "name": (
-        "name", "名称", "圏域名", "地区名", "area_name", "ward_name", "N03_004", "N03_003", "area",
-        "圏域", "地区", "日常生活圏域",
+        "name",
+        "名称",
+        "圏域名",
+        "地区名",
+        "area_name",
+        "ward_name",
+        "N03_004",
+        "N03_003",
+        "area",
+        "圏域",
+        "地区",
+        "日常生活圏域",
     ),
     "name_kana": ("name_kana", "kana", "ふりがな", "フリガナ", "よみがな"),
     "level": ("level", "階層", "層"),
@@ -69,6 +80,8 @@ class AreaImportOptions:
     layer: str | None = None
     dry_run: bool = False
     town_boundaries: Path | None = None  # a town list's 町丁目 polygons, instead of town points
+    fields: Mapping[str, str] = field(default_factory=dict)  # --field NAME=COLUMN
+    skip: SkipOptions = SkipOptions()
 
 
 def _polygonal(geom: BaseGeometry) -> MultiPolygon | None:
@@ -87,42 +100,58 @@ def _polygonal(geom: BaseGeometry) -> MultiPolygon | None:
 
 
 def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> ImportReport:
-    """Read, repair, merge and apply an areas file; InputError (store untouched) on bad input.
+    """Read, repair, merge and apply an areas file; InputError (store untouched) on bad input,
+    or with --skip-invalid apply the good rows and write the others to a rejects file.
 
     A table of towns (an area column and a town column, no geometry) is read as a town list
     (boundaries.areas_from_towns); any other file draws its areas' polygons itself.
     """
     if opts.level is not None and opts.level < 1:
         raise UsageError("--level must be 1 or more (1 = the widest division inside the city)")
+    named = pipeline.named_fields(
+        opts.fields, FIELDS, id=opts.id_field, name=opts.name_field, parent=opts.parent_field
+    )
     src = read_features(path, layer=opts.layer)
     report = ImportReport(
         file=src.name, what="areas", city=opts.city, rows=len(src.rows), dry_run=opts.dry_run
     )
-    explicit = {"id": opts.id_field, "name": opts.name_field, "parent": opts.parent_field}
-    cols = pipeline.find_columns(src.columns, FIELDS, explicit)
+    rejects: Rejects[list[tuple[int, Area]]] = Rejects(src, report, opts.skip)
+    src = rejects.src
+    cols = pipeline.find_columns(src.columns, FIELDS, named)
     if cols["name"] is None:
         raise pipeline.no_name_column(src.name, FIELDS["name"])
-    batch: pipeline.Batch[Area] = pipeline.Batch.of(src)
-    if is_town_list(src, cols["town"]):
-        areas = _from_town_list(store, batch, src, cols, opts, report)
-    elif opts.town_boundaries is not None:
+    town_list = is_town_list(src, cols["town"])
+    if opts.town_boundaries is not None and not town_list:
         what = "geometry" if cols["town"] else "no town column (" + ", ".join(FIELDS["town"]) + ")"
         raise UsageError(
             "--town-boundaries draws the areas of a town list (an area column and a town "
             f"column, no geometry); {src.name} has {what}"
         )
-    else:
-        flagged = {p.row for p in src.problems}
-        for row in src.rows:
-            part = _row_area(batch, row, cols, opts, report, row.number in flagged)
-            if part is not None:
-                batch.keep(row.number, part)
-        areas = _merge(batch, opts.city, cols["id"] or cols["name"], report)
-    _check_parents(batch, areas, set(store.area_hashes(opts.city)), cols["parent"])
-    pipeline.accept(report, batch.problems)
+    stored_ids = set(store.area_hashes(opts.city))
+
+    def read(rows: FeatureSource) -> tuple[list[Problem], list[tuple[int, Area]]]:
+        batch: pipeline.Batch[Area] = pipeline.Batch.of(rows)
+        if town_list:
+            areas = _from_town_list(store, batch, rows, cols, opts, report)
+        else:
+            flagged = {p.row for p in rows.problems}
+            for row in rows.rows:
+                part = _row_area(batch, row, cols, opts, report, row.number in flagged)
+                if part is not None:
+                    batch.keep(row.number, part)
+            areas = _merge(batch, opts.city, cols["id"] or cols["name"], report)
+        _check_parents(batch, areas, stored_ids, cols["parent"])
+        pipeline.explain_guesses(batch.problems, cols, named)
+        return batch.problems, areas
+
+    areas = rejects.collect(read)
+    rejects.accept()
     levels = {a.level for _, a in areas}
-    target = _Areas(store, opts.city, src.name, levels)
-    pipeline.apply(report, [a for _, a in areas], target, dry_run=opts.dry_run)
+    target = _Areas(store, opts.city, source_name(src.name) or src.name, levels)
+    pipeline.apply(
+        report, [a for _, a in areas], target, dry_run=opts.dry_run,
+        part_of_source=rejects.part_of_source,
+    )  # fmt: skip
     return report
 
 

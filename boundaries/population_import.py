@@ -27,14 +27,23 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from boundaries.population.common import PopulationFile, PopulationImportOptions
-from boundaries.population.counts import CountColumns, age_band, count_columns, count_value
+from boundaries.population.counts import (
+    COUNT_FIELDS,
+    CountColumns,
+    age_band,
+    count_columns,
+    count_value,
+)
 from boundaries.population.mesh import MESH_CODE_FIELDS, mesh_cells
 from boundaries.population.towns import TOWN_NAME_FIELDS, town_cells
+from geo.errors import Problem
 from geo.ingest import pipeline
 from geo.ingest.changes import ChangeSet
+from geo.ingest.rejects import Rejects, source_name
 from geo.ingest.report import ImportReport
 from geo.io.columns import find_column
 from geo.io.features import read_features
+from geo.io.source import FeatureSource
 from geo.model import PopulationCell
 from geo.store.base import Store
 
@@ -48,36 +57,60 @@ __all__ = [
 ]
 
 
+#: What --field names in a population file (besides the count columns, "total", "65+", "75+").
+FIELDS = ("town", "mesh", "id", "ward", "year", "city", *COUNT_FIELDS)
+
+
 def import_population(
     store: Store, path: str | Path, opts: PopulationImportOptions
 ) -> ImportReport:
-    """Read and apply a population file; raise InputError (store untouched) on any bad row."""
+    """Read and apply a population file; raise InputError (store untouched) on any bad row,
+    or with --skip-invalid apply the good rows and write the others to a rejects file."""
+    named = pipeline.named_fields(opts.fields, FIELDS)
     src = read_features(path, layer=opts.layer, label_line=True)
     report = ImportReport(
         file=src.name, what="population cells", city=opts.city, rows=len(src.rows),
         dry_run=opts.dry_run,
     )  # fmt: skip
-    columns = count_columns(src)
-    mesh_col = find_column(src.columns, MESH_CODE_FIELDS)
-    name_col = find_column(src.columns, TOWN_NAME_FIELDS)
-    file = PopulationFile(store, src, columns, opts, report, pipeline.Batch.of(src))
-    if mesh_col is not None and name_col is None:
-        cells = mesh_cells(file, mesh_col)
-    elif name_col is not None:
-        cells = town_cells(file, name_col)
-    else:
+    rejects: Rejects[list[PopulationCell]] = Rejects(src, report, opts.skip)
+    src = rejects.src
+    columns = count_columns(src, named)
+    mesh_col = find_column(src.columns, MESH_CODE_FIELDS, named.get("mesh"))
+    name_col = find_column(src.columns, TOWN_NAME_FIELDS, named.get("town"))
+    if "town" in named:
+        mesh_col = None
+    elif "mesh" in named:
+        name_col = None
+    if mesh_col is None and name_col is None:
         raise pipeline.file_error(
             src.name, "neither a mesh-code column nor a town-name column",
-            "mesh: KEY_CODE or メッシュコード; towns: " + ", ".join(TOWN_NAME_FIELDS),
+            "name one with --field town=COLUMN or --field mesh=COLUMN; mesh: KEY_CODE or "
+            "メッシュコード; towns: " + ", ".join(TOWN_NAME_FIELDS),
         )  # fmt: skip
-    pipeline.accept(report, file.batch.problems)
+    guessed = {"town": name_col, "mesh": mesh_col, **columns.guessed()}
+
+    def read(rows: FeatureSource) -> tuple[list[Problem], list[PopulationCell]]:
+        file = PopulationFile(store, rows, columns, opts, report, pipeline.Batch.of(rows), named)
+        if name_col is not None:
+            cells = town_cells(file, name_col)
+        else:
+            assert mesh_col is not None
+            cells = mesh_cells(file, mesh_col)
+        pipeline.explain_guesses(file.batch.problems, guessed, named)
+        return file.batch.problems, cells
+
+    cells = rejects.collect(read)
+    rejects.accept()
     report.notes.insert(1, f"columns: {columns.describe()}")
     report.notes.append(
         f"{len(cells):,} cells: {_people(sum(c.total for c in cells))} people, "
         f"{_people(sum(c.age65 for c in cells))} aged 65+, "
         f"{_people(sum(c.age75 for c in cells))} aged 75+"
     )
-    pipeline.apply(report, cells, _Cells(store, opts.city, src.name), dry_run=opts.dry_run)
+    target = _Cells(store, opts.city, source_name(src.name) or src.name)
+    pipeline.apply(
+        report, cells, target, dry_run=opts.dry_run, part_of_source=rejects.part_of_source
+    )
     return report
 
 

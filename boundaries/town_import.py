@@ -4,19 +4,22 @@ they live by name rather than by GPS."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from shapely.geometry import Point
 
+from geo.errors import Problem
 from geo.ingest import pipeline
 from geo.ingest.changes import ChangeSet
 from geo.ingest.extent import outside_city
+from geo.ingest.rejects import Rejects, SkipOptions, source_name
 from geo.ingest.report import ImportReport
 from geo.io.features import read_features
+from geo.io.source import FeatureSource, Row
 from geo.japan.coords import japan_point_problem
 from geo.model import Town
 from geo.store.base import Store
@@ -39,6 +42,8 @@ class TownImportOptions:
     name_field: str | None = None
     layer: str | None = None
     dry_run: bool = False
+    fields: Mapping[str, str] = field(default_factory=dict)  # --field NAME=COLUMN
+    skip: SkipOptions = SkipOptions()
 
 
 def town_id(city: str, area: str | None, name: str) -> str:
@@ -48,43 +53,72 @@ def town_id(city: str, area: str | None, name: str) -> str:
 
 
 def import_towns(store: Store, path: str | Path, opts: TownImportOptions) -> ImportReport:
-    """Read and apply a town-points file; raise InputError (store untouched) on any bad row."""
+    """Read and apply a town-points file; raise InputError (store untouched) on any bad row,
+    or with --skip-invalid apply the good rows and write the others to a rejects file."""
+    named = pipeline.named_fields(opts.fields, FIELDS, name=opts.name_field)
     src = read_features(path, layer=opts.layer)
     report = ImportReport(
         file=src.name, what="towns", city=opts.city, rows=len(src.rows), dry_run=opts.dry_run
     )
-    cols = pipeline.find_columns(src.columns, FIELDS, {"name": opts.name_field})
+    rejects: Rejects[list[Town]] = Rejects(src, report, opts.skip)
+    src = rejects.src
+    cols = pipeline.find_columns(src.columns, FIELDS, named)
     name_col = cols["name"]
     if name_col is None:
         raise pipeline.file_error(
             src.name, "no town-name column",
-            "name it with --name-field; looked for: " + ", ".join(FIELDS["name"]),
+            "name it with --field name=COLUMN; looked for: " + ", ".join(FIELDS["name"]),
         )  # fmt: skip
     outside = outside_city(store, opts.city)
-    batch: pipeline.Batch[Town] = pipeline.Batch.of(src)
-    for row in src.rows:
-        name = clean(row.props.get(name_col))
-        if not name:
-            batch.refuse(row.number, "empty town name", field=name_col)
-            continue
-        geom = row.geometry
-        if geom is None or geom.is_empty:
-            batch.refuse(row.number, "no location")
-            continue
-        pt = geom if isinstance(geom, Point) else geom.representative_point()
-        bad = japan_point_problem(pt.x, pt.y)
-        why = bad[0] if bad else outside(pt.x, pt.y)
-        if why:
-            batch.refuse(
-                row.number, why, value=f"lat {pt.y}, lon {pt.x}",
-                hint=bad[1] if bad else "check --city",
-            )  # fmt: skip
-            continue
-        batch.keep(row.number, _town(row.props, cols, opts.city, src.name, name, pt))
-    batch.refuse_repeats(cols["id"] or name_col)
-    pipeline.accept(report, batch.problems)
-    pipeline.apply(report, batch.records, _Towns(store, opts.city, src.name), dry_run=opts.dry_run)
+    source = source_name(src.name) or src.name
+    geo_field = "/".join(src.geometry_columns) or "geometry"
+
+    def read(rows: FeatureSource) -> tuple[list[Problem], list[Town]]:
+        batch: pipeline.Batch[Town] = pipeline.Batch.of(rows)
+        for row in rows.rows:
+            town = _row_town(batch, row, name_col, geo_field, outside)
+            if town is not None:
+                name, pt = town
+                batch.keep(row.number, _town(row.props, cols, opts.city, source, name, pt))
+        batch.refuse_repeats(cols["id"] or name_col)
+        pipeline.explain_guesses(batch.problems, cols, named)
+        return batch.problems, batch.records
+
+    towns = rejects.collect(read)
+    rejects.accept()
+    pipeline.apply(
+        report, towns, _Towns(store, opts.city, source), dry_run=opts.dry_run,
+        part_of_source=rejects.part_of_source,
+    )  # fmt: skip
     return report
+
+
+def _row_town(
+    batch: pipeline.Batch[Town],
+    row: Row,
+    name_col: str,
+    geo_field: str,
+    outside: Callable[[float, float], str | None],
+) -> tuple[str, Point] | None:
+    """A row's town name and point; None with a problem."""
+    name = clean(row.props.get(name_col))
+    if not name:
+        batch.refuse(row.number, "empty town name", field=name_col)
+        return None
+    geom = row.geometry
+    if geom is None or geom.is_empty:
+        batch.refuse(row.number, "no location", field=geo_field)
+        return None
+    pt = geom if isinstance(geom, Point) else geom.representative_point()
+    bad = japan_point_problem(pt.x, pt.y)
+    why = bad[0] if bad else outside(pt.x, pt.y)
+    if why:
+        batch.refuse(
+            row.number, why, field=geo_field, value=f"lat {pt.y}, lon {pt.x}",
+            hint=bad[1] if bad else "check --city",
+        )  # fmt: skip
+        return None
+    return name, pt
 
 
 def _town(

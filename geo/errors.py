@@ -20,9 +20,12 @@ class Problem:
     field: str | None = None
     value: object = None
     hint: str | None = None
+    sheet: str | None = None  # the XLSX sheet the row is on
 
     def __str__(self) -> str:
         where = self.file
+        if self.sheet:
+            where += f", sheet '{self.sheet}'"
         if self.row is not None:
             where += f", {self.row_label} {self.row}"
         if self.field:
@@ -35,14 +38,17 @@ class Problem:
         return text
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "file": self.file,
+        out: dict[str, object] = {"file": self.file}
+        if self.sheet:
+            out["sheet"] = self.sheet
+        out.update({
             self.row_label: self.row,
             "field": self.field,
             "value": None if self.value is None else str(self.value),
             "reason": self.reason,
             "hint": self.hint,
-        }
+        })  # fmt: skip
+        return out
 
 
 @dataclass

@@ -9,6 +9,7 @@ from geo.errors import Problem
 from geo.model import Category
 from geo.store.base import Store
 from geo.text import fold
+from layers.category_slugs import one_line, slug_of
 
 # Colours chosen to stay distinguishable for the common colour-vision deficiencies and to keep
 # white text readable on them; the UI never relies on colour alone (labels and icons go with it).
@@ -109,11 +110,10 @@ class CategoryMatcher:
         return ", ".join(f"{c.slug} ({c.label_ja})" for c in self.categories.values())
 
     def create(self, label: str, city: str, kind: str) -> str:
-        """Add a city category named by the file (with --create-categories)."""
-        slug = (
-            fold(label).replace(" ", "-")[:40]
-            or "c-" + hashlib.sha1(label.encode()).hexdigest()[:8]
-        )
+        """Add a city category named by the file (with --create-categories): its label on one
+        line, its slug ASCII from the label's reading (layers.category_slugs)."""
+        label = one_line(label)
+        slug = slug_of(label) or "c-" + hashlib.sha1(label.encode()).hexdigest()[:8]
         if slug in self.categories:
             slug = f"{slug}-{hashlib.sha1(label.encode()).hexdigest()[:4]}"
         cat = Category(

@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from shapely.geometry import MultiPoint, Point
 
-from geo.errors import UsageError
+from geo.errors import Problem, UsageError
 from geo.ingest import pipeline
 from geo.ingest.changes import ChangeSet
 from geo.ingest.extent import outside_city
 from geo.ingest.ids import place_id
+from geo.ingest.rejects import Rejects, SkipOptions, source_name
 from geo.ingest.report import ImportReport
 from geo.io.features import read_features
 from geo.io.source import FeatureSource, Row
@@ -42,8 +43,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "よみがな",
         "読み",
     ),
-    "category": ("category", "カテゴリ", "カテゴリー", "種別", "分類", "folder"),
-    "kind": ("kind", "区分"),
+    # 区分 and 種別 say which kind of place in the city's words (サロン, 通いの場 …): a category,
+    # never the gathering/venue kind, which only a column of that name holds
+    "category": ("category", "カテゴリ", "カテゴリー", "種別", "区分", "分類", "folder"),
+    "kind": ("kind",),
     "address": ("address", "住所", "所在地", "所在地_連結表記", "開催場所住所"),
     "phone": ("phone", "tel", "telephone", "telephoneNumber", "電話番号", "電話", "連絡先電話番号"),
     "email": ("email", "mail", "メールアドレス"),
@@ -111,31 +114,50 @@ class PlaceImportOptions:
     create_categories: bool = False
     prune: bool = False
     dry_run: bool = False
+    fields: Mapping[str, str] = field(default_factory=dict)  # --field NAME=COLUMN
+    skip: SkipOptions = SkipOptions()
 
 
 def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> ImportReport:
-    """Read, check and apply a places file; raise InputError (store untouched) on any bad row."""
+    """Read, check and apply a places file; raise InputError (store untouched) on any bad row,
+    or with --skip-invalid apply the good rows and write the others to a rejects file."""
     if opts.kind is not None and opts.kind not in KINDS:
         raise UsageError(f"--kind must be one of {', '.join(KINDS)}, not {opts.kind!r}")
-    src = read_features(path, layer=opts.layer, lat_field=opts.lat_field, lon_field=opts.lon_field)
-    source = opts.source or src.name
+    named = pipeline.named_fields(
+        opts.fields, [*FIELDS, "lat", "lon"], id=opts.id_field, name=opts.name_field,
+        category=opts.category_field, lat=opts.lat_field, lon=opts.lon_field,
+    )  # fmt: skip
+    src = read_features(path, layer=opts.layer, lat_field=named.get("lat"),
+                        lon_field=named.get("lon"))  # fmt: skip
     report = ImportReport(
         file=src.name, what="places", city=opts.city, rows=len(src.rows), dry_run=opts.dry_run
     )
-    matcher, seed = _catalogue(store, opts.city)
-    reader = _PlaceReader(
-        src, opts, matcher, _fixed_category(matcher, opts), _columns(src, opts), source,
-        outside_city(store, opts.city),
-    )  # fmt: skip
-    batch = reader.read()
-    pipeline.accept(report, batch.problems)
-    places = _at_town_points(store, opts.city, batch.records, report)
+    rejects: Rejects[tuple[list[Place], CategoryMatcher, list[Category]]]
+    rejects = Rejects(src, report, opts.skip)
+    src = rejects.src
+    source = opts.source or source_name(src.name) or src.name
+    cols = _columns(src, opts, named)
+    outside = outside_city(store, opts.city)
+
+    def read(rows: FeatureSource) -> tuple[list[Problem], tuple[list[Place], CategoryMatcher,
+                                                                list[Category]]]:  # fmt: skip
+        matcher, seed = _catalogue(store, opts.city)
+        fixed = _fixed_category(matcher, opts)
+        batch = _PlaceReader(rows, opts, matcher, fixed, cols, source, outside).read()
+        pipeline.explain_guesses(batch.problems, cols, named)
+        return batch.problems, (batch.records, matcher, seed)
+
+    records, matcher, seed = rejects.collect(read)
+    rejects.accept()
+    places = _at_town_points(store, opts.city, records, report)
     if matcher.created:
         report.notes.append(
             "new categories: " + ", ".join(f"{c.slug} ({c.label_ja})" for c in matcher.created)
         )
     target = _Places(store, opts.city, source, prune=opts.prune, categories=seed + matcher.created)
-    pipeline.apply(report, places, target, dry_run=opts.dry_run)
+    pipeline.apply(
+        report, places, target, dry_run=opts.dry_run, part_of_source=rejects.part_of_source
+    )
     return report
 
 
@@ -234,23 +256,24 @@ def _fixed_category(matcher: CategoryMatcher, opts: PlaceImportOptions) -> str |
     return slug
 
 
-def _columns(src: FeatureSource, opts: PlaceImportOptions) -> dict[str, str | None]:
-    explicit = {"id": opts.id_field, "name": opts.name_field, "category": opts.category_field}
-    cols = pipeline.find_columns(src.columns, FIELDS, explicit)
+def _columns(
+    src: FeatureSource, opts: PlaceImportOptions, named: Mapping[str, str]
+) -> dict[str, str | None]:
+    cols = pipeline.find_columns(src.columns, FIELDS, named)
     if cols["name"] is None:
         raise pipeline.no_name_column(src.name, FIELDS["name"])
     if src.format in ("csv", "xlsx") and not src.geometry_columns:
         raise pipeline.file_error(
             src.name,
             "no latitude/longitude columns",
-            "name them with --lat-field and --lon-field (緯度・経度の列名); "
+            "name them with --field lat=COLUMN --field lon=COLUMN (緯度・経度の列名); "
             "columns: " + ", ".join(src.columns),
         )
     if opts.category is None and cols["category"] is None:
         raise pipeline.file_error(
             src.name,
             "no category column and no --category",
-            "give --category SLUG for the whole file, or --category-field FIELD",
+            "give --category SLUG for the whole file, or --field category=COLUMN",
         )
     return cols
 

@@ -106,7 +106,7 @@ def test_unknown_category_in_the_file_exits_1_listing_the_known_ones(run: Run) -
 
     created = run("import", "places", TAKASAKI_KML, "--city", "10202", "--create-categories")
     assert created.returncode == 0, created.stderr
-    assert "new categories: 居場所 (居場所)" in created.stdout
+    assert "new categories: ibasho (居場所)" in created.stdout
 
 
 def test_text_in_brackets_is_printed_as_given(run: Run, tmp_path: Path) -> None:

@@ -264,7 +264,10 @@ def test_a_name_two_wards_share_needs_the_ward(store: Store, tmp_path: Path) -> 
 
     assert (problem.row, problem.field) == (2, "町丁目")
     assert problem.reason == "ambiguous town: 北山 is a town in 2 wards: 東区北山、江南区北山"
-    assert problem.hint == "give the ward (a 区 column, or the ward code as parent)"
+    assert problem.hint is not None
+    assert problem.hint.startswith("give the ward (a 区 column, or the ward code as parent); ")
+    assert "the column '町丁目' was taken as town by its name" in problem.hint
+    assert "--field town=COLUMN" in problem.hint
     assert stored(store, NIIGATA) == before
     path.write_text("圏域,町丁目,区\n北山圏域,北山,江南区\n", encoding="utf-8")
     assert run(store, path, NIIGATA).added == 1

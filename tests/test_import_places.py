@@ -364,7 +364,7 @@ def test_a_table_without_coordinate_columns_is_one_clear_problem(
 
     assert len(problems) == 1 and problems[0].row is None
     assert "latitude/longitude" in problems[0].reason
-    assert problems[0].hint is not None and "--lat-field" in problems[0].hint
+    assert problems[0].hint is not None and "--field lat=" in problems[0].hint
 
 
 def test_explicit_coordinate_columns(store: Store, tmp_path: Path) -> None:

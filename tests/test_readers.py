@@ -111,14 +111,15 @@ def test_swapped_coordinates_in_one_row_are_a_problem_with_japanese_hint() -> No
     assert "swapped.csv, row 3, field 'latitude'" in str(problem)
 
 
-def test_text_in_latitude_cell_names_physical_line_and_field() -> None:
+def test_text_in_latitude_cell_names_the_spreadsheet_row_and_field() -> None:
     source = read_features(FIXTURES / "text_in_latitude.csv")
-    # the quoted note of the 2nd record spans lines 3-4, so the 3rd record starts on line 5
-    assert [r.number for r in source.rows] == [2, 3, 5, 6]
+    # the quoted note of the 2nd record spans lines 3-4, but Excel shows that record as one
+    # row (row 3): the 3rd record is row 4, not line 5
+    assert [r.number for r in source.rows] == [2, 3, 4, 5]
     assert source.rows[1].props["note"] == "備考が\n二行にわたる"
-    assert len(source.problems) == 1  # line 6 has both cells empty: not a reader problem
+    assert len(source.problems) == 1  # row 5 has both cells empty: not a reader problem
     problem = source.problems[0]
-    assert (problem.row, problem.field, problem.value) == (5, "latitude", "不明")
+    assert (problem.row, problem.field, problem.value) == (4, "latitude", "不明")
     assert "not a number" in problem.reason
     assert source.rows[2].geometry is None
     assert source.rows[3].geometry is None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from boundaries.population.counts import CountColumns
 from geo.ingest.pipeline import Batch
+from geo.ingest.rejects import SkipOptions
 from geo.ingest.report import ImportReport
 from geo.io.source import FeatureSource
 from geo.model import PopulationCell
@@ -23,6 +25,8 @@ class PopulationImportOptions:
     boundary_name_field: str | None = None
     layer: str | None = None  # of the population file (GeoPackage layer, XLSX sheet)
     dry_run: bool = False
+    fields: Mapping[str, str] = field(default_factory=dict)  # --field NAME=COLUMN
+    skip: SkipOptions = SkipOptions()
 
 
 @dataclass
@@ -36,3 +40,4 @@ class PopulationFile:
     opts: PopulationImportOptions
     report: ImportReport
     batch: Batch[PopulationCell]
+    named: Mapping[str, str] = field(default_factory=dict)  # the columns the caller named

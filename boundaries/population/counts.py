@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from geo.errors import InputError, Problem
 from geo.ingest.pipeline import Batch
+from geo.io.columns import find_column
 from geo.io.source import FeatureSource
 
 # whole-population and per-sex totals, compared after _fold_label
@@ -40,6 +42,10 @@ class _Band:
     hi: int | None  # None: open-ended ("65歳以上")
 
 
+#: The count fields --field names: ``--field total=人口 --field 65+=高齢者数 --field 75+=…``.
+COUNT_FIELDS = ("total", "65+", "75+")
+
+
 @dataclass
 class CountColumns:
     """The columns summed into a row's total, 65+ and 75+."""
@@ -48,6 +54,10 @@ class CountColumns:
     age65: list[str]
     age75: list[str]
     labels: dict[str, str] = field(default_factory=dict)
+
+    def guessed(self) -> dict[str, list[str]]:
+        """Each count field's columns, for saying which were found by their names."""
+        return {"total": self.total, "65+": self.age65, "75+": self.age75}
 
     def describe(self) -> str:
         def one(cols: list[str]) -> str:
@@ -139,9 +149,14 @@ def _from_age(bands: list[_Band], start: int) -> list[str] | None:
     return male + female if male and female else None
 
 
-def count_columns(src: FeatureSource) -> CountColumns:
-    """Find the total, 65+ and 75+ columns; InputError naming what was looked for otherwise."""
+def count_columns(src: FeatureSource, named: Mapping[str, str] | None = None) -> CountColumns:
+    """Find the total, 65+ and 75+ columns (those ``named`` by --field as given); InputError
+    naming what was looked for otherwise."""
     labels = src.labels
+    named = named or {}
+    chosen = {
+        f: [find_column(src.columns, (), named[f]) or named[f]] for f in COUNT_FIELDS if f in named
+    }
     bands: list[_Band] = []
     total: list[str] | None = None
     male: str | None = None
@@ -159,8 +174,9 @@ def count_columns(src: FeatureSource) -> CountColumns:
             bands.append(_Band(column, *band))
     if total is None:
         total = _from_age(bands, 0) or ([male, female] if male and female else None)
-    age65 = _from_age(bands, 65)
-    age75 = _from_age(bands, 75)
+    total = chosen.get("total", total)
+    age65 = chosen.get("65+") or _from_age(bands, 65)
+    age75 = chosen.get("75+") or _from_age(bands, 75)
     missing = [
         what
         for what, found in (("the total", total), ("65+", age65), ("75+", age75))
@@ -174,7 +190,8 @@ def count_columns(src: FeatureSource) -> CountColumns:
             hint=(
                 "looked for a total (人口（総数）, totalPopulation, 総数 …), 65+ and 75+ columns "
                 "(６５歳以上人口　総数, 75歳以上 …) or 5-year bands (man1…man18 and "
-                f"woman1…woman18, 65～69歳 …); the file has: {shown}"
+                f"woman1…woman18, 65～69歳 …), or name them with --field total=COLUMN, "
+                f"--field 65+=COLUMN, --field 75+=COLUMN; the file has: {shown}"
             ),
         )])
     return CountColumns(total, age65, age75, labels={c: labels.get(c, "") for c in src.columns})

@@ -31,8 +31,8 @@ from geo.model import PopulationCell
 from geo.text import clean, fold
 
 TOWN_NAME_FIELDS = (
-    "regionName", "name", "town", "町丁目", "町丁目名", "町丁字名", "町字名", "町名",
-    "大字町丁目名", "地区名", "名称", "S_NAME",
+    "regionName", "name", "town", "町丁目", "町丁目名", "町丁", "町丁名", "町丁字名", "町字名",
+    "町名", "大字町丁目名", "地区名", "名称", "S_NAME",
 )  # fmt: skip
 TOWN_ID_FIELDS = ("regionCode", "town_id", "町丁目コード", "町字コード", "地域コード", "KEY_CODE")
 WARD_FIELDS = ("ward", "ward_name", "区", "区名")
@@ -44,6 +44,9 @@ BOUNDARY_NAME_FIELDS = (
 )  # fmt: skip
 
 
+#: Rows that sum the city rather than name a town: skipped and reported, never a town.
+TOTAL_ROWS = frozenset({"市内全域", "全域", "合計", "総数", "総計", "計", "全市", "市計", "市全体"})
+
 _NO_PLACE_HINT = (
     "give the row a location, give --boundaries FILE, or import the town points first "
     "(tsudoi import towns)"
@@ -52,20 +55,26 @@ _NO_PLACE_HINT = (
 
 def town_cells(file: PopulationFile, name_col: str) -> list[PopulationCell]:
     """The file's towns, placed; none when any row has a problem (in the batch)."""
-    columns = file.src.columns
+    columns, named = file.src.columns, file.named
     reader = _TownReader(
         file, name_col,
-        id_col=find_column(columns, TOWN_ID_FIELDS),
-        ward_col=find_column(columns, WARD_FIELDS),
-        year_col=find_column(columns, YEAR_FIELDS),
-        city_col=find_column(columns, CITY_CODE_FIELDS),
+        id_col=find_column(columns, TOWN_ID_FIELDS, named.get("id")),
+        ward_col=find_column(columns, WARD_FIELDS, named.get("ward")),
+        year_col=find_column(columns, YEAR_FIELDS, named.get("year")),
+        city_col=find_column(columns, CITY_CODE_FIELDS, named.get("city")),
         boundaries=_boundaries(file.opts) if file.opts.boundaries is not None else None,
         outside=outside_city(file.store, file.opts.city),
     )  # fmt: skip
+    totals: dict[int, str] = {}  # row → its name; the reader's problems there do not count
     for row in file.src.rows:
+        name = clean(row.props.get(name_col))
+        if name and _is_total(name):
+            totals[row.number] = name
+            continue
         cell = reader.cell(row)
         if cell is not None:
             file.batch.keep(row.number, cell)
+    file.batch.problems = [p for p in file.batch.problems if p.row not in totals]
     file.batch.refuse_repeats(reader.id_col or name_col)
     if file.batch.problems:
         return []
@@ -73,7 +82,16 @@ def town_cells(file: PopulationFile, name_col: str) -> list[PopulationCell]:
         file.batch.refuse(None, "no rows")
         return []
     reader.note()
+    if totals:
+        label = file.src.row_label
+        shown = ", ".join(f"{label} {n} ({name})" for n, name in list(totals.items())[:20])
+        file.report.notes.append(f"{len(totals)} total row(s) skipped, not a town: {shown}")
     return file.batch.records
+
+
+def _is_total(name: str) -> bool:
+    """Whether a row's town name says it sums the city (市内全域, 合計 …)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)) in TOTAL_ROWS
 
 
 @dataclass
@@ -238,7 +256,7 @@ def _place_problem(
     away = geometry_outside_outline_m(city, geom)
     if away > OUTLINE_TOLERANCE_M:
         return (f"the town's polygon lies outside the city ({away / 1000:,.1f} km away)",
-                "check --city")
+                "check --city")  # fmt: skip
     return None
 
 

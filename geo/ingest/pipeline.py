@@ -3,7 +3,8 @@
 An importer maps its file's rows to records (its own columns, its own model) and collects the
 problems in a `Batch`; from there every import is the same:
 
-1. `accept`: any problem refuses the whole file and the store is left untouched;
+1. `accept`: any problem refuses the whole file and the store is left untouched (with
+   --skip-invalid, `geo.ingest.rejects` takes the refused rows out first);
 2. `apply`: the records are compared with the stored ones (`geo.ingest.changes`), the report
    counts added, updated and unchanged and lists the stored records the file no longer holds,
    and unless it is a dry run the `Destination` writes them in one store transaction.
@@ -21,7 +22,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from geo.errors import InputError, Problem
+from geo.errors import InputError, Problem, UsageError
 from geo.ingest.changes import ChangeSet, Record, compare
 from geo.ingest.report import ImportReport
 from geo.io.columns import find_column, problems_for_duplicates
@@ -106,6 +107,51 @@ def find_columns(
     return {f: find_column(columns, names, explicit.get(f)) for f, names in fields.items()}
 
 
+def named_fields(
+    fields: Mapping[str, str], known: Iterable[str], **aliases: str | None
+) -> dict[str, str]:
+    """The columns the caller named: ``--field NAME=COLUMN`` and the older ``--name-field`` kin
+    (``aliases``, by field), as one mapping; a field this import does not read is a usage error."""
+    allowed = list(dict.fromkeys(known))
+    unknown = [f for f in fields if f not in allowed]
+    if unknown:
+        raise UsageError(
+            f"--field {unknown[0]}=…: this import has no field {unknown[0]!r}; "
+            "its fields: " + ", ".join(allowed)
+        )
+    named = {f: c for f, c in aliases.items() if c}
+    for f, c in fields.items():
+        if f in named and named[f] != c:
+            raise UsageError(f"--field {f}={c} and the option for {f} ({named[f]}) disagree")
+        named[f] = c
+    return named
+
+
+def explain_guesses(
+    problems: Iterable[Problem],
+    cols: Mapping[str, str | Sequence[str] | None],
+    named: Mapping[str, str],
+) -> None:
+    """Say, on a problem in a column found by its name, that it was a guess and how to name
+    another: a `区分` column taken for one field may well be meant for another. Said on the
+    first problem of each such column. ``cols``: each field's column (or those summed into it)."""
+    guessed: dict[str, str] = {}
+    for f, found in cols.items():
+        if f not in named and found:
+            guessed.update((c, f) for c in ([found] if isinstance(found, str) else found))
+    told: set[str] = set()  # once per column: the first row it fails on says it
+    for p in problems:
+        field = guessed.get(p.field or "")
+        if p.row is None or field is None or p.field in told or "--field" in (p.hint or ""):
+            continue
+        told.add(p.field or "")
+        note = (
+            f"the column {p.field!r} was taken as {field} by its name; if it is not, "
+            f"name the right one with --field {field}=COLUMN"
+        )
+        p.hint = f"{p.hint}; {note}" if p.hint else note
+
+
 def text_of(props: Mapping[str, Any], column: str | None) -> str | None:
     """A row's trimmed text in a column (None when blank or when the file lacks the column)."""
     return clean(props.get(column)) if column else None
@@ -118,7 +164,7 @@ def file_error(file: str, reason: str, hint: str | None = None) -> InputError:
 
 def no_name_column(file: str, looked_for: Sequence[str]) -> InputError:
     """The error for a file without a name column (every area and place has a name)."""
-    hint = "name a column with --name-field; looked for: " + ", ".join(looked_for)
+    hint = "name a column with --field name=COLUMN; looked for: " + ", ".join(looked_for)
     return file_error(file, "no name column", hint)
 
 
@@ -182,12 +228,21 @@ class HashedDestination(Destination[H, str]):
 
 
 def apply(
-    report: ImportReport, records: Sequence[R], to: Destination[R, S], *, dry_run: bool
+    report: ImportReport,
+    records: Sequence[R],
+    to: Destination[R, S],
+    *,
+    dry_run: bool,
+    part_of_source: bool = False,
 ) -> ChangeSet[R]:
-    """Count what the records change in the store, then (unless a dry run) write them."""
+    """Count what the records change in the store, then (unless a dry run) write them.
+
+    ``part_of_source``: the file brings back some records of its source (a fixed rejects
+    file), so the source's other records are not missing and none is closed.
+    """
     stored = to.stored()
     changes = compare(records, stored, to.unchanged)
-    changes.missing = to.missing(stored, {r.id for r in records})
+    changes.missing = [] if part_of_source else to.missing(stored, {r.id for r in records})
     changes.closed = to.closes(changes.missing)
     report.added = changes.count("added")
     report.updated = changes.count("updated")

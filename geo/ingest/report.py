@@ -20,6 +20,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    rejected_file: str | None = None  # where --skip-invalid wrote the refused rows
     closed: int = 0
     dry_run: bool = False
     missing: list[tuple[str, str]] = field(default_factory=list)  # (id, name) not in the file
@@ -40,12 +41,24 @@ class ImportReport:
                 "nothing was changed"
             )
         if not self.changed:
-            return f"{self.file}: {self.rows} {self.what}, all unchanged; nothing to do"
+            return (
+                f"{self.file}: {self.rows} {self.what}, all unchanged; nothing to do"
+                + self._rejected_part()
+            )
         return (
             f"{self.file}: {self.rows} {self.what} — {verb}: {self.added} added, "
             f"{self.updated} updated, {self.unchanged} unchanged"
             + (f", {self.closed} closed" if self.closed else "")
+            + self._rejected_part()
         )
+
+    def _rejected_part(self) -> str:
+        """What --skip-invalid left out, and where it went."""
+        if not self.rejected:
+            return ""
+        where = self.rejected_file or ""
+        verb = "would go to" if self.dry_run else "written to"
+        return f"; {self.rejected} row(s) rejected" + (f" ({verb} {where})" if where else "")
 
     def as_dict(self) -> dict[str, Any]:
         """Every field, in declaration order, as JSON-ready values (the CLI's --json)."""

@@ -22,7 +22,9 @@ FORMATS = ("geojson", "gpkg", "shapefile", "kml", "csv", "xlsx")
 class Row:
     """One feature, placemark or spreadsheet line."""
 
-    number: int  # 1-based feature/placemark number; for CSV/XLSX the line (header = line 1)
+    # 1-based feature/placemark number; for CSV/XLSX the row a spreadsheet shows (header = 1;
+    # a CSV record with line breaks inside quoted cells is one row, as Excel shows it)
+    number: int
     props: dict[str, Any]
     geometry: BaseGeometry | None  # always EPSG:4326 lon/lat, 2D
 
@@ -44,6 +46,7 @@ class FeatureSource:
     # column → label, from a second header line of labels (read with label_line=True), as in
     # e-Stat statistics CSVs: line 1 holds codes (T001102001 …), line 2 their names (人口（総数）…)
     labels: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None  # the XLSX worksheet read, named in problems
 
 
 @dataclass

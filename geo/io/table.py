@@ -55,17 +55,16 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def read_csv(data: bytes, name: str, opts: ReadOptions) -> FeatureSource:
-    """A CSV/TSV; each row numbered by the file line its record starts on."""
+    """A CSV/TSV; each record numbered as a spreadsheet numbers its rows (a record holding line
+    breaks in a quoted cell is one row, not one per physical line)."""
     text, encoding = _decode_text(data, name)
     if not text.strip():
         fail(name, "file is empty", hint="ファイルが空です")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     lines: list[Line] = []
-    previous_end = 0
     try:
-        for cells in reader:
-            lines.append((previous_end + 1, list(cells)))  # the line the record starts on
-            previous_end = reader.line_num
+        for number, cells in enumerate(reader, 1):  # a blank line is a (blank) row too
+            lines.append((number, list(cells)))
     except csv.Error as e:
         fail(name, f"unreadable CSV at line {reader.line_num}: {e}")
     return _table_source(name, "csv", lines, opts, encoding=encoding, strict_width=True)
@@ -111,7 +110,11 @@ def read_xlsx(local: Path, name: str, opts: ReadOptions) -> FeatureSource:
         fail(name, f"cannot read the workbook: {short(e)}")
     finally:
         workbook.close()
-    return _table_source(name, "xlsx", lines, opts, encoding=None, strict_width=False)
+    source = _table_source(name, "xlsx", lines, opts, encoding=None, strict_width=False)
+    source.sheet = sheet.title
+    for problem in source.problems:
+        problem.sheet = sheet.title
+    return source
 
 
 def _xlsx_value(value: Any) -> Any:

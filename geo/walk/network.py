@@ -22,7 +22,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from geo.errors import UsageError
+from geo.errors import InputError, Problem, UsageError
 from geo.io.osm import EdgeList, ProgressFn, WalkRules, geodesic_lengths, read_osm
 from geo.japan.crs import coords_fn, plane_transformer
 from geo.walk.arrays import run_starts
@@ -376,6 +376,21 @@ def build_from_lines(
     return _build(read_lines(path, epsg=epsg, layer=layer, progress=progress), epsg, progress)
 
 
+def _refuse_non_lines(name: str, geoms: NDArray[Any], is_line: NDArray[np.bool_]) -> None:
+    """A feature that is no line (a point, a polygon, none) is refused, naming it: read as a
+    road it would vanish from the network unsaid, and it is often a sign of the wrong file."""
+    problems = [
+        Problem(
+            file=name, row=int(i) + 1, row_label="feature", field="geometry",
+            reason="no geometry" if geoms[i] is None else f"a {geoms[i].geom_type}, not a line",
+            hint="a road-line file holds LineStrings (道路は線で入力してください)",
+        )
+        for i in np.flatnonzero(~is_line)
+    ]  # fmt: skip
+    if problems:
+        raise InputError(problems)
+
+
 def _build(edges: EdgeList, epsg: int, progress: ProgressFn | None) -> WalkNetwork:
     """The network of an edge list, reported as one "building network" step."""
     if progress is not None:
@@ -437,6 +452,7 @@ def read_lines(
         types == shapely.GeometryType.MULTILINESTRING
     )
     is_line &= ~shapely.is_missing(geoms)
+    _refuse_non_lines(path.name, geoms, is_line)
     feature = np.flatnonzero(is_line)
     parts, part_feature = shapely.get_parts(geoms[feature], return_index=True)
     part_feature = feature[part_feature]

@@ -1,16 +1,19 @@
-"""`tsudoi import areas|places|towns|population`: one file into the store, all or nothing."""
+"""`tsudoi import areas|places|towns|population`: one file into the store, all or nothing, or
+with --skip-invalid its good rows, the others written to a rejects file."""
 
 from __future__ import annotations
 
 import inspect
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from geo.errors import InputError, UsageError
+from geo.ingest.rejects import SkipOptions
 from geo.ingest.report import ImportReport
 from geo.japan.municipalities import get_city
 from geo.model import City
@@ -28,6 +31,28 @@ from service.cli.common import (
 app = typer.Typer(help="Import areas or places from a file.", no_args_is_help=True)
 
 LayerOption = Annotated[str | None, typer.Option(help="Layer of a GeoPackage")]
+FieldOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field",
+        help="NAME=COLUMN: the file's column for a field (name, address, lat, lon, category, "
+        "kind, id, town, total, 65+, 75+ …); repeatable",
+    ),
+]
+SkipInvalidOption = Annotated[
+    bool,
+    typer.Option(
+        "--skip-invalid", help="Import the rows that pass; write the refused ones to --rejected"
+    ),
+]
+RejectedOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rejected",
+        help="CSV for the refused rows and their reason (default: <stem>.rejected.csv beside "
+        "the file)",
+    ),
+]
 Importer = Callable[[Store, Path, Any], ImportReport]
 Prepare = Callable[..., tuple[Importer, object]]  # the import function and its options
 
@@ -78,6 +103,17 @@ def _run_import(
     _print_report(report, as_json)
 
 
+def _fields(given: list[str]) -> dict[str, str]:
+    """--field NAME=COLUMN options as {NAME: COLUMN}."""
+    out: dict[str, str] = {}
+    for item in given:
+        name, sep, column = item.partition("=")
+        if not sep or not name.strip() or not column.strip():
+            raise UsageError(f"--field {item!r}: give NAME=COLUMN, e.g. --field kind=区分")
+        out[name.strip()] = column.strip()
+    return out
+
+
 def _param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
                              annotation=annotation)  # fmt: skip
@@ -94,10 +130,22 @@ def import_command(kind: str, file_help: str) -> Callable[[Prepare], Prepare]:
 
     def register(prepare: Prepare) -> Prepare:
         def command(
-            file: Path, city: str, dry_run: bool, as_json: bool, db: str | None, **own: Any
+            file: Path,
+            city: str,
+            field: list[str] | None,
+            skip_invalid: bool,
+            rejected: Path | None,
+            dry_run: bool,
+            as_json: bool,
+            db: str | None,
+            **own: Any,
         ) -> None:
             municipality = get_city(city)  # an unknown code exits before the store is opened
+            if rejected is not None and not skip_invalid:
+                raise UsageError("--rejected FILE is where --skip-invalid writes; give that too")
             func, opts = prepare(municipality.code, dry_run, **own)
+            shared = {"fields": _fields(field or []), "skip": SkipOptions(skip_invalid, rejected)}
+            opts = replace(opts, **shared)  # type: ignore[type-var]
             _run_import(kind, func, municipality, file, opts, db, as_json)
 
         params = [
@@ -107,6 +155,9 @@ def import_command(kind: str, file_help: str) -> Callable[[Prepare], Prepare]:
                 p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
                 for p in list(inspect.signature(prepare, eval_str=True).parameters.values())[2:]
             ),
+            _param("field", FieldOption, None),
+            _param("skip_invalid", SkipInvalidOption, False),
+            _param("rejected", RejectedOption, None),
             _param("dry_run", DryRunOption, False),
             _param("as_json", JsonReportOption, False),
             _param("db", DbOption, None),
