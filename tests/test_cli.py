@@ -61,7 +61,10 @@ def run(tsudoi: Run, tmp_path: Path, db: Path) -> Run:
 def test_good_import_exits_0_with_a_summary(run: Run, db: Path) -> None:
     first = run(*HALLS)
     assert first.returncode == 0, first.stderr
-    assert "takamatsu_community_center_10.csv: 10 places" in first.stdout
+    assert (
+        "takamatsu_community_center_10.csv (source takamatsu_community_center_10): 10 places"
+        in first.stdout
+    )
     assert "10 added, 0 updated, 0 unchanged" in first.stdout
     assert len(places_in(db)) == 10
 

@@ -17,7 +17,8 @@ from geo.ingest.ids import area_id, area_prefix, area_source_id, source_of_file,
 from geo.model import Area, Place
 
 ALIAS_KINDS = ("place", "area")
-TEMPORARY = "\x00moving\x00"  # ids are unique at every row: moved rows pass through this prefix
+TEMPORARY = "(moving) "  # ids are unique at every row: moved rows pass through this prefix,
+# which no id holds (ids are URL-safe: no space, no parenthesis)
 
 
 @dataclass(frozen=True)

@@ -193,7 +193,7 @@ def test_filtering_by_area_matches_the_api(page: Any, server: Server) -> None:
     assert f"area={WARD}" in page.url
     assert page.locator("#contacts").is_hidden()  # the demo's wards list no desks of their own
     page.select_option("#area-filter", f"{CITY}-d01")
-    assert expand_list(page) == api_count(server, area=f"{CITY}-d01")
+    assert expand_list(page) == api_count(server, area=f"{CITY}-L2-d01")
     page.locator("#contacts").wait_for()  # a daily-living area's desks: この地域の相談窓口
     assert "地域包括支援センター" in page.locator("#contacts").inner_text()
     # the areas are drawn with their names
