@@ -259,7 +259,7 @@ def test_at_320x400_the_list_and_the_map_are_reachable_by_keyboard(
 def test_a_wide_frame_shows_the_list_and_the_map_side_by_side(
     visitor: Any, watch: Watch, server: Server, host: Host
 ) -> None:
-    url = host.page("wide", f"{server.url}/embed/{CITY}?area=15103",
+    url = host.page("wide", f"{server.url}/embed/{CITY}?area=15100-L1-15103",
                     size={"width": 900, "height": 520})
     page, frame = framed(visitor, watch, url, viewport={"width": 1000, "height": 700})
     assert page.locator("iframe").bounding_box()["width"] == 900
@@ -439,12 +439,12 @@ def test_the_share_page_code_link_and_qr_follow_each_choice(
         assert snippet == _server_snippet(server, "category=salon")
 
         # more choices: area, size, language, layout — the same text as the server writes
-        page.select_option("#share-area", "15103")
+        page.select_option("#share-area", "15100-L1-15103")
         page.fill("#share-width", "600")
         page.fill("#share-height", "500")
         page.check('input[name="map_lang"][value="en"]')
         page.check('input[name="view"][value="map"]')
-        query = "category=salon&area=15103&width=600&height=500&map_lang=en&view=map"
+        query = "category=salon&area=15100-L1-15103&width=600&height=500&map_lang=en&view=map"
         expected = _server_snippet(server, query)
         page.wait_for_function(
             f"() => document.querySelector('#snippet').value === {expected!r}", timeout=5000)
@@ -500,13 +500,13 @@ def test_the_map_page_links_to_the_share_page_with_its_view(
 ) -> None:
     page = visitor.new_page()
     watch_page(page, watch)
-    page.goto(f"{server.url}/map/{CITY}?category=salon&area=15103")
+    page.goto(f"{server.url}/map/{CITY}?category=salon&area=15100-L1-15103")
     page.wait_for_selector("html[data-ready=true]", state="attached", timeout=20000)
     link = page.locator("#credits a[data-view-link]")
-    assert link.get_attribute("href") == f"/share/{CITY}?category=salon&area=15103"
+    assert link.get_attribute("href") == f"/share/{CITY}?category=salon&area=15100-L1-15103"
     link.click()
     page.wait_for_selector("html[data-ready=true]", state="attached")
     assert page.locator('input[name="category"][value="salon"]').is_checked()
-    assert page.locator("#share-area").input_value() == "15103"
-    assert 'category=salon&amp;area=15103"' in page.locator("#snippet").input_value()
+    assert page.locator("#share-area").input_value() == "15100-L1-15103"
+    assert 'category=salon&amp;area=15100-L1-15103"' in page.locator("#snippet").input_value()
 
