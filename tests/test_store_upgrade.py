@@ -190,3 +190,24 @@ def test_reimporting_main_s_files_finds_their_records_and_brings_back_the_lost_o
     assert (community.added, community.updated, community.unchanged) == (7, 0, 45)
     assert store.place("37201-takamatsu_community_center-1") is not None
     assert store.place("37201-takamatsu_support_centers-1") is not None
+
+
+def test_two_old_places_that_would_share_a_new_id_both_stay() -> None:
+    """A file imported with a category column, re-imported after a row changed category, left
+    two records under one source id (37201-salon-1 closed, 37201-chanoma-1 active): the
+    active one takes the new id, the other keeps its old one, and nothing is lost."""
+    from geo.model import Place
+    from geo.store.id_migration import aliases, move_places
+
+    def old(pid: str, category: str, status: str) -> Place:
+        return Place(pid, "37201", "gathering", category, "サロン", 134.0, 34.3, status=status,  # type: ignore[arg-type]
+                     source="list.csv", source_id="1")  # fmt: skip
+
+    moved = move_places([old("37201-chanoma-1", "chanoma", "active"),
+                         old("37201-salon-1", "salon", "closed")])  # fmt: skip
+
+    assert [(m.old, m.new, m.source) for m in moved] == [
+        ("37201-chanoma-1", "37201-list-1", "list"),
+        ("37201-salon-1", "37201-salon-1", "list"),
+    ]
+    assert aliases("place", moved) == [("37201-chanoma-1", "37201-list-1", "place")]

@@ -219,19 +219,17 @@ def _move_ids(db: sqlite3.Connection) -> None:
     ]
     moved_places = id_migration.move_places(places)
     moved_areas = id_migration.move_areas(areas)
-    for table, moved in (("places", moved_places), ("areas", moved_areas)):
+    steps = (("places", "source", moved_places), ("areas", "parent", moved_areas))
+    for table, _, moved in steps:
         db.executemany(
             f"UPDATE {table} SET id = ? WHERE id = ?",
             [(m.key, m.old) for m in moved if m.key != m.old],
         )
-    db.executemany(
-        "UPDATE places SET id = ?, source = ?, content_hash = ? WHERE id = ?",
-        [(m.new, m.source, m.content_hash, m.key) for m in moved_places],
-    )
-    db.executemany(
-        "UPDATE areas SET id = ?, parent = ?, content_hash = ? WHERE id = ?",
-        [(m.new, m.parent, m.content_hash, m.key) for m in moved_areas],
-    )
+    for table, column, moved in steps:  # a place's source, an area's parent change with the ids
+        db.executemany(
+            f"UPDATE {table} SET id = ?, {column} = ?, content_hash = ? WHERE id = ?",
+            [(m.new, getattr(m, column), m.content_hash, m.key) for m in moved],
+        )
     db.executemany(
         "INSERT OR REPLACE INTO id_aliases (old_id, new_id, kind) VALUES (?, ?, ?)",
         id_migration.aliases("place", moved_places) + id_migration.aliases("area", moved_areas),

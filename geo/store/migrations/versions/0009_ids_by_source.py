@@ -42,24 +42,19 @@ def upgrade() -> None:
     ]
     moved_places = id_migration.move_places(places)
     moved_areas = id_migration.move_areas(areas)
-    for table, moved in (("places", moved_places), ("areas", moved_areas)):
+    steps = (("places", "source", moved_places), ("areas", "parent", moved_areas))
+    for table, _, moved in steps:
         rows = [{"key": m.key, "old": m.old} for m in moved if m.key != m.old]
         if rows:
             conn.execute(sa.text(f"UPDATE {table} SET id = :key WHERE id = :old"), rows)
-    if moved_places:
-        conn.execute(
-            sa.text("UPDATE places SET id = :new, source = :source, content_hash = :hash"
-                    " WHERE id = :key"),
-            [{"new": m.new, "source": m.source, "hash": m.content_hash, "key": m.key}
-             for m in moved_places],
-        )  # fmt: skip
-    if moved_areas:
-        conn.execute(
-            sa.text("UPDATE areas SET id = :new, parent = :parent, content_hash = :hash"
-                    " WHERE id = :key"),
-            [{"new": m.new, "parent": m.parent, "hash": m.content_hash, "key": m.key}
-             for m in moved_areas],
-        )  # fmt: skip
+    for table, column, moved in steps:  # a place's source, an area's parent change with the ids
+        if moved:
+            conn.execute(
+                sa.text(f"UPDATE {table} SET id = :new, {column} = :value,"
+                        " content_hash = :hash WHERE id = :key"),
+                [{"new": m.new, "value": getattr(m, column), "hash": m.content_hash,
+                  "key": m.key} for m in moved],
+            )  # fmt: skip
     aliases = id_migration.aliases("place", moved_places) + id_migration.aliases(
         "area", moved_areas
     )
