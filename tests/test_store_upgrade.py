@@ -170,6 +170,9 @@ def test_every_old_id_answers_308_then_200(upgraded: tuple[Old, Store]) -> None:
             assert answer.headers["location"] == f"{path}?area={new}&kind=venue"
             assert client.get(answer.headers["location"]).status_code == 200
         pid = "37201-hall-3"
+        walk = client.get(f"/api/places/{pid}/isochrone", follow_redirects=False)
+        assert walk.status_code == 308
+        assert walk.headers["location"] == f"/api/places/{_new_id(store, 'place', pid)}/isochrone"
         page = client.get(f"/map/37201?place={pid}&area=x", follow_redirects=False)
         assert page.status_code == 308
         assert page.headers["location"] == (
