@@ -19,7 +19,7 @@ from geo.errors import Problem, UsageError
 from geo.ingest import pipeline
 from geo.ingest.changes import ChangeSet
 from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
-from geo.ingest.ids import area_id
+from geo.ingest.ids import area_id, area_source_id, parent_area_id
 from geo.ingest.rejects import Rejects, SkipOptions, source_name
 from geo.ingest.report import ImportReport
 from geo.io.features import read_features
@@ -127,7 +127,7 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
             "--town-boundaries draws the areas of a town list (an area column and a town "
             f"column, no geometry); {src.name} has {what}"
         )
-    stored_ids = set(store.area_hashes(opts.city))
+    stored = store.areas(opts.city)
 
     def read(rows: FeatureSource) -> tuple[list[Problem], list[tuple[int, Area]]]:
         batch: pipeline.Batch[Area] = pipeline.Batch.of(rows)
@@ -140,7 +140,7 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
                 if part is not None:
                     batch.keep(row.number, part)
             areas = _merge(batch, opts.city, cols["id"] or cols["name"], report)
-        _check_parents(batch, areas, stored_ids, cols["parent"])
+        areas = _with_parents(batch, opts.city, areas, stored, cols["parent"])
         pipeline.explain_guesses(batch.problems, cols, named)
         return batch.problems, areas
 
@@ -171,7 +171,10 @@ def _from_town_list(
         return _area_of(batch, row, cols, opts, MultiPolygon())
 
     wards = {w.code for w in municipal_wards(opts.city)}
-    drawn = {a.id: a.geometry for a in store.areas(opts.city) if a.id in wards}
+    drawn: dict[str, MultiPolygon] = {}
+    for a in sorted(store.areas(opts.city), key=lambda a: -a.level):  # the widest wins
+        if (code := area_source_id(opts.city, a.id)) in wards:
+            drawn[code] = a.geometry
     areas = town_list_areas(batch, src, cols, report, make, opts.town_boundaries, drawn)
     areas = [(n, a) for n, a in areas if not _far_from_city(batch, n, a, opts.city)]
     if not batch.problems:
@@ -228,7 +231,7 @@ def _area_of(
         level=level,
         name=name,
         geometry=poly,
-        parent=area_id(opts.city, parent, 0, "") if parent else None,
+        parent=parent,  # the file's own id of the parent, resolved by _with_parents
         name_kana=pipeline.text_of(row.props, cols["name_kana"]),
         contacts=contacts,
         source=pipeline.text_of(row.props, cols["source"]) or batch.file,
@@ -316,23 +319,34 @@ def _far_from_city(batch: pipeline.Batch[Area], row: int, area: Area, city: str)
     return False
 
 
-def _check_parents(
+def _with_parents(
     batch: pipeline.Batch[Area],
+    city: str,
     areas: list[tuple[int, Area]],
-    stored_ids: set[str],
+    stored: list[Area],
     parent_field: str | None,
-) -> None:
-    """Each parent must be an area of the file or of the store (import the wider level first)."""
-    known_ids = {a.id for _, a in areas} | stored_ids
+) -> list[tuple[int, Area]]:
+    """Each area with its parent's id: the area the parent column names by its own id, at the
+    nearest wider level, in the file or the store (else refused: import the wider level first)."""
+    known: dict[str, list[tuple[int, str]]] = {}
+    for a in [*stored, *(a for _, a in areas)]:
+        known.setdefault(area_source_id(city, a.id), []).append((a.level, a.id))
+    ids = {a.id for _, a in areas} | {a.id for a in stored}
+    out = []
     for n, a in areas:
-        if a.parent and a.parent not in known_ids:
-            batch.refuse(
-                n,
-                f"area {a.name}: parent {a.parent!r} is not a known area",
-                field=parent_field,
-                value=a.parent,
-                hint="import the parent level first",
-            )
+        if a.parent:
+            parent = parent_area_id(city, a.parent, a.level, known)
+            if parent not in ids:
+                batch.refuse(
+                    n,
+                    f"area {a.name}: parent {a.parent!r} is not a known area",
+                    field=parent_field,
+                    value=a.parent,
+                    hint="import the parent level first",
+                )
+            a = replace(a, parent=parent)
+        out.append((n, a))
+    return out
 
 
 class _Areas(pipeline.HashedDestination[Area]):

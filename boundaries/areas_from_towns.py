@@ -82,7 +82,7 @@ def town_list_areas(
 
     ``make`` reads an area's columns (one row's, merged) into an Area without a geometry, as
     the area import reads a feature; ``cols`` names the columns (``name``, ``town``, ``ward`` …).
-    ``wards_drawn``: a designated city's own ward areas by ward code (the areas whose id is the
+    ``wards_drawn``: a designated city's own ward areas by ward code (the areas whose own id is the
     ward's code), which Voronoi cells are clipped to instead of the bundled ward outlines, so
     that the areas nest in the wards the city shows.
     """

@@ -98,6 +98,18 @@ class NotFound(TsudoiError):
     """A record asked for by id that the store does not hold (a place, an area)."""
 
 
+class Renamed(TsudoiError):
+    """A record asked for by the id it had before ids carried their source: it answers under
+    its new id (``parameter``: the query parameter that named it; None: the path)."""
+
+    def __init__(self, kind: str, old_id: str, new_id: str, parameter: str | None = None) -> None:
+        self.kind = kind
+        self.old_id = old_id
+        self.new_id = new_id
+        self.parameter = parameter
+        super().__init__(f"{kind} {old_id!r} is now {new_id!r}")
+
+
 class MissingData(TsudoiError):
     """The city lacks data the answer needs (population, a walking network): not the caller's
     fault, nor the store's failure, but something an operator has to import first.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,15 +14,16 @@ from shapely.geometry import MultiPoint, Point
 from geo.errors import Problem, UsageError
 from geo.ingest import pipeline
 from geo.ingest.changes import ChangeSet
+from geo.ingest.duplicates import Located
 from geo.ingest.extent import outside_city
-from geo.ingest.ids import place_id
+from geo.ingest.ids import place_id, source_of_file
 from geo.ingest.rejects import Rejects, SkipOptions, source_name
 from geo.ingest.report import ImportReport
 from geo.io.features import read_features
 from geo.io.source import FeatureSource, Row
 from geo.japan.coords import japan_point_problem
-from geo.model import KINDS, Category, Place
-from geo.store.base import PlaceChanges, Store
+from geo.model import KINDS, STATUSES, Category, Place
+from geo.store.base import PlaceChanges, PlaceQuery, Store
 from geo.text import clean
 from layers.categories import DEFAULT_CATEGORIES, CategoryMatcher
 from layers.place_privacy import TownPoints, needs_town_point, public_place
@@ -110,7 +111,7 @@ class PlaceImportOptions:
     lat_field: str | None = None
     lon_field: str | None = None
     layer: str | None = None
-    source: str | None = None  # what the missing-rows list is scoped to; default: the file name
+    source: str | None = None  # what ids and the missing-rows list are scoped to; default: stem
     create_categories: bool = False
     prune: bool = False
     dry_run: bool = False
@@ -135,7 +136,8 @@ def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> I
     rejects: Rejects[tuple[list[Place], CategoryMatcher, list[Category]]]
     rejects = Rejects(src, report, opts.skip)
     src = rejects.src
-    source = opts.source or source_name(src.name) or src.name
+    # a fixed rejects file (centres.rejected.csv) belongs to its original's source (centres)
+    source = source_of_file(opts.source or source_name(src.name) or src.name)
     cols = _columns(src, opts, named)
     outside = outside_city(store, opts.city)
 
@@ -229,6 +231,17 @@ class _Places(pipeline.Destination[Place, tuple[str, str | None, str]]):
     def closes(self, missing: pipeline.Named) -> list[str]:
         return [pid for pid, _ in missing] if self.prune else []
 
+    def located(self, records: Sequence[Place]) -> list[Located]:
+        return [Located(p.id, p.source, p.name, p.lon, p.lat) for p in records]
+
+    def others(self) -> list[Located]:
+        query = PlaceQuery(city=self.city, kinds=KINDS, statuses=STATUSES)
+        return [
+            Located(p.id, p.source, p.name, p.lon, p.lat)
+            for p in self.store.places(query)
+            if p.source != self.source
+        ]
+
     def must_write(self, changes: ChangeSet[Place]) -> bool:
         return changes.any or bool(self.categories)
 
@@ -321,7 +334,7 @@ class _PlaceReader:
             return None
         v = r.v
         return Place(
-            id=place_id(self.opts.city, category, v["id"], name, lon, lat),
+            id=place_id(self.opts.city, self.source, v["id"], name, lon, lat),
             city=self.opts.city,
             kind=kind,  # type: ignore[arg-type]
             category=category,

@@ -16,7 +16,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from geo.analysis.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH
-from geo.errors import InvalidParameter, UnknownCity
+from geo.errors import InvalidParameter, Renamed, UnknownCity
 from geo.model import KINDS, STATUSES, City
 from geo.store.base import PlaceQuery, Store
 from geo.text import fold
@@ -65,6 +65,23 @@ def _printable(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_printable)]
 PlaceId = Annotated[Text, Path(max_length=MAX_ID, description="The place's stable id")]
+
+
+def follow_renamed(store: Store, kind: str, record_id: str, parameter: str | None = None) -> None:
+    """Answer 308 to the new id of a place or area asked for by an id it had before ids
+    carried their source (geo.store.id_migration); call it when no record has ``record_id``."""
+    new_id = store.renamed(kind, record_id)
+    if new_id is not None:
+        raise Renamed(kind, record_id, new_id, parameter)
+
+
+def follow_renamed_state(store: Store, request: Request) -> None:
+    """A map link naming a place or area by an old id answers 308 to the link with its new id."""
+    query = request.query_params
+    if (place := query.get("place")) and store.place(place) is None:
+        follow_renamed(store, "place", place, "place")
+    if (area := query.get("area")) and store.area(area) is None:
+        follow_renamed(store, "area", area, "area")
 
 
 def _held(store: Store, code: str) -> City:

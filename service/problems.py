@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +21,7 @@ from geo.errors import (
     InvalidParameter,
     MissingData,
     NotFound,
+    Renamed,
     StoreError,
     UnknownCity,
     UsageError,
@@ -32,6 +34,7 @@ PROBLEM_TYPE = "application/problem+json"
 
 # The most specific type wins: an exception answers with the first of its classes (MRO) listed.
 STATUS: dict[type[Exception], tuple[int, str]] = {
+    Renamed: (308, "Permanent Redirect"),
     RequestValidationError: (422, "Invalid parameter"),
     InvalidParameter: (422, "Invalid parameter"),
     UsageError: (422, "Invalid request"),
@@ -104,7 +107,21 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
         "instance": request.url.path,
         **_extra(exc),
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
+    headers = {"Location": renamed_location(request, exc)} if isinstance(exc, Renamed) else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def renamed_location(request: Request, exc: Renamed) -> str:
+    """The same request with the record's new id in the path segment or query parameter that
+    named it by its old one (ids are URL-safe, so they are written as they are)."""
+    url = request.url
+    path, pairs = url.path, request.query_params.multi_items()
+    if exc.parameter is None:
+        path = "/".join(exc.new_id if seg == exc.old_id else seg for seg in path.split("/"))
+    else:
+        pairs = [(k, exc.new_id if k == exc.parameter and v == exc.old_id else v)
+                 for k, v in pairs]  # fmt: skip
+    return path + (f"?{urlencode(pairs)}" if pairs else "")
 
 
 async def _answer(request: Request, exc: Exception) -> JSONResponse:

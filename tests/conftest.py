@@ -41,7 +41,7 @@ URL_ENV = "TSUDOI_TEST_DATABASE_URL"
 REQUIRE_ENV = "TSUDOI_REQUIRE_POSTGIS"
 LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 STORE_TABLES = (
-    "places", "areas", "categories", "cities", "towns", "networks", "population",
+    "places", "areas", "categories", "cities", "towns", "networks", "population", "id_aliases",
 )
 
 

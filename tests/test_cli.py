@@ -61,13 +61,36 @@ def run(tsudoi: Run, tmp_path: Path, db: Path) -> Run:
 def test_good_import_exits_0_with_a_summary(run: Run, db: Path) -> None:
     first = run(*HALLS)
     assert first.returncode == 0, first.stderr
-    assert "takamatsu_community_center_10.csv: 10 places" in first.stdout
+    assert (
+        "takamatsu_community_center_10.csv (source takamatsu_community_center_10): 10 places"
+        in first.stdout
+    )
     assert "10 added, 0 updated, 0 unchanged" in first.stdout
     assert len(places_in(db)) == 10
 
     again = run(*HALLS)
     assert again.returncode == 0, again.stderr
     assert "10 places, all unchanged; nothing to do" in again.stdout
+
+
+def test_a_second_source_is_kept_and_its_possible_duplicates_listed(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """The same ten centres under another name (--source): both kept, each pair named."""
+    assert run(*HALLS).returncode == 0
+    second = run(*HALLS, "--source", "公民館一覧（再掲）")
+    assert second.returncode == 0, second.stderr
+    assert "10 added" in second.stdout and len(places_in(db)) == 20
+    lines = [x.strip() for x in second.stdout.splitlines() if "possible duplicate" in x]
+    assert len(lines) == 10
+    assert lines[0].endswith(
+        "and 37201-takamatsu_community_center_10-1 (source takamatsu_community_center_10):"
+        " 高松市日新コミュニティセンター, 0 m apart; both kept"
+    )
+    as_json = json.loads(run(*HALLS, "--json").stdout)
+    assert as_json["source"] == "takamatsu_community_center_10" and as_json["unchanged"] == 10
+    assert len(as_json["duplicates"]) == 10
+    assert as_json["duplicates"][0]["id"] == "37201-takamatsu_community_center_10-1"
 
 
 def test_refused_import_exits_1_naming_file_row_field_and_reason(

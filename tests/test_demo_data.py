@@ -34,6 +34,7 @@ PACK = REPO / "service" / "demo_data" / "15100"
 TOWN_LIST = "areas_daily_towns.csv"
 SCHOOLS = REPO / "tests" / "data" / "source" / "niigata" / "junior_high_schools.csv"
 WARD_IDS = [f"1510{i}" for i in range(1, 9)]
+WARD_AREA = "15100-L1-"  # a ward's stored id: {city}-L1-{its code}
 PHONE = re.compile(r"^0\d{1,4}-000-\d{4}$")
 POPULATION = "population_towns_demo.csv.gz"
 # 新潟市 住民基本台帳人口, October 2020 (tests/data/source/niigata/ward_population_2020_monthly.csv)
@@ -57,7 +58,8 @@ def _wards() -> dict[str, BaseGeometry]:
 
 @cache
 def _daily() -> list[tuple[dict[str, Any], BaseGeometry]]:
-    """The daily areas as the import draws them from the town list (after the wards)."""
+    """The daily areas as the import draws them from the town list (after the wards), each
+    parent given as the pack gives it (the ward's code; stored as 15100-L1-{code})."""
     with tempfile.TemporaryDirectory() as tmp:
         store = GpkgStore(Path(tmp) / "pack.gpkg")
         try:
@@ -66,7 +68,13 @@ def _daily() -> list[tuple[dict[str, Any], BaseGeometry]]:
             areas = store.areas("15100", level=2)
         finally:
             store.close()
-    return [(area_properties(a), _plane(a.geometry)) for a in areas]
+    for a in areas:
+        assert a.parent is not None and a.parent.startswith(WARD_AREA)
+    return [
+        (area_properties(a) | {"parent": (a.parent or "").removeprefix(WARD_AREA)},
+         _plane(a.geometry))
+        for a in areas
+    ]  # fmt: skip
 
 
 @cache
@@ -113,7 +121,7 @@ def test_wards_are_the_eight_real_wards_at_level_one() -> None:
 
 def test_daily_areas_are_27_with_a_ward_parent_and_stable_ids() -> None:
     daily = _daily()
-    assert [p["id"] for p, _ in daily] == [f"15100-d{i:02d}" for i in range(1, 28)]
+    assert [p["id"] for p, _ in daily] == [f"15100-L2-d{i:02d}" for i in range(1, 28)]
     for p, geom in daily:
         assert p["level"] == 2 and p["parent"] in WARD_IDS
         assert p["demo"] is True and p["name"].endswith("圏域（デモ）")

@@ -36,8 +36,8 @@ from service.demo import demo_credits, load_demo
 
 REPO = Path(__file__).resolve().parents[1]
 PACK = REPO / "service" / "demo_data" / "35202"
-CENTER = "35202-c01"
-DAILY_IDS = [f"35202-d{i:02d}" for i in range(1, 8)]
+CENTER = "c01"  # the pack writes the ids a city's file would; stored as 35202-L1-c01
+DAILY_IDS = [f"d{i:02d}" for i in range(1, 8)]  # the file's own ids
 PHONE = re.compile(r"^0836-000-\d{4}$")
 CATEGORIES = {"salon", "chanoma", "community-cafe", "dementia-cafe", "kayoinoba", "model-house"}
 NOT_HALLS = ("学校", "小学校", "中学校", "体育館", "公園", "八幡宮", "寺")
@@ -323,7 +323,7 @@ def test_niigata_coverage_works_in_straight_line_mode(demo_store: GpkgStore) -> 
     assert result.method == "straight-line"
     assert 200_000 < result.city.older_population < 260_000
     assert result.city.covered_share is not None and 0.1 < result.city.covered_share < 0.9
-    assert {a.area_id for a in result.areas} >= {"15101", "15100-d01"}
+    assert {a.area_id for a in result.areas} >= {"15100-L1-15101", "15100-L2-d01"}
 
 
 def test_ube_coverage_walks_the_real_streets_and_shows_gaps(demo_store: GpkgStore) -> None:

@@ -133,7 +133,7 @@ def test_embed_origins_are_read_trimmed_and_once() -> None:
 
 
 def test_the_embed_is_the_map_without_the_header(client: TestClient) -> None:
-    r = client.get(f"/embed/{CITY}", params={"category": "salon", "area": "15103",
+    r = client.get(f"/embed/{CITY}", params={"category": "salon", "area": "15100-L1-15103",
                                              "view": "map", "lang": "en", "place": "x"})
     assert r.status_code == 200 and '<html lang="en" class="embed-root">' in r.text
     assert "site-header" not in r.text and 'id="tab-map"' in r.text
@@ -143,7 +143,8 @@ def test_the_embed_is_the_map_without_the_header(client: TestClient) -> None:
     assert config["api"]["places"] == f"/api/cities/{CITY}/places"
     full = re.search(r'<a class="embed-full" id="full-map" href="([^"]+)"[^>]*>', r.text)
     assert full is not None and 'target="_blank"' in full.group(0)
-    assert unescape(full.group(1)) == f"/map/{CITY}?category=salon&area=15103&place=x&lang=en"
+    link = f"/map/{CITY}?category=salon&area=15100-L1-15103&place=x&lang=en"
+    assert unescape(full.group(1)) == link
     assert "Open the full map" in r.text and "Demo data" in r.text
     ja = client.get(f"/embed/{CITY}", params={"view": "sideways"})
     assert _config(ja.text)["embed"] == {"view": "both"} and "大きな地図で見る" in ja.text
@@ -202,10 +203,10 @@ class _Iframes(HTMLParser):
 
 def test_the_share_page_writes_the_code_the_link_and_the_qr_address(client: TestClient) -> None:
     r = client.get(f"/share/{CITY}", params=[
-        ("category", "salon"), ("category", "chanoma,nope"), ("area", "15103"),
+        ("category", "salon"), ("category", "chanoma,nope"), ("area", "15100-L1-15103"),
         ("width", "9999"), ("height", "abc"), ("map_lang", "en"), ("view", "list")])
     assert r.status_code == 200
-    query = form_query([("category", "salon,chanoma"), ("area", "15103"), ("lang", "en")])
+    query = form_query([("category", "salon,chanoma"), ("area", "15100-L1-15103"), ("lang", "en")])
     snippet = _snippet(r.text)
     assert snippet == iframe_snippet(
         f"http://testserver/embed/{CITY}?{query}&view=list",
@@ -215,7 +216,7 @@ def test_the_share_page_writes_the_code_the_link_and_the_qr_address(client: Test
     assert f'src="/share/{CITY}/qr.svg?{query.replace("&", "&amp;")}"' in r.text
     assert re.search(r'value="salon" checked', r.text) and re.search(r'value="chanoma" checked',
                                                                      r.text)
-    assert '<option value="15103" selected>' in r.text
+    assert '<option value="15100-L1-15103" selected>' in r.text
     # an unknown area is dropped; every kind ticked is every kind (no filter)
     kinds = [c.slug for c in client.app.state.store.categories(CITY) if c.kind == "gathering"]
     every = client.get(f"/share/{CITY}", params=[("category", k) for k in kinds]
@@ -238,15 +239,16 @@ def test_the_code_escapes_what_it_quotes() -> None:
 
 
 def test_share_choice_addresses() -> None:
-    choice = ShareChoice(categories=("salon", "chanoma"), area="15100-d01", lang="en", view="map")
-    assert choice.map_path(CITY) == f"/map/{CITY}?category=salon%2Cchanoma&area=15100-d01&lang=en"
+    area = "15100-L2-d01"
+    choice = ShareChoice(categories=("salon", "chanoma"), area=area, lang="en", view="map")
+    assert choice.map_path(CITY) == f"/map/{CITY}?category=salon%2Cchanoma&area={area}&lang=en"
     assert choice.embed_path(CITY).endswith("&lang=en&view=map")
     assert ShareChoice().embed_path(CITY) == f"/embed/{CITY}"
     assert form_query([("q", "中央 区~*")]) == "q=%E4%B8%AD%E5%A4%AE+%E5%8C%BA%7E*"
 
 
 def test_the_qr_code_is_an_svg_of_the_full_map_link(client: TestClient) -> None:
-    r = client.get(f"/share/{CITY}/qr.svg", params={"category": "salon", "area": "15103"})
+    r = client.get(f"/share/{CITY}/qr.svg", params={"category": "salon", "area": "15100-L1-15103"})
     assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"
     assert r.headers["content-security-policy"] == "default-src 'none'"
     root = ElementTree.fromstring(r.content)
@@ -254,7 +256,7 @@ def test_the_qr_code_is_an_svg_of_the_full_map_link(client: TestClient) -> None:
     ns = {"s": "http://www.w3.org/2000/svg"}
     title = root.find("s:title", ns)
     assert title is not None
-    assert title.text == f"http://testserver/map/{CITY}?category=salon&area=15103"
+    assert title.text == f"http://testserver/map/{CITY}?category=salon&area=15100-L1-15103"
     assert not root.findall(".//s:script", ns)
     assert client.get(f"/share/{CITY}/qr.svg", params={"category": "nope"}).status_code == 422
     assert client.get(f"/share/{CITY}/qr.svg", params={"area": "35202-x"}).status_code == 422

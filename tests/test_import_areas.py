@@ -27,6 +27,7 @@ from geo.store.base import Store
 DATA = Path(__file__).parent / "data" / "imports"
 WARDS = DATA / "niigata_wards_n03_simplified.geojson"
 NIIGATA = "15100"
+W = "15100-L1-"  # a ward's area id: {city}-L{level}-{the file's own id, its JIS code}
 TAKASAKI = "10202"
 MAEBASHI = "10201"
 WARD_NAMES = {
@@ -119,16 +120,16 @@ def test_n03_wards_merge_into_eight_multipolygon_areas(store: Store) -> None:
 
     assert (report.rows, report.added, report.updated, report.unchanged) == (40, 8, 0, 0)
     areas = store.areas(NIIGATA)
-    assert {a.id: a.name for a in areas} == WARD_NAMES
+    assert {a.id.removeprefix(W): a.name for a in areas} == WARD_NAMES
     expected = ward_shapes()
     for area in areas:
         assert area.level == 1 and area.parent is None and area.city == NIIGATA
         assert isinstance(area.geometry, MultiPolygon) and area.geometry.is_valid
-        assert near(area.geometry, expected[area.id]), area.name  # no part lost
+        assert near(area.geometry, expected[area.id.removeprefix(W)]), area.name  # no part lost
         assert area.source == "国土数値情報 行政区域 N03 (2022-01-01)"
     by_id = {a.id: a for a in areas}
-    assert len(by_id["15108"].geometry.geoms) > 1  # 西蒲区: its islands and exclaves kept
-    assert len(by_id["15103"].geometry.geoms) > 1  # 中央区, with a part off the outline
+    assert len(by_id[W + "15108"].geometry.geoms) > 1  # 西蒲区: its islands and exclaves kept
+    assert len(by_id[W + "15103"].geometry.geoms) > 1  # 中央区, with a part off the outline
     assert "西蒲区: 18 features merged into one area" in report.notes
 
 
@@ -177,9 +178,9 @@ def test_a_ward_missing_from_the_file_is_listed(store: Store, tmp_path: Path) ->
 
     report = run(store, write_geojson(tmp_path / WARDS.name, fewer), level=1)
 
-    assert report.missing == [("15107", "西区")]
+    assert report.missing == [(W + "15107", "西区")]
     assert report.unchanged == 7 and not report.changed
-    assert store.area("15107") is not None  # nothing is ever deleted
+    assert store.area(W + "15107") is not None  # nothing is ever deleted
 
 
 def test_dry_run_writes_nothing(store: Store) -> None:
@@ -200,8 +201,8 @@ def test_level_two_areas_with_a_parent(store: Store, tmp_path: Path) -> None:
     assert report.added == 2
     districts = store.areas(NIIGATA, level=2)
     assert [(a.id, a.name, a.parent) for a in districts] == [
-        ("15100-C1", "中央西圏域", "15103"),
-        ("15100-C2", "中央東圏域", "15103"),
+        ("15100-L2-C1", "中央西圏域", W + "15103"),
+        ("15100-L2-C2", "中央東圏域", W + "15103"),
     ]
     assert all(isinstance(a.geometry, MultiPolygon) for a in districts)
     assert len(store.areas(NIIGATA, level=1)) == 8
@@ -217,8 +218,8 @@ def test_parent_field_option(store: Store, tmp_path: Path) -> None:
 
     run(store, path, level=2, parent_field="区コード")
 
-    area = store.area("15100-C9")
-    assert area is not None and area.parent == "15103"
+    area = store.area("15100-L2-C9")
+    assert area is not None and area.parent == W + "15103"
 
 
 def test_unknown_parent_is_refused_naming_the_feature(store: Store, tmp_path: Path) -> None:
@@ -268,7 +269,7 @@ def test_bow_tie_polygon_is_repaired_and_reported(store: Store, tmp_path: Path) 
     assert report.added == 1
     assert len(report.repaired) == 1
     assert report.repaired[0].startswith("feature 1 (蝶形圏域): repaired Self-intersection")
-    area = store.area("15100-B1")
+    area = store.area("15100-L2-B1")
     assert area is not None and area.geometry.is_valid
     assert isinstance(area.geometry, MultiPolygon) and len(area.geometry.geoms) == 2
     assert area.geometry.area == pytest.approx(0.0002, rel=1e-6)  # both triangles kept
@@ -377,11 +378,11 @@ def test_zipped_shapefile_in_plane_rectangular_crs_imports_in_lon_lat(
     assert report.added == 8
     expected = ward_shapes()
     areas = store.areas(NIIGATA)
-    assert {a.id: a.name for a in areas} == WARD_NAMES  # CP932 names read right
+    assert {a.id.removeprefix(W): a.name for a in areas} == WARD_NAMES  # CP932 names read right
     for area in areas:
         minx, miny, maxx, maxy = area.geometry.bounds
         assert 138.7 < minx < maxx < 139.3 and 37.6 < miny < maxy < 38.1
-        assert near(area.geometry, expected[area.id]), area.name
+        assert near(area.geometry, expected[area.id.removeprefix(W)]), area.name
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -424,7 +425,7 @@ def test_contacts_from_a_json_list_and_from_role_columns(store: Store, tmp_path:
 
     run(store, path, level=2)
 
-    west_area, east_area = store.area("15100-C1"), store.area("15100-C2")
+    west_area, east_area = store.area("15100-L2-C1"), store.area("15100-L2-C2")
     assert west_area is not None and east_area is not None
     assert west_area.contacts == [Contact(**hokatsu)]
     assert east_area.contacts == [
@@ -447,7 +448,7 @@ def test_contacts_as_a_native_geojson_list(store: Store, tmp_path: Path) -> None
 
     run(store, path)
 
-    area = store.area("15100-C1")
+    area = store.area("15100-L2-C1")
     assert area is not None and area.contacts == [Contact(**coordinator)]
 
 
@@ -486,8 +487,8 @@ def test_the_same_district_code_in_two_cities_does_not_collide(
     run(store, takasaki, city=TAKASAKI)
     run(store, maebashi, city=MAEBASHI)
 
-    assert [(a.id, a.name) for a in store.areas(TAKASAKI)] == [("10202-10001", "高崎第1地区")]
-    assert [(a.id, a.name) for a in store.areas(MAEBASHI)] == [("10201-10001", "前橋第1地区")]
+    assert [(a.id, a.name) for a in store.areas(TAKASAKI)] == [("10202-L2-10001", "高崎第1地区")]
+    assert [(a.id, a.name) for a in store.areas(MAEBASHI)] == [("10201-L2-10001", "前橋第1地区")]
 
 
 def test_kml_polygons_with_the_same_name_are_one_area(store: Store, tmp_path: Path) -> None:
@@ -544,6 +545,6 @@ def test_real_n03_wards_file(gpkg_store: Store, real_data: Path) -> None:
 
     assert (report.rows, report.added) == (40, 8)
     areas = gpkg_store.areas(NIIGATA)
-    assert {a.id: a.name for a in areas} == WARD_NAMES
+    assert {a.id.removeprefix(W): a.name for a in areas} == WARD_NAMES
     assert all(isinstance(a.geometry, MultiPolygon) and a.geometry.is_valid for a in areas)
     assert run(gpkg_store, path, level=1).unchanged == 8

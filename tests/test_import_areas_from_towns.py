@@ -36,7 +36,11 @@ SAKAI_ESTAT = DATA / "estat_2015_sakaiminato_towns.zip"
 TAKAMATSU_LIST = DATA / "town_list_takamatsu_cp932.csv"
 WARDS = DATA / "niigata_wards_n03_simplified.geojson"
 SAKAI, TAKAMATSU, NIIGATA = "31204", "37201", "15100"
-SAKAI_AREAS = {"31204-S1": "境地区", "31204-S2": "上道・中浜地区", "31204-S3": "外江・渡・余子地区"}
+SAKAI_AREAS = {
+    "31204-L2-S1": "境地区",
+    "31204-L2-S2": "上道・中浜地区",
+    "31204-L2-S3": "外江・渡・余子地区",
+}
 
 
 def run(store: Store, path: Path, city: str, **options: Any) -> ImportReport:
@@ -152,7 +156,7 @@ def test_a_ward_name_before_the_town_and_the_parent_ward(store: Store, tmp_path:
     assert report.added == 2
     by_name = {a.name: a for a in store.areas(NIIGATA, level=2)}
     sekiya, kameda = by_name["関屋圏域"], by_name["亀田圏域"]
-    assert (sekiya.parent, kameda.parent) == ("15103", "15104")
+    assert (sekiya.parent, kameda.parent) == ("15100-L1-15103", "15100-L1-15104")
     assert sekiya.geometry.covers(town_point(NIIGATA, "関屋本村町二丁目"))
     assert "clipped to the 8 ward areas" in report.notes[0]
     wards = {a.id: plane(NIIGATA, a.geometry) for a in store.areas(NIIGATA, level=1)}
@@ -175,7 +179,7 @@ def test_town_boundaries_from_estat_draw_the_areas(store: Store) -> None:
     listed = {}
     for line in SAKAI_LIST.read_text(encoding="utf-8-sig").splitlines()[1:]:
         code, _, town = line.split(",")
-        listed.setdefault(f"31204-{code}", []).append(town)
+        listed.setdefault(f"31204-L2-{code}", []).append(town)
     for area in store.areas(SAKAI):
         assert area.geometry_source == "town-boundaries"
         expected = shapely.union_all([estat[t] for t in listed[area.id]])
@@ -325,7 +329,7 @@ def test_an_older_geopackage_gains_the_column_and_keeps_its_areas(tmp_path: Path
 def test_postgis_migration_gives_old_areas_drawn(blank_database_url: str) -> None:
     from sqlalchemy import create_engine, pool, text
 
-    from geo.store.migrate import database_url, head, upgrade
+    from geo.store.migrate import database_url, upgrade
 
     upgrade(blank_database_url, "0004")
     engine = create_engine(database_url(blank_database_url), poolclass=pool.NullPool)
@@ -337,7 +341,7 @@ def test_postgis_migration_gives_old_areas_drawn(blank_database_url: str) -> Non
                 " ST_Multi(ST_GeomFromText('POLYGON((139 37.9,139.1 37.9,139.1 38,139 37.9))',"
                 " 4326)))"
             ))  # fmt: skip
-        upgrade(blank_database_url, head())
+        upgrade(blank_database_url, "0007")
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT id, geometry_source FROM areas")).all()
             with pytest.raises(Exception, match="areas_geometry_source"):

@@ -27,6 +27,7 @@ from layers.place_import import PlaceImportOptions, import_places
 DATA = Path(__file__).parent / "data" / "imports"
 SOURCE = Path(__file__).parent / "data" / "source"  # real files, see tests/data/README.md
 TAKAMATSU_CSV = DATA / "takamatsu_community_center_10.csv"
+CC = "37201-takamatsu_community_center_10"  # ids: {city}-{source: the file's stem}-{#property}
 SUPPORT_CSV = DATA / "takamatsu_support_centers.csv"
 TAKASAKI_KML = DATA / "takasaki_mymaps.kml"
 NIIGATA_WARDS = DATA / "niigata_wards_n03_simplified.geojson"
@@ -110,8 +111,8 @@ def test_standard_dataset_csv_maps_each_column(store: Store) -> None:
 
     assert (report.added, report.updated, report.unchanged, report.rejected) == (10, 0, 0, 0)
     places = store.places(PlaceQuery(city=TAKAMATSU, kinds=()))
-    assert [p.id for p in places] == sorted(f"37201-hall-{n}" for n in range(1, 11))
-    first = store.place("37201-hall-1")
+    assert [p.id for p in places] == sorted(f"{CC}-{n}" for n in range(1, 11))
+    first = store.place(f"{CC}-1")
     assert first is not None
     assert (first.name, first.address, first.phone) == (
         "高松市日新コミュニティセンター",
@@ -120,14 +121,14 @@ def test_standard_dataset_csv_maps_each_column(store: Store) -> None:
     )
     assert (first.lat, first.lon) == (34.34758361, 134.03246917)
     assert (first.kind, first.category, first.status) == ("venue", "hall", "active")
-    assert first.source == TAKAMATSU_CSV.name and first.source_id == "1"
+    assert first.source == "takamatsu_community_center_10" and first.source_id == "1"
     assert "latitude" not in first.extra and "longitude" not in first.extra
 
 
 def test_standard_dataset_schedule_columns_become_rules(store: Store) -> None:
     run(store, SUPPORT_CSV, category="hall")
 
-    place = store.place("37201-hall-1")
+    place = store.place("37201-takamatsu_support_centers-1")
     assert place is not None
     assert place.name == "地域包括支援センター（高松市保健センター１階）"  # full-width １ kept
     assert place.schedule is not None and place.schedule.startswith("月火水木金 08:30〜17:00")
@@ -179,10 +180,10 @@ def test_changing_one_row_reports_one_updated(store: Store, tmp_path: Path, late
     report = run(store, edited(tmp_path, new_phone))
 
     assert (report.added, report.updated, report.unchanged) == (0, 1, 9)
-    changed = store.place("37201-hall-4")
+    changed = store.place(f"{CC}-4")
     assert changed is not None and changed.phone == "087-834-0000"
     stamps = {p["id"]: p["updated_at"] for p in snapshot(store, TAKAMATSU)}
-    assert [pid for pid, when in stamps.items() if when == stamp] == ["37201-hall-4"]
+    assert [pid for pid, when in stamps.items() if when == stamp] == [f"{CC}-4"]
 
 
 def test_a_row_missing_from_the_file_is_listed_and_prune_closes_it(
@@ -192,18 +193,18 @@ def test_a_row_missing_from_the_file_is_listed_and_prune_closes_it(
     shorter = edited(tmp_path, lambda rows: rows.pop(3))  # #property 3, 四番丁
 
     listed = run(store, shorter)
-    assert listed.missing == [("37201-hall-3", "高松市四番丁コミュニティセンター")]
+    assert listed.missing == [(f"{CC}-3", "高松市四番丁コミュニティセンター")]
     assert (listed.unchanged, listed.closed) == (9, 0)
-    still = store.place("37201-hall-3")
+    still = store.place(f"{CC}-3")
     assert still is not None and still.status == "active"
 
     dry = run(store, shorter, prune=True, dry_run=True)
     assert dry.closed == 1
-    assert store.place("37201-hall-3").status == "active"  # type: ignore[union-attr]
+    assert store.place(f"{CC}-3").status == "active"  # type: ignore[union-attr]
 
     pruned = run(store, shorter, prune=True)
     assert pruned.closed == 1 and pruned.missing == listed.missing
-    closed = store.place("37201-hall-3")
+    closed = store.place(f"{CC}-3")
     assert closed is not None and closed.status == "closed"  # closed, never deleted
     assert store.count_places(PlaceQuery(city=TAKAMATSU, kinds=(), statuses=())) == 10
     assert store.count_places(PlaceQuery(city=TAKAMATSU, kinds=())) == 9
@@ -230,7 +231,7 @@ def test_dry_run_then_import_report_the_same_counts(store: Store, tmp_path: Path
 
     assert (dry.added, dry.updated, dry.unchanged) == (real.added, real.updated, real.unchanged)
     assert (real.updated, real.unchanged) == (1, 9)
-    place = store.place("37201-hall-2")
+    place = store.place(f"{CC}-2")
     assert place is not None and place.name == "高松市二番丁ｺﾐｭﾆﾃｨｾﾝﾀｰ"  # half-width kept
 
 
@@ -389,7 +390,7 @@ def test_duplicate_ids_are_refused_naming_both_rows(store: Store, tmp_path: Path
     problems = refused(store, edited(tmp_path, repeat_id))
 
     problem = one(problems, row=7)
-    assert problem.field == "#property" and problem.value == "37201-hall-3"
+    assert problem.field == "#property" and problem.value == f"{CC}-3"
     assert "duplicate id" in problem.reason and "row 4" in problem.reason
     assert snapshot(store, TAKAMATSU) == []
 
@@ -617,7 +618,7 @@ def test_standard_dataset_japanese_headers_in_xlsx(store: Store, tmp_path: Path)
 
     run(store, path, city=TAKASAKI, category="hall")
 
-    place = store.place("10202-hall-0001")
+    place = store.place("10202-support-0001")
     assert place is not None
     assert place.kana == "タカサキシナンブチイキホウカツシエンセンター"
     assert place.address == "群馬県高崎市倉賀野町1234" and place.phone == "027-346-0000"
@@ -669,9 +670,9 @@ def test_geojson_geopackage_and_shapefile_give_the_same_places(
     first = run(store, gj, city=TAKASAKI, source="takasaki-list")
     assert first.added == 3
     assert [p.id for p in store.places(PlaceQuery(city=TAKASAKI))] == [
-        "10202-dementia-cafe-k-03",
-        "10202-kayoinoba-k-02",
-        "10202-salon-k-01",
+        "10202-takasaki-list-k-01",
+        "10202-takasaki-list-k-02",
+        "10202-takasaki-list-k-03",
     ]
     before = snapshot(store, TAKASAKI)
 

@@ -359,14 +359,14 @@ def test_a_private_home_is_published_at_its_town_point(
     towns = {(t["lon"], t["lat"]) for t in
              client.get("/api/cities/15100/towns", params={"limit": 5000}).json()}
     listed = next(f for f in client.get("/api/cities/15100/places").json()["features"]
-                  if f["id"] == "15100-salon-home-1")
-    one = client.get("/api/places/15100-salon-home-1").json()
+                  if f["id"] == "15100-privacy-test-home-1")
+    one = client.get("/api/places/15100-privacy-test-home-1").json()
     assert tuple(listed["geometry"]["coordinates"]) in towns
     assert one["geometry"] == listed["geometry"]
     assert tuple(listed["geometry"]["coordinates"]) != home
     near = client.get("/api/places/nearby", params={"lon": home[0], "lat": home[1],
                                                     "city": "15100", "limit": 50}).json()
-    hit = next(f for f in near["features"] if f["id"] == "15100-salon-home-1")
+    hit = next(f for f in near["features"] if f["id"] == "15100-privacy-test-home-1")
     town = listed["geometry"]["coordinates"]
     expected = Geod(ellps="WGS84").inv(home[0], home[1], town[0], town[1])[2]
     assert hit["geometry"] == listed["geometry"]

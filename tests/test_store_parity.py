@@ -31,8 +31,8 @@ pytestmark = pytest.mark.postgis
 
 NIIGATA_HALL = {"lat": 37.9161, "lon": 139.0236}  # 新潟市役所
 UBE_CENTRE = {"lat": 33.95, "lon": 131.25}
-UBE_PLACE = "35202-chanoma-d0001"
-PRIVATE_HOME = "15100-salon-d0017"  # location_precision: town
+UBE_PLACE = "35202-places-d0001"
+PRIVATE_HOME = "15100-places-d0017"  # location_precision: town
 
 
 @dataclass(frozen=True)
@@ -73,17 +73,17 @@ def _asks() -> list[Ask]:
         Ask(places, "/api/cities/15100/places", {"status": "all", "kind": "all"}),
         Ask(places, "/api/cities/15100/places",
             {"category": "salon", "bbox": "139.0,37.8,139.2,38.0"}),
-        Ask(places, "/api/cities/15100/places", {"area": "15103"}),
+        Ask(places, "/api/cities/15100/places", {"area": "15100-L1-15103"}),
         Ask(places, "/api/cities/15100/places", {"q": "カフェ", "limit": 5, "offset": 2}),
         Ask(places, "/api/cities/35202/places", {"status": "active,paused", "kind": "all"}),
         Ask(places, "/api/cities/35202/places",
-            {"category": "salon,dementia-cafe", "area": "35202-d03"}),
+            {"category": "salon,dementia-cafe", "area": "35202-L2-d03"}),
         Ask(places, "/api/cities/15100/places", {"bbox": "139.0,37.8"}, ok=False),
         Ask(places, "/api/cities/15100/places", {"kind": "hall"}, ok=False),
         Ask("/api/places/{place_id}", f"/api/places/{UBE_PLACE}"),
         Ask("/api/places/{place_id}", f"/api/places/{PRIVATE_HOME}"),
-        Ask("/api/places/{place_id}", "/api/places/35202-hall-P20-373"),
-        Ask("/api/places/{place_id}", "/api/places/15100-salon-nope", ok=False),
+        Ask("/api/places/{place_id}", "/api/places/35202-halls-P20-373"),
+        Ask("/api/places/{place_id}", "/api/places/15100-places-nope", ok=False),
         Ask("/api/places/nearby", "/api/places/nearby", {**NIIGATA_HALL, "limit": 20}),
         Ask("/api/places/nearby", "/api/places/nearby",
             {"lat": 37.80, "lon": 139.10, "limit": 5, "kind": "venue"}),
@@ -119,9 +119,9 @@ def _asks() -> list[Ask]:
         Ask(iso, "/api/isochrone", {**NIIGATA_HALL, "city": "15100"}, ok=False),  # no network
         Ask(iso, "/api/isochrone", NIIGATA_HALL, ok=False),  # no network around the point
         Ask(place_iso, f"/api/places/{UBE_PLACE}/isochrone"),
-        Ask(place_iso, "/api/places/35202-hall-P20-373/isochrone", {"minutes": 15}),
+        Ask(place_iso, "/api/places/35202-halls-P20-373/isochrone", {"minutes": 15}),
         Ask(place_iso, f"/api/places/{PRIVATE_HOME}/isochrone", ok=False),  # never from a home
-        Ask(place_iso, "/api/places/15100-chanoma-d0014/isochrone", ok=False),  # no network
+        Ask(place_iso, "/api/places/15100-places-d0014/isochrone", ok=False),  # no network
         Ask("/", "/"),
         Ask("/map/{code}", "/map/15100"),
         Ask("/map/{code}", "/map/35202", {"lang": "en", "category": "salon", "place": UBE_PLACE}),

@@ -6,8 +6,10 @@ problems in a `Batch`; from there every import is the same:
 1. `accept`: any problem refuses the whole file and the store is left untouched (with
    --skip-invalid, `geo.ingest.rejects` takes the refused rows out first);
 2. `apply`: the records are compared with the stored ones (`geo.ingest.changes`), the report
-   counts added, updated and unchanged and lists the stored records the file no longer holds,
-   and unless it is a dry run the `Destination` writes them in one store transaction.
+   counts, for the import's source, added, updated and unchanged, lists the stored records the
+   file no longer holds and the records of other sources that look like the same place
+   (`geo.ingest.duplicates`: reported, never merged), and unless it is a dry run the
+   `Destination` writes them in one store transaction.
 
 What later concerns every import belongs in these two steps, once: which rows a partial import
 refuses (`accept`), what a source's stored records are and which of them look like duplicates
@@ -24,6 +26,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from geo.errors import InputError, Problem, UsageError
 from geo.ingest.changes import ChangeSet, Record, compare
+from geo.ingest.duplicates import Located, possible_duplicates
 from geo.ingest.report import ImportReport
 from geo.io.columns import find_column, problems_for_duplicates
 from geo.store.base import Store
@@ -186,7 +189,7 @@ class Destination(ABC, Generic[R, S]):
     def __init__(self, store: Store, city: str, source: str) -> None:
         self.store = store
         self.city = city
-        self.source = source  # the file (or --source) whose stored records can go missing
+        self.source = source  # the file's stem (or --source): whose stored records it speaks for
 
     @abstractmethod
     def stored(self) -> Mapping[str, S]:
@@ -199,6 +202,14 @@ class Destination(ABC, Generic[R, S]):
     @abstractmethod
     def missing(self, stored: Mapping[str, S], in_file: AbstractSet[str]) -> Named:
         """(id, name) of the stored records the file speaks for but no longer holds."""
+
+    def located(self, records: Sequence[R]) -> list[Located]:
+        """The records as points with names, for the duplicate check; by default none."""
+        return []
+
+    def others(self) -> list[Located]:
+        """The stored records the incoming ones may duplicate (other sources'); by default none."""
+        return []
 
     def closes(self, missing: Named) -> list[str]:
         """Ids of missing records the import closes; by default none are touched."""
@@ -249,6 +260,10 @@ def apply(
     report.unchanged = changes.count("unchanged")
     report.missing = changes.missing
     report.closed = len(changes.closed)
+    report.source = to.source
+    incoming = to.located(records)
+    if incoming:
+        report.duplicates = possible_duplicates(incoming, to.others(), to.source)
     if not dry_run and to.must_write(changes):
         to.write(changes)
     return changes

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from geo.errors import Problem
+from geo.ingest.duplicates import Duplicate
 
 
 @dataclass
@@ -15,6 +16,7 @@ class ImportReport:
     file: str
     what: str  # "areas", "places", "towns", "population cells", "walking network"
     city: str
+    source: str = ""  # what the ids are scoped to: --source or the file's stem (areas: the file)
     rows: int = 0
     added: int = 0
     updated: int = 0
@@ -26,6 +28,7 @@ class ImportReport:
     missing: list[tuple[str, str]] = field(default_factory=list)  # (id, name) not in the file
     repaired: list[str] = field(default_factory=list)  # messages for repaired geometries
     notes: list[str] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)  # of another source, not merged
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -35,18 +38,19 @@ class ImportReport:
     def summary(self) -> str:
         """One line for the terminal and logs."""
         verb = "would change" if self.dry_run else "changed"
+        named = self.source and self.source != self.file
+        head = f"{self.file} (source {self.source})" if named else self.file
         if self.problems:
             return (
-                f"{self.file}: {self.rejected} of {self.rows} {self.what} rejected; "
-                "nothing was changed"
+                f"{head}: {self.rejected} of {self.rows} {self.what} rejected; nothing was changed"
             )
         if not self.changed:
             return (
-                f"{self.file}: {self.rows} {self.what}, all unchanged; nothing to do"
+                f"{head}: {self.rows} {self.what}, all unchanged; nothing to do"
                 + self._rejected_part()
             )
         return (
-            f"{self.file}: {self.rows} {self.what} — {verb}: {self.added} added, "
+            f"{head}: {self.rows} {self.what} — {verb}: {self.added} added, "
             f"{self.updated} updated, {self.unchanged} unchanged"
             + (f", {self.closed} closed" if self.closed else "")
             + self._rejected_part()
@@ -60,9 +64,18 @@ class ImportReport:
         verb = "would go to" if self.dry_run else "written to"
         return f"; {self.rejected} row(s) rejected" + (f" ({verb} {where})" if where else "")
 
+    def duplicate_lines(self) -> list[str]:
+        """One line per possible duplicate, naming both ids, for the terminal."""
+        return [
+            f"possible duplicate: {d.id} and {d.other_id} (source {d.other_source}): "
+            f"{d.name}, {d.distance_m:.0f} m apart; both kept"
+            for d in self.duplicates
+        ]
+
     def as_dict(self) -> dict[str, Any]:
         """Every field, in declaration order, as JSON-ready values (the CLI's --json)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["missing"] = [{"id": i, "name": n} for i, n in self.missing]
+        out["duplicates"] = [d.as_dict() for d in self.duplicates]
         out["problems"] = [p.as_dict() for p in self.problems]
         return out

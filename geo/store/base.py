@@ -143,6 +143,12 @@ class Store(ABC):
     def apply_places(self, changes: PlaceChanges) -> None:
         """Write all of it in one transaction, or nothing."""
 
+    # -- ids records had before -------------------------------------------------------------
+    @abstractmethod
+    def renamed(self, kind: str, old_id: str) -> str | None:
+        """The id a place or area (``kind``) has now that had ``old_id`` before ids carried
+        their source (see geo.store.id_migration); None when ``old_id`` was never one."""
+
     # -- towns -----------------------------------------------------------------------------
     @abstractmethod
     def towns(self, city: str, q: str | None = None, limit: int | None = None) -> list[Town]:

@@ -288,6 +288,12 @@ class GpkgStore(Store):
             )
         }
 
+    def renamed(self, kind: str, old_id: str) -> str | None:
+        rows = self._query(
+            "SELECT new_id FROM id_aliases WHERE old_id=? AND kind=?", (old_id, kind)
+        )
+        return str(rows[0][0]) if rows else None
+
     def apply_places(self, changes: PlaceChanges) -> None:
         stamp = now_iso()
         with self._tx() as db:

@@ -7,12 +7,17 @@ is never left half made. Every feature or attribute table is registered in ``gpk
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 from geo.errors import StoreError
+from geo.model import Place
+from geo.store import id_migration, shared
+from geo.store.gpkg_geometry import from_blob
 
-SCHEMA_VERSION = 4  # 2: towns; 3: networks, population; 4: areas.geometry_source
+# 2: towns; 3: networks, population; 4: areas.geometry_source; 6: ids by source, id_aliases
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10400  # GeoPackage 1.4
 
@@ -51,6 +56,13 @@ _V3_DDL = [
         age75 DOUBLE NOT NULL, year TEXT, source TEXT, demo BOOLEAN NOT NULL DEFAULT 0,
         content_hash TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS population_city ON population (city)",
+]
+
+# Schema version 6: the ids records had before ids carried their source (geo.store.id_migration)
+_V6_DDL = [
+    """CREATE TABLE IF NOT EXISTS id_aliases (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, old_id TEXT NOT NULL UNIQUE,
+        new_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('place', 'area')))""",
 ]
 
 _DDL = [
@@ -99,6 +111,7 @@ _DDL = [
     *_V2_DDL,
     "CREATE INDEX IF NOT EXISTS places_city_status ON places (city, status)",
     *_V3_DDL,
+    *_V6_DDL,
 ]
 
 # gpkg_contents rows (table, data type, description) and gpkg_geometry_columns rows (table,
@@ -117,6 +130,7 @@ _V3_CONTENTS = [
     ("networks", "attributes", "Tsudoi walking networks (one compressed array blob per city)"),
     ("population", "features", "Tsudoi population cells (地域メッシュ or 町丁目) with 65+/75+"),
 ]
+_V6_CONTENTS = [("id_aliases", "attributes", "Tsudoi ids records had before (old → new)")]
 _V1_GEOMETRY_COLUMNS = [("areas", "geom", "MULTIPOLYGON", 4326), ("places", "geom", "POINT", 4326)]
 _V2_GEOMETRY_COLUMNS = [("towns", "geom", "POINT", 4326)]
 _V3_GEOMETRY_COLUMNS = [("population", "geom", "GEOMETRY", 4326)]
@@ -162,7 +176,7 @@ def create(db: sqlite3.Connection) -> None:
     )
     _register(
         db,
-        [*_V1_CONTENTS, *_V2_CONTENTS, *_V1_ATTRIBUTES, *_V3_CONTENTS],
+        [*_V1_CONTENTS, *_V2_CONTENTS, *_V1_ATTRIBUTES, *_V3_CONTENTS, *_V6_CONTENTS],
         [*_V1_GEOMETRY_COLUMNS, *_V2_GEOMETRY_COLUMNS, *_V3_GEOMETRY_COLUMNS],
     )
     _set_version(db)
@@ -180,7 +194,46 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
         _register(db, _V3_CONTENTS, _V3_GEOMETRY_COLUMNS)
     if version < 4:
         _add_column(db, "areas", _GEOMETRY_SOURCE)
+    if version < 6:
+        for stmt in _V6_DDL:
+            db.execute(stmt)
+        _register(db, _V6_CONTENTS, [])
+        _move_ids(db)
     _set_version(db)
+
+
+def _move_ids(db: sqlite3.Connection) -> None:
+    """Give every place and area today's id (`geo.store.id_migration`), keeping the old ones."""
+    places = [
+        shared.record_from_row(
+            Place,
+            r,
+            schedule_rules=json.loads(r["schedule_rules"]) if r["schedule_rules"] else None,
+            extra=json.loads(r["extra"] or "{}"),
+        )
+        for r in db.execute("SELECT * FROM places ORDER BY status != 'active', id")
+    ]
+    areas = [
+        shared.area_from_row(r, from_blob(r["geom"]), json.loads(r["contacts"] or "[]"))
+        for r in db.execute("SELECT * FROM areas ORDER BY level, id")
+    ]
+    moved_places = id_migration.move_places(places)
+    moved_areas = id_migration.move_areas(areas)
+    steps = (("places", "source", moved_places), ("areas", "parent", moved_areas))
+    for table, _, moved in steps:
+        db.executemany(
+            f"UPDATE {table} SET id = ? WHERE id = ?",
+            [(m.key, m.old) for m in moved if m.key != m.old],
+        )
+    for table, column, moved in steps:  # a place's source, an area's parent change with the ids
+        db.executemany(
+            f"UPDATE {table} SET id = ?, {column} = ?, content_hash = ? WHERE id = ?",
+            [(m.new, getattr(m, column), m.content_hash, m.key) for m in moved],
+        )
+    db.executemany(
+        "INSERT OR REPLACE INTO id_aliases (old_id, new_id, kind) VALUES (?, ?, ?)",
+        id_migration.aliases("place", moved_places) + id_migration.aliases("area", moved_areas),
+    )
 
 
 def _add_column(db: sqlite3.Connection, table: str, definition: str) -> None:

@@ -127,6 +127,11 @@ population_t = Table(
     Column("geom", Geometry("GEOMETRY", srid=_SRID, spatial_index=False)),
 )
 
+id_aliases_t = Table(  # revision 0009
+    "id_aliases", metadata,
+    Column("old_id", Text, primary_key=True), Column("new_id", Text), Column("kind", Text),
+)
+
 _AREA_COLUMNS = [c for c in areas_t.c if c.name != "content_hash"]
 _PLACE_COLUMNS = [c for c in places_t.c if c.name not in ("content_hash", "search")]
 _PLACE_FIELDS = [c.name for c in _PLACE_COLUMNS if c.name != "geom"]
@@ -434,6 +439,11 @@ class PostgisStore(Store):
         p = places_t.c
         rows = self._rows(select(p.id, p.content_hash, p.source, p.status).where(p.city == city))
         return {r.id: (r.content_hash, r.source, r.status) for r in rows}
+
+    def renamed(self, kind: str, old_id: str) -> str | None:
+        a = id_aliases_t.c
+        rows = self._rows(select(a.new_id).where(a.old_id == old_id, a.kind == kind))
+        return str(rows[0].new_id) if rows else None
 
     def apply_places(self, changes: PlaceChanges) -> None:
         """Rows whose content hash is unchanged are left alone, updated_at included."""

@@ -52,6 +52,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Point
 from shapely.geometry.base import BaseGeometry
 
+from geo.ingest.ids import area_id
 from geo.japan.municipalities import get_city, outline
 from scripts.demo import places
 from scripts.demo.common import (
@@ -262,7 +263,7 @@ def build_chiku(city: MultiPolygon, hubs: list[Hub]) -> list[Chiku]:
         wgs = as_multipolygon(shapely.orient_polygons(geom, exterior_cw=False))
         if not wgs.is_valid or wgs.is_empty:
             raise RuntimeError(f"invalid 地区 around {members[0].name}")
-        out.append(Chiku(f"{CITY_CODE}-d{i:02d}", members, wgs, to_plane(wgs)))
+        out.append(Chiku(f"d{i:02d}", members, wgs, to_plane(wgs)))
     _check_tiling(to_plane(city), out)
     return out
 
@@ -477,7 +478,8 @@ def credits() -> dict[str, Any]:
 
 def readme(chiku: list[Chiku], counts: dict[str, int]) -> str:
     rows = "\n".join(
-        f"| {c.id} | {c.name} | {'、'.join(h.name for h in c.hubs)} | {len(c.towns)} |"
+        f"| {area_id(CITY_CODE, c.id, 2, c.name)} | {c.name} "  # the id the import gives it
+        f"| {'、'.join(h.name for h in c.hubs)} | {len(c.towns)} |"
         for c in chiku
     )
     return f"""# 周南市 (35215) demo pack

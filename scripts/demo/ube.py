@@ -84,7 +84,7 @@ POPULATION_FILE = "population_mesh_250m_demo.csv"
 BUFFER_M = 150.0  # the network's extent: its streets widened by this much
 SIMPLIFY_M = 10.0
 HOLE_FILL_M2 = 100_000.0  # holes smaller than 0.1 km² (a park, a block of fields) are filled
-CENTER_ID = f"{CITY_CODE}-c01"
+CENTER_ID = "c01"  # the ids a city's own file would give; stored as 35202-L1-c01
 CENTER_NAME = "宇部市中心部（デモ）"
 N_DAILY = 7
 N_NEIGHBOURHOODS = 40  # small clusters of street nodes; some are left without places
@@ -268,7 +268,7 @@ def build_daily(
             lon, lat = TO_WGS.transform(rx, ry)
             district = Town(street, CITY_CODE, CITY_NAME, lon, lat, rx, ry)
         used.add(district.town)
-        area_id = f"{CITY_CODE}-d{len(areas) + 1:02d}"
+        area_id = f"d{len(areas) + 1:02d}"
         name = f"{district.town}圏域（デモ）"
         areas.append(DailyArea(area_id, name, district.town, geom, inside, district))
     for a in areas:

@@ -68,6 +68,8 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         plain(f"  repaired: {line}")
     for line in report.notes:
         plain(f"  note: {line}")
+    for line in report.duplicate_lines():
+        plain(f"  {line}")
     if report.missing:
         verb = "closed (--prune)" if report.closed else "left as they are (--prune closes them)"
         plain(f"  {len(report.missing)} in the store but not in the file, {verb}:")
@@ -218,7 +220,10 @@ def prepare_places(
     layer: Annotated[
         str | None, typer.Option(help="Layer of a GeoPackage or sheet of an XLSX")
     ] = None,
-    source: Annotated[str | None, typer.Option(help="Source name (default: the file name)")] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Source name: ids are CITY-SOURCE-ID (default: the file's stem)"),
+    ] = None,
     create_categories: Annotated[
         bool, typer.Option("--create-categories", help="Create unknown categories")
     ] = False,

@@ -27,7 +27,7 @@ from geo.errors import InvalidParameter
 from geo.model import Area
 from layers.messages import LANGUAGES, pick_language, translator
 from service.analysis import known_categories, split_list
-from service.deps import CityDep, StoreDep, Text
+from service.deps import CityDep, StoreDep, Text, follow_renamed, follow_renamed_state
 from service.routes.pages import LangParam, _city_page, city_name, map_api
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -134,6 +134,7 @@ def embed_page(
     request: Request, code: str, store: StoreDep, view: ViewParam = None, lang: LangParam = None,
 ) -> HTMLResponse:
     """The residents' map, compact, for a frame on another website; framed as the settings say."""
+    follow_renamed_state(store, request)
     view = view if view in VIEWS else "both"
     query = request.query_params
     state = [(k, query[k]) for k in STATE_KEYS if query.get(k) and k != "lang"]
@@ -197,6 +198,8 @@ def share_qr(
     slugs = known_categories(store, city.code, category) or []
     if area:
         found = store.area(area)
+        if found is None:
+            follow_renamed(store, "area", area, "area")
         if found is None or found.city != city.code:
             raise InvalidParameter("area", f"city {city.code} has no area {area!r}")
     choice = ShareChoice(categories=tuple(slugs), area=area or "", lang=pick_language(lang))

@@ -12,7 +12,15 @@ from geo.errors import MissingData, NotFound, Withheld
 from geo.store.base import Store
 from geo.walk.network import WalkNetwork
 from service.analysis import AnalysisCache
-from service.deps import AnalysisDep, IsochroneWalkDep, OptionalCityDep, PlaceId, PointDep, StoreDep
+from service.deps import (
+    AnalysisDep,
+    IsochroneWalkDep,
+    OptionalCityDep,
+    PlaceId,
+    PointDep,
+    StoreDep,
+    follow_renamed,
+)
 
 router = APIRouter(tags=["analysis"])
 
@@ -88,6 +96,7 @@ def place_isochrone(
     """Who can walk here: the streets within N minutes of the place."""
     place = store.place(place_id)
     if place is None:
+        follow_renamed(store, "place", place_id)
         raise NotFound(f"no place with id {place_id!r}")
     if place.location_precision == "town":
         raise Withheld("this place is held in a private home; only its town is public")

@@ -24,7 +24,7 @@ from geo.model import City
 from geo.store.base import Store
 from layers.messages import messages, pick_language
 from service.demo import DEMO_CITIES, demo_credits
-from service.deps import get_store
+from service.deps import follow_renamed_state, get_store
 from service.settings import Settings
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -181,6 +181,7 @@ def map_page(
     lang: LangParam = None,
 ) -> HTMLResponse:
     """The residents' map: layers, search, list, details card, near me; state in the URL."""
+    follow_renamed_state(store, request)
     return _city_page(request, store, code, lang, "map.html", map_api(code), demo_flag=True)
 
 

@@ -34,6 +34,7 @@ from service.deps import (
     PointParams,
     StoreDep,
     Text,
+    follow_renamed,
 )
 from service.listing_cache import ListingCache, data_fingerprint
 from service.serialize import feature_collection, now_in_japan, place_feature
@@ -76,6 +77,8 @@ def list_places(
     query = filters.query(code)
     if area is not None:
         found = store.area(area)
+        if found is None:
+            follow_renamed(store, "area", area, "area")
         if found is None or found.city != code:
             raise NotFound(f"city {code} has no area {area!r}")
     query = replace(query, area=area, bbox=bbox.box, limit=paging.limit, offset=paging.offset)
@@ -229,5 +232,6 @@ def get_place(place_id: PlaceId, store: StoreDep) -> dict[str, Any]:
     """A place's public details by its stable id."""
     place = store.place(place_id)
     if place is None:
+        follow_renamed(store, "place", place_id)
         raise NotFound(f"no place with id {place_id!r}")
     return place_feature(published(store, [place])[0])

@@ -259,14 +259,14 @@ def test_at_320x400_the_list_and_the_map_are_reachable_by_keyboard(
 def test_a_wide_frame_shows_the_list_and_the_map_side_by_side(
     visitor: Any, watch: Watch, server: Server, host: Host
 ) -> None:
-    url = host.page("wide", f"{server.url}/embed/{CITY}?area=15103",
+    url = host.page("wide", f"{server.url}/embed/{CITY}?area=15100-L1-15103",
                     size={"width": 900, "height": 520})
     page, frame = framed(visitor, watch, url, viewport={"width": 1000, "height": 700})
     assert page.locator("iframe").bounding_box()["width"] == 900
     assert frame.locator("#tab-list").is_hidden()
     assert frame.locator("#panel").is_visible() and frame.locator("#map").is_visible()
     assert frame.locator("#panel").get_attribute("role") is None
-    expected = api_count(server, area="15103")
+    expected = api_count(server, area="15100-L1-15103")
     page.wait_for_timeout(300)
     assert frame.locator("html").evaluate(f"() => ({MARKER_TOTAL})()") == expected
 
@@ -439,18 +439,18 @@ def test_the_share_page_code_link_and_qr_follow_each_choice(
         assert snippet == _server_snippet(server, "category=salon")
 
         # more choices: area, size, language, layout — the same text as the server writes
-        page.select_option("#share-area", "15103")
+        page.select_option("#share-area", "15100-L1-15103")
         page.fill("#share-width", "600")
         page.fill("#share-height", "500")
         page.check('input[name="map_lang"][value="en"]')
         page.check('input[name="view"][value="map"]')
-        query = "category=salon&area=15103&width=600&height=500&map_lang=en&view=map"
+        query = "category=salon&area=15100-L1-15103&width=600&height=500&map_lang=en&view=map"
         expected = _server_snippet(server, query)
         page.wait_for_function(
             f"() => document.querySelector('#snippet').value === {expected!r}", timeout=5000)
         assert 'width="600" height="500"' in expected and "view=map" in expected
         assert "title=\"Niigata: places where neighbours gather\"" in expected
-        chosen = [("category", "salon"), ("area", "15103"), ("lang", "en")]
+        chosen = [("category", "salon"), ("area", "15100-L1-15103"), ("lang", "en")]
         link = f"{base}/map/{CITY}?{form_query(chosen)}"
         assert page.locator("#share-link").input_value() == link
         # the live preview shows that embed: English, the map first, salons of 中央区 only
@@ -461,7 +461,7 @@ def test_the_share_page_code_link_and_qr_follow_each_choice(
         assert preview.locator("#tab-map").get_attribute("aria-selected") == "true"
         assert page.locator("#preview").get_attribute("width") == "600"
         preview.locator("#tab-list").click()
-        n = api_count(server, category="salon", area="15103")
+        n = api_count(server, category="salon", area="15100-L1-15103")
         assert preview.locator("#place-list > li").count() == n
         # the QR code is the link, read by a real decoder from what the page shows
         assert _decode_qr(page, tmp_path, "chosen") == link
@@ -483,7 +483,7 @@ def test_the_page_script_writes_queries_as_the_server_does(
     browser: Any, watch: Watch, server: Server
 ) -> None:
     """URLSearchParams (share.js, state.js) and form_query (embed.py) encode alike."""
-    tricky = [("category", "salon,chanoma"), ("area", "15100-d01"), ("q", "中央 区~*'()!"),
+    tricky = [("category", "salon,chanoma"), ("area", "15100-L2-d01"), ("q", "中央 区~*'()!"),
               ("x", "a+b&c=d/é")]
     context = open_context(browser, watch)
     page = context.new_page()
@@ -500,13 +500,13 @@ def test_the_map_page_links_to_the_share_page_with_its_view(
 ) -> None:
     page = visitor.new_page()
     watch_page(page, watch)
-    page.goto(f"{server.url}/map/{CITY}?category=salon&area=15103")
+    page.goto(f"{server.url}/map/{CITY}?category=salon&area=15100-L1-15103")
     page.wait_for_selector("html[data-ready=true]", state="attached", timeout=20000)
     link = page.locator("#credits a[data-view-link]")
-    assert link.get_attribute("href") == f"/share/{CITY}?category=salon&area=15103"
+    assert link.get_attribute("href") == f"/share/{CITY}?category=salon&area=15100-L1-15103"
     link.click()
     page.wait_for_selector("html[data-ready=true]", state="attached")
     assert page.locator('input[name="category"][value="salon"]').is_checked()
-    assert page.locator("#share-area").input_value() == "15103"
-    assert 'category=salon&amp;area=15103"' in page.locator("#snippet").input_value()
+    assert page.locator("#share-area").input_value() == "15100-L1-15103"
+    assert 'category=salon&amp;area=15100-L1-15103"' in page.locator("#snippet").input_value()
 

@@ -32,8 +32,8 @@ pytestmark = pytest.mark.browser
 CITY = "15100"
 GATHERING = ("salon", "chanoma", "community-cafe", "dementia-cafe", "kayoinoba", "model-house")
 PHONE = {"width": 390, "height": 844}
-SAMPLE_ID = "15100-community-cafe-d0003"  # 松浜東町コミュニティカフェ（デモ）
-WARD = "15101"  # 北区
+SAMPLE_ID = "15100-places-d0003"  # 松浜東町コミュニティカフェ（デモ）
+WARD = "15100-L1-15101"  # 北区
 _GEOD = Geod(ellps="WGS84")
 
 
@@ -192,8 +192,8 @@ def test_filtering_by_area_matches_the_api(page: Any, server: Server) -> None:
     assert marker_total(page, expected) == expected
     assert f"area={WARD}" in page.url
     assert page.locator("#contacts").is_hidden()  # the demo's wards list no desks of their own
-    page.select_option("#area-filter", f"{CITY}-d01")
-    assert expand_list(page) == api_count(server, area=f"{CITY}-d01")
+    page.select_option("#area-filter", f"{CITY}-L2-d01")
+    assert expand_list(page) == api_count(server, area=f"{CITY}-L2-d01")
     page.locator("#contacts").wait_for()  # a daily-living area's desks: この地域の相談窓口
     assert "地域包括支援センター" in page.locator("#contacts").inner_text()
     # the areas are drawn with their names
@@ -402,7 +402,7 @@ def test_near_me_by_location_area_or_a_tap_on_the_map(
         page.locator("#contacts").wait_for()
         # an area chosen from the list
         page.wait_for_function("() => document.querySelectorAll('#near-area option').length > 30")
-        page.select_option("#near-area", f"{CITY}-d01")
+        page.select_option("#near-area", f"{CITY}-L2-d01")
         page.wait_for_function(
             "() => document.querySelector('#near-label').textContent.includes('中心')")
         # a tap on the map
@@ -459,7 +459,7 @@ def test_text_from_data_is_shown_as_text_never_as_html(
     assert card_field(page, "description").inner_text() == HOSTILE_DESCRIPTION
     assert page.locator("#card-body script, #card-body img, #card-body b").count() == 0
     assert page.locator('#card-body a[href^="javascript"]').count() == 0
-    marker = page.locator('.tsd-pin[data-id="15100-salon-xss-1"]')
+    marker = page.locator('.tsd-pin[data-id="15100-hostile-test-xss-1"]')
     marker.wait_for(state="attached")
     assert HOSTILE_NAME in (marker.get_attribute("aria-label") or "")
     page.wait_for_timeout(300)
