@@ -21,9 +21,11 @@ class ImportReport:
     unchanged: int = 0
     rejected: int = 0
     closed: int = 0
+    placed_from_address: int = 0  # places given no coordinates, placed at their town's point
     dry_run: bool = False
     missing: list[tuple[str, str]] = field(default_factory=list)  # (id, name) not in the file
     repaired: list[str] = field(default_factory=list)  # messages for repaired geometries
+    across_border: list[str] = field(default_factory=list)  # "row N: … m outside, assigned to …"
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -45,7 +47,11 @@ class ImportReport:
             f"{self.file}: {self.rows} {self.what} — {verb}: {self.added} added, "
             f"{self.updated} updated, {self.unchanged} unchanged"
             + (f", {self.closed} closed" if self.closed else "")
-        )
+            + (f"; {self.placed_from_address} placed from addresses"
+               if self.placed_from_address else "")
+            + (f"; {len(self.across_border)} assigned across a border"
+               if self.across_border else "")
+        )  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
         """Every field, in declaration order, as JSON-ready values (the CLI's --json)."""

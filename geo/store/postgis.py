@@ -93,7 +93,7 @@ places_t = Table(
             "city", "kind", "category", "name", "kana", "address", "schedule", "fee",
             "organiser", "phone", "email", "description", "url", "accessibility", "status",
             "location_precision", "last_verified", "internal_contact", "source", "source_id",
-            "updated_at", "content_hash", "search",
+            "updated_at", "content_hash", "search", "placed_from",
         )
     ),
     Column("schedule_rules", JSONB(none_as_null=True)),
