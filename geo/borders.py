@@ -25,7 +25,7 @@ from geo.model import Area
 BORDER_TOLERANCE_M = 200.0
 #: A lon/lat margin that holds 200 m at any latitude of Japan (≥ 0.0025° at 46°N), for the
 #: cheap first pass only.
-_DEGREE_MARGIN = 0.004
+NEAR_DEGREES = 0.004
 
 Ints = NDArray[np.int64]
 
@@ -91,10 +91,11 @@ def assign_in_plane(
 def assign_points(
     city: str, areas: Sequence[Area], lons: Sequence[float], lats: Sequence[float]
 ) -> list[list[Area]]:
-    """For each WGS84 point, its areas (one per level, the border rule applied), widest first.
+    """For each WGS84 point, its areas, widest first: every area covering it (as
+    ``Store.areas_at``), and for a level none covers, the nearest within the tolerance.
 
-    The covering test runs in lon/lat as ``Store.areas_at`` does; only points that a level
-    leaves without an area are measured in the plane, against the areas near them.
+    The covering test runs in lon/lat; only points that a level leaves without an area are
+    measured in the plane, against the areas near them.
     """
     found: list[list[Area]] = [[] for _ in range(len(lons))]
     if not areas or not len(lons):
@@ -104,25 +105,24 @@ def assign_points(
     level = np.array([a.level for a in ordered], dtype=np.int64)
     lon = np.asarray(lons, dtype=float)
     lat = np.asarray(lats, dtype=float)
-    points = shapely.points(lon, lat)
     tree = shapely.STRtree(geoms)
-    point, area = tree.query(points, predicate="covered_by")
-    pairs_p, pairs_a, ranks = [point], [area], [np.full(point.size, -1.0)]
+    point, area = tree.query(shapely.points(lon, lat), predicate="covered_by")
+    pairs = [(int(p), int(a)) for p, a in zip(point.tolist(), area.tolist(), strict=True)]
     loose = np.unique(np.concatenate(
         [_loose(lon.size, point, area, level, lvl) for lvl in np.unique(level).tolist()]
     ))  # fmt: skip
     if loose.size:
+        held = {(p, int(level[a])) for p, a in pairs}
         near_p, near_a, dist = _near_in_plane(city, geoms, tree, lon[loose], lat[loose])
-        pairs_p.append(loose[near_p])
-        pairs_a.append(near_a)
-        ranks.append(dist)  # a covering area of the level (rank -1) still wins
-    held_p, held_a = _first_per_level(
-        np.concatenate(pairs_p), np.concatenate(pairs_a), level, np.concatenate(ranks)
-    )
-    for p, a in zip(held_p.tolist(), held_a.tolist(), strict=True):
+        near_p = loose[near_p]
+        free = np.array(
+            [(p, int(level[a])) not in held for p, a in zip(near_p.tolist(), near_a.tolist(),
+                                                            strict=True)], dtype=bool,
+        )  # fmt: skip
+        chosen_p, chosen_a = _first_per_level(near_p[free], near_a[free], level, dist[free])
+        pairs += list(zip(chosen_p.tolist(), chosen_a.tolist(), strict=True))
+    for p, a in sorted(pairs):
         found[p].append(ordered[a])
-    for of_point in found:
-        of_point.sort(key=lambda a: (a.level, a.id))
     return found
 
 
@@ -135,8 +135,8 @@ def _near_in_plane(
 ) -> tuple[Ints, Ints, NDArray[np.float64]]:
     """(point, area, metres) of points and the areas within the tolerance, measured in the
     plane (the caller keeps, per level, the covering area or else the nearest)."""
-    boxes = shapely.box(lon - _DEGREE_MARGIN, lat - _DEGREE_MARGIN,
-                        lon + _DEGREE_MARGIN, lat + _DEGREE_MARGIN)  # fmt: skip
+    boxes = shapely.box(lon - NEAR_DEGREES, lat - NEAR_DEGREES,
+                        lon + NEAR_DEGREES, lat + NEAR_DEGREES)  # fmt: skip
     cand_p, cand_a = tree.query(boxes, predicate="intersects")
     if cand_p.size == 0:
         return cand_p.astype(np.int64), cand_a.astype(np.int64), np.zeros(0)

@@ -173,8 +173,7 @@ def _report_locations(
         )
     if across:
         report.notes.append(
-            f"{len(across)} place(s) assigned across a border: "
-            + "; ".join(report.across_border)
+            f"{len(across)} place(s) assigned across a border: " + "; ".join(report.across_border)
         )
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Point, box
 
+from geo.borders import assign_point
 from geo.errors import StoreError
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 from geo.store import gpkg_schema, shared
@@ -181,8 +182,7 @@ class GpkgStore(Store):
         return self._area_from_row(rows[0]) if rows else None
 
     def areas_at(self, city: str, lon: float, lat: float) -> list[Area]:
-        pt = Point(lon, lat)
-        return [a for a in self._city_areas(city) if a.geometry.covers(pt)]
+        return assign_point(city, self._city_areas(city), lon, lat)
 
     def area_hashes(self, city: str) -> dict[str, str]:
         return self._hashes("areas", city)

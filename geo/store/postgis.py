@@ -43,6 +43,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from geo.borders import NEAR_DEGREES, assign_point
 from geo.errors import StoreError
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 from geo.store import migrate, shared
@@ -315,9 +316,10 @@ class PostgisStore(Store):
         return found[0] if found else None
 
     def areas_at(self, city: str, lon: float, lat: float) -> list[Area]:
-        return self._areas(
-            areas_t.c.city == city, func.ST_Covers(areas_t.c.geom, _point(lon, lat))
-        )
+        m = NEAR_DEGREES  # the areas that may hold the point, border included; the rule decides
+        near = _envelope((lon - m, lat - m, lon + m, lat + m))
+        candidates = self._areas(areas_t.c.city == city, areas_t.c.geom.op("&&")(near))
+        return assign_point(city, candidates, lon, lat)
 
     def area_hashes(self, city: str) -> dict[str, str]:
         return self._hashes(areas_t, city)
