@@ -20,6 +20,12 @@ from layers.messages import translator
 _JA = translator("ja")
 _EN = translator("en")
 _ELSEWHERE = "The address is in {named}, but --city is {code} ({city})"
+_AMBIGUOUS = "The town is in several wards of {city}: {names}; write the ward"
+_NO_TOWN = "No town of {city} matches the address"
+_NEARBY = "Nearby town names: {names}"
+_NO_HINT = "Check the town name against the city's list of 町丁目"
+#: The catalogue entries this module uses (the catalogue test counts them as used).
+MESSAGES = (_ELSEWHERE, _AMBIGUOUS, _NO_TOWN, _NEARBY, _NO_HINT)
 
 
 @dataclass(frozen=True)
@@ -66,13 +72,9 @@ def place_by_address(city: str, address: str) -> TownMatch | Refusal:
         return elsewhere
     name = get_city(city).name
     if found.reason == "ambiguous_town":
-        msg = "The town is in several wards of {city}: {names}; write the ward"
         names = "、".join(found.hints)
-        return Refusal(_JA(msg, city=name, names=names), _EN(msg, city=name, names=names))
-    msg = "No town of {city} matches the address"
-    hint = (
-        _JA("Nearby town names: {names}", names="、".join(found.hints))
-        if found.hints
-        else _JA("Check the town name against the city's list of 町丁目")
-    )
-    return Refusal(_JA(msg, city=name), hint + " — " + _EN(msg, city=name) + "; give lat/lon")
+        values = {"city": name, "names": names}
+        return Refusal(_JA(_AMBIGUOUS, **values), _EN(_AMBIGUOUS, **values))
+    hint = _JA(_NEARBY, names="、".join(found.hints)) if found.hints else _JA(_NO_HINT)
+    english = _EN(_NO_TOWN, city=name)
+    return Refusal(_JA(_NO_TOWN, city=name), f"{hint} — {english}; or give its latitude/longitude")
