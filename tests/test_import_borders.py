@@ -76,14 +76,19 @@ def test_no_row_of_a_neighbouring_city_imports(
     assert sorted({p.row for p in problems}) == list(range(1, len(features(path)) + 1))
     first = problems[0]
     assert first.field == "住所" and first.row == 1
-    assert first.reason.startswith("住所は") and f"--city は {neighbour}（{named}）です" in first.reason
+    assert (
+        first.reason.startswith("住所は")
+        and f"--city は {neighbour}（{named}）です" in first.reason
+    )
     assert first.hint is not None and f"--city is {neighbour} ({named})" in first.hint
     assert store.places(PlaceQuery(city=neighbour, kinds=(), statuses=())) == []
 
 
 def test_the_address_names_the_other_city_with_both_names(store: Store, tmp_path: Path) -> None:
     """A row whose point lies in the city but whose 住所 says a neighbour is refused."""
-    (row,) = [f for f in features(NIIGATA_GSI) if f["properties"]["施設・場所名"] == "横越総合体育館"]
+    (row,) = [
+        f for f in features(NIIGATA_GSI) if f["properties"]["施設・場所名"] == "横越総合体育館"
+    ]
     row["properties"]["住所"] = "新潟県北蒲原郡聖籠町大字諏訪山1635-4"  # 聖籠町役場
     path = tmp_path / "one.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [row]}), "utf-8")

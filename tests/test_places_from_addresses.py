@@ -57,7 +57,9 @@ CASES = {
     # file, city, the share of rows placed within 1.5 km of their real point
     "takamatsu_centres": (lambda: _standard("takamatsu_community_center.csv"), "37201", 0.90),
     "takamatsu_support": (
-        lambda: _standard("takamatsu_regional_comprehensive_support_center.csv"), "37201", 0.70,
+        lambda: _standard("takamatsu_regional_comprehensive_support_center.csv"),
+        "37201",
+        0.70,
     ),
     "niigata_gsi": (lambda: _gsi("niigata"), "15100", 0.93),
     "shunan_gsi": (lambda: _gsi("shunan"), "35215", 0.70),
