@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from geo.store.gpkg_schema import SCHEMA_VERSION
 from geo.walk.distance import geodesic_m
 from layers.place_import import PlaceImportOptions, import_places
 from service.app import create_app
+from tests.old_gpkg import as_version, version_of
 
 SOURCE = Path(__file__).parent / "data" / "source"
 STANDARD = SOURCE / "standard-dataset"
@@ -159,22 +159,13 @@ def test_placed_from_is_public_and_the_api_shows_it(store: Store, tmp_path: Path
 def test_a_store_of_schema_4_gains_placed_from(tmp_path: Path) -> None:
     path = tmp_path / "old.gpkg"
     GpkgStore(path).close()
-    db = sqlite3.connect(path)
-    db.executescript(
-        "ALTER TABLE places DROP COLUMN placed_from;"
-        " UPDATE tsudoi_meta SET value = '4' WHERE key = 'schema_version';"
-    )
-    db.close()
+    as_version(path, 4, "ALTER TABLE places DROP COLUMN placed_from")
 
     store = GpkgStore(path)
-    import_places(
-        store,
-        _without_points(tmp_path / "one.csv", _standard("takamatsu_community_center.csv")[:1]),
-        PlaceImportOptions(city="37201", category="hall"),
-    )
+    one = _without_points(tmp_path / "one.csv", _standard("takamatsu_community_center.csv")[:1])
+    import_places(store, one, PlaceImportOptions(city="37201", category="hall"))
     (place,) = store.places(PlaceQuery(city="37201", kinds=()))
     store.close()
+
     assert place.placed_from == "address"
-    db = sqlite3.connect(path)
-    version = db.execute("SELECT value FROM tsudoi_meta WHERE key='schema_version'").fetchone()
-    assert version == (str(SCHEMA_VERSION),) and SCHEMA_VERSION == 5
+    assert version_of(path) == str(SCHEMA_VERSION) == "5"
