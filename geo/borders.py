@@ -154,3 +154,12 @@ def _near_in_plane(
 def assign_point(city: str, areas: Sequence[Area], lon: float, lat: float) -> list[Area]:
     """The areas one point belongs to, widest first (see ``assign_points``)."""
     return assign_points(city, areas, [lon], [lat])[0]
+
+
+def in_area(
+    area: Area, city_areas: Sequence[Area], lons: Sequence[float], lats: Sequence[float]
+) -> list[bool]:
+    """For each point, whether it belongs to ``area`` by the rule above (the ``area`` filter
+    of a listing, so it keeps exactly the places whose ``areas`` name it)."""
+    held = assign_points(area.city, city_areas, lons, lats)
+    return [any(a.id == area.id for a in found) for found in held]
