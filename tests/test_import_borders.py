@@ -163,3 +163,17 @@ def test_a_point_just_outside_has_the_same_area_in_every_answer(
     far = (lon, lat + 0.0025)
     assert store.areas_at("15100", *far) == [] and assign_points("15100", areas, [far[0]],
                                                                     [far[1]]) == [[]]  # fmt: skip
+
+
+def test_the_message_names_both_municipalities_in_both_languages() -> None:
+    from layers.place_address import address_elsewhere
+
+    refusal = address_elsewhere("26100", "京都府宇治市宇治琵琶33")  # 宇治市役所
+    assert refusal is not None
+    assert refusal.reason == "住所は宇治市ですが、--city は 26100（京都市）です"
+    assert refusal.hint == "The address is in 宇治市, but --city is 26100 (京都市)"
+    # the city's own wards, and a town named like another municipality, are not refused
+    assert address_elsewhere("26100", "京都市伏見区深草西浦町6丁目4-1") is None
+    assert address_elsewhere("26100", "伏見区深草西浦町6丁目4-1") is None
+    other_pref = address_elsewhere("26100", "大阪府大阪市北区梅田1丁目")
+    assert other_pref is not None and other_pref.reason.startswith("住所は大阪")
