@@ -169,3 +169,36 @@ def test_a_store_of_schema_4_gains_placed_from(tmp_path: Path) -> None:
 
     assert place.placed_from == "address"
     assert version_of(path) == str(SCHEMA_VERSION) == "5"
+
+
+@pytest.mark.postgis
+def test_postgis_0008_adds_placed_from_and_keeps_the_places(
+    blank_database_url: str, tmp_path: Path
+) -> None:
+    from alembic import command
+
+    from geo.store.migrate import _config, database_url, upgrade
+    from geo.store.postgis import PostgisStore
+
+    rows = _standard("takamatsu_community_center.csv")[:3]
+    with_points = tmp_path / "with_points.csv"
+    with with_points.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    opts = PlaceImportOptions(city="37201", category="hall")
+    store = PostgisStore(blank_database_url, auto_upgrade=True)
+    import_places(store, with_points, opts)
+    store.close()
+    command.downgrade(_config(database_url(blank_database_url)), "0007")  # as 0007 left it
+
+    upgrade(blank_database_url)
+    store = PostgisStore(blank_database_url)
+    try:
+        kept = store.places(PlaceQuery(city="37201", kinds=()))
+        assert len(kept) == 3 and {p.placed_from for p in kept} == {None}
+        assert import_places(store, with_points, opts).unchanged == 3  # hashes as before
+        placed = import_places(store, _without_points(tmp_path / "no.csv", rows), opts)
+        assert placed.updated == 3 and placed.placed_from_address == 3
+    finally:
+        store.close()
