@@ -130,7 +130,7 @@ def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> I
     )  # fmt: skip
     batch = reader.read()
     pipeline.accept(report, batch.problems)
-    _report_locations(report, batch.records, reader.across)
+    _report_locations(report, batch.records, reader.across, reader.wide)
     places = _at_town_points(store, opts.city, batch.records, report)
     if matcher.created:
         report.notes.append(
@@ -160,16 +160,28 @@ def _catalogue(store: Store, city: str) -> tuple[CategoryMatcher, list[Category]
     return matcher, seed
 
 
+def report_rows(rows: list[int]) -> str:
+    """'rows 3, 5, 8' as the report lists them."""
+    return ("row " if len(rows) == 1 else "rows ") + ", ".join(str(n) for n in rows)
+
+
 def _report_locations(
-    report: ImportReport, places: list[Place], across: list[tuple[int, str]]
+    report: ImportReport, places: list[Place], across: list[tuple[int, str]], wide: list[int]
 ) -> None:
-    """Count the places placed from their address and list those assigned across a border."""
+    """Count the places placed from their address (naming those placed at a wide town's one
+    point) and list those assigned across a border."""
     report.placed_from_address = sum(1 for p in places if p.placed_from == "address")
     report.across_border = [f"{src_row}: {note}" for src_row, note in across]
     if report.placed_from_address:
         report.notes.append(
             f"{report.placed_from_address} place(s) placed from their address at their "
             "town's point (location_precision: town, placed_from: address)"
+        )
+    if wide:
+        report.notes.append(
+            f"{len(wide)} of them at the one point of a 大字 or a town without 丁目, which may "
+            f"lie a few km from the place: check them on the map or give their coordinates "
+            f"({report_rows(wide)})"
         )
     if across:
         report.notes.append(
@@ -288,6 +300,7 @@ class _PlaceReader:
     source: str
     extent: CityExtent
     across: list[tuple[int, str]] = field(default_factory=list)  # (row, note) just outside
+    wide: list[int] = field(default_factory=list)  # rows placed at a 大字's one point
 
     def read(self) -> pipeline.Batch[Place]:
         """Every row as a Place, or its problems; then one problem per repeated id."""
@@ -422,6 +435,8 @@ class _PlaceReader:
             r.refuse(self.cols["address"], found.reason, address, found.hint)
             return 0.0, 0.0
         r.placed_from_address = True
+        if found.koaza is None and "丁目" not in found.town:
+            self.wide.append(r.row.number)
         return found.lon, found.lat
 
     def schedule(self, r: _Reading) -> tuple[str | None, list[Any] | None]:
