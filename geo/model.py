@@ -20,6 +20,9 @@ PRECISIONS: tuple[str, ...] = ("exact", "town")
 #: (Voronoi cells of the city's town points, or the towns' own polygons from --town-boundaries).
 GeometrySource = Literal["drawn", "town-points", "town-boundaries"]
 GEOMETRY_SOURCES: tuple[str, ...] = ("drawn", "town-points", "town-boundaries")
+#: How a place's point was found when its file gave none: from its address, at its town's point.
+PlacedFrom = Literal["address"]
+PLACED_FROM: tuple[str, ...] = ("address",)
 
 
 @dataclass
@@ -164,10 +167,16 @@ class Place:
     extra: dict[str, Any] = field(default_factory=dict)
     demo: bool = False
     updated_at: str | None = None
+    placed_from: PlacedFrom | None = None  # "address": no coordinates given, placed at its town
 
     def content_hash(self) -> str:
-        """Hash of every field an import sets (not updated_at), to count unchanged rows."""
-        return _content_hash(self, ("updated_at",), lon=round(self.lon, 9), lat=round(self.lat, 9))
+        """Hash of every field an import sets (not updated_at), to count unchanged rows.
+
+        A place with coordinates of its own hashes as it did before ``placed_from`` existed,
+        so a store written then finds its places unchanged when their file comes again.
+        """
+        skip = ("updated_at", "placed_from") if self.placed_from is None else ("updated_at",)
+        return _content_hash(self, skip, lon=round(self.lon, 9), lat=round(self.lat, 9))
 
 
 PUBLIC_PLACE_FIELDS: tuple[str, ...] = (
@@ -189,6 +198,7 @@ PUBLIC_PLACE_FIELDS: tuple[str, ...] = (
     "accessibility",
     "status",
     "location_precision",
+    "placed_from",
     "last_verified",
     "source",
     "demo",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from geo.errors import Problem, UsageError
 from geo.ingest import pipeline
 from geo.ingest.changes import ChangeSet
 from geo.ingest.duplicates import Located
-from geo.ingest.extent import outside_city
+from geo.ingest.extent import CityExtent
 from geo.ingest.ids import place_id, source_of_file
 from geo.ingest.rejects import Rejects, SkipOptions, source_name
 from geo.ingest.report import ImportReport
@@ -26,6 +26,7 @@ from geo.model import KINDS, STATUSES, Category, Place
 from geo.store.base import PlaceChanges, PlaceQuery, Store
 from geo.text import clean
 from layers.categories import DEFAULT_CATEGORIES, CategoryMatcher
+from layers.place_address import Refusal, address_elsewhere, place_by_address
 from layers.place_privacy import TownPoints, needs_town_point, public_place
 from layers.schedule import schedule_from_columns
 
@@ -133,24 +134,27 @@ def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> I
     report = ImportReport(
         file=src.name, what="places", city=opts.city, rows=len(src.rows), dry_run=opts.dry_run
     )
-    rejects: Rejects[tuple[list[Place], CategoryMatcher, list[Category]]]
+    rejects: Rejects[tuple[list[Place], _PlaceReader, CategoryMatcher, list[Category]]]
     rejects = Rejects(src, report, opts.skip)
     src = rejects.src
     # a fixed rejects file (centres.rejected.csv) belongs to its original's source (centres)
     source = source_of_file(opts.source or source_name(src.name) or src.name)
     cols = _columns(src, opts, named)
-    outside = outside_city(store, opts.city)
+    extent = CityExtent(store, opts.city)
 
-    def read(rows: FeatureSource) -> tuple[list[Problem], tuple[list[Place], CategoryMatcher,
-                                                                list[Category]]]:  # fmt: skip
+    def read(rows: FeatureSource) -> tuple[
+        list[Problem], tuple[list[Place], _PlaceReader, CategoryMatcher, list[Category]]
+    ]:
         matcher, seed = _catalogue(store, opts.city)
         fixed = _fixed_category(matcher, opts)
-        batch = _PlaceReader(rows, opts, matcher, fixed, cols, source, outside).read()
+        reader = _PlaceReader(rows, opts, matcher, fixed, cols, source, extent)
+        batch = reader.read()
         pipeline.explain_guesses(batch.problems, cols, named)
-        return batch.problems, (batch.records, matcher, seed)
+        return batch.problems, (batch.records, reader, matcher, seed)
 
-    records, matcher, seed = rejects.collect(read)
+    records, reader, matcher, seed = rejects.collect(read)
     rejects.accept()
+    _report_locations(report, records, reader.across, reader.wide)
     places = _at_town_points(store, opts.city, records, report)
     if matcher.created:
         report.notes.append(
@@ -180,6 +184,35 @@ def _catalogue(store: Store, city: str) -> tuple[CategoryMatcher, list[Category]
         )
     )
     return matcher, seed
+
+
+def report_rows(rows: list[int]) -> str:
+    """'rows 3, 5, 8' as the report lists them."""
+    return ("row " if len(rows) == 1 else "rows ") + ", ".join(str(n) for n in rows)
+
+
+def _report_locations(
+    report: ImportReport, places: list[Place], across: list[tuple[int, str]], wide: list[int]
+) -> None:
+    """Count the places placed from their address (naming those placed at a wide town's one
+    point) and list those assigned across a border."""
+    report.placed_from_address = sum(1 for p in places if p.placed_from == "address")
+    report.across_border = [f"{src_row}: {note}" for src_row, note in across]
+    if report.placed_from_address:
+        report.notes.append(
+            f"{report.placed_from_address} place(s) placed from their address at their "
+            "town's point (location_precision: town, placed_from: address)"
+        )
+    if wide:
+        report.notes.append(
+            f"{len(wide)} of them at the one point of a 大字 or a town without 丁目, which may "
+            f"lie a few km from the place: check them on the map or give their coordinates "
+            f"({report_rows(wide)})"
+        )
+    if across:
+        report.notes.append(
+            f"{len(across)} place(s) assigned across a border: " + "; ".join(report.across_border)
+        )
 
 
 def _at_town_points(
@@ -275,11 +308,12 @@ def _columns(
     cols = pipeline.find_columns(src.columns, FIELDS, named)
     if cols["name"] is None:
         raise pipeline.no_name_column(src.name, FIELDS["name"])
-    if src.format in ("csv", "xlsx") and not src.geometry_columns:
+    if src.format in ("csv", "xlsx") and not src.geometry_columns and cols["address"] is None:
         raise pipeline.file_error(
             src.name,
-            "no latitude/longitude columns",
-            "name them with --field lat=COLUMN --field lon=COLUMN (緯度・経度の列名); "
+            "no latitude/longitude columns and no address column",
+            "name them with --field lat=COLUMN --field lon=COLUMN (緯度・経度の列名), or give a "
+            "住所 column (--field address=COLUMN) to place each row at its town; "
             "columns: " + ", ".join(src.columns),
         )
     if opts.category is None and cols["category"] is None:
@@ -302,7 +336,9 @@ class _PlaceReader:
     fixed_category: str | None
     cols: dict[str, str | None]
     source: str
-    outside: Callable[[float, float], str | None]
+    extent: CityExtent
+    across: list[tuple[int, str]] = field(default_factory=list)  # (row, note) just outside
+    wide: list[int] = field(default_factory=list)  # rows placed at a 大字's one point
 
     def read(self) -> pipeline.Batch[Place]:
         """Every row as a Place, or its problems; then one problem per repeated id."""
@@ -333,7 +369,7 @@ class _PlaceReader:
         if r.failed or name is None or category is None or kind is None:
             return None
         v = r.v
-        return Place(
+        place = Place(
             id=place_id(self.opts.city, self.source, v["id"], name, lon, lat),
             city=self.opts.city,
             kind=kind,  # type: ignore[arg-type]
@@ -361,6 +397,9 @@ class _PlaceReader:
             extra=self.extra(r.row),
             demo=_is_true(r.row.props.get(self.cols["demo"]) if self.cols["demo"] else None),
         )
+        if r.placed_from_address:
+            place = replace(place, location_precision="town", placed_from="address")
+        return place
 
     def category(self, r: _Reading) -> str | None:
         """The row's category slug: --category's, else the row's (created when asked to)."""
@@ -399,8 +438,11 @@ class _PlaceReader:
         )
         geom = r.row.geometry
         if geom is None or geom.is_empty:
-            if not reader_flagged:  # else the reader has said why (swapped, not a number …)
-                r.refuse(geo_field, "no location (empty or missing geometry / coordinates)")
+            if reader_flagged:  # the reader has said why (swapped, not a number …)
+                return 0.0, 0.0
+            if r.v["address"]:
+                return self.from_address(r)
+            r.refuse(geo_field, "no location (empty or missing geometry / coordinates)")
             return 0.0, 0.0
         if isinstance(geom, MultiPoint) and len(geom.geoms) == 1:
             geom = geom.geoms[0]
@@ -411,9 +453,29 @@ class _PlaceReader:
         bad = japan_point_problem(lon, lat)
         if bad is not None:
             r.refuse(geo_field, bad[0], f"lat {lat}, lon {lon}", bad[1])
-        elif why := self.outside(lon, lat):
-            r.refuse(geo_field, why, f"lat {lat}, lon {lon}", _OUTSIDE_HINT)
+            return lon, lat
+        elsewhere = address_elsewhere(self.opts.city, r.v["address"])
+        if elsewhere is not None:
+            r.refuse(self.cols["address"], elsewhere.reason, r.v["address"], elsewhere.hint)
+            return lon, lat
+        where = self.extent.where(lon, lat)
+        if where.refused:
+            r.refuse(geo_field, where.reason(), f"lat {lat}, lon {lon}", _OUTSIDE_HINT)
+        elif where.across_border:
+            self.across.append((r.row.number, where.note()))
         return lon, lat
+
+    def from_address(self, r: _Reading) -> tuple[float, float]:
+        """The point of the town the row's address names (its 町丁目's representative point)."""
+        address = r.v["address"] or ""
+        found = place_by_address(self.opts.city, address)
+        if isinstance(found, Refusal):
+            r.refuse(self.cols["address"], found.reason, address, found.hint)
+            return 0.0, 0.0
+        r.placed_from_address = True
+        if found.koaza is None and "丁目" not in found.town:
+            self.wide.append(r.row.number)
+        return found.lon, found.lat
 
     def schedule(self, r: _Reading) -> tuple[str | None, list[Any] | None]:
         """Free text and rules: given as such, or made from 利用可能曜日 and times."""
@@ -448,9 +510,8 @@ class _PlaceReader:
 
 
 _OUTSIDE_HINT = (
-    "check the coordinates and --city (緯度経度と市区町村コードを確認してください); if the place "
-    "is right (e.g. on an island the bundled outline lacks), import the city's areas first: "
-    "the check then uses them"
+    "check the coordinates and --city (緯度経度と市区町村コードを確認してください); a place up "
+    "to 200 m outside is taken as on the border and assigned to the nearest area"
 )
 
 
@@ -464,6 +525,7 @@ class _Reading:
 
     def __post_init__(self) -> None:
         self._first = len(self.batch.problems)
+        self.placed_from_address = False
 
     @property
     def failed(self) -> bool:

@@ -51,8 +51,9 @@ def _grid_centre(lon: float, lat: float) -> tuple[float, float]:
 
 
 def needs_town_point(place: Place) -> bool:
-    """Whether the place may only be shown at town level."""
-    return place.location_precision == "town"
+    """Whether the place must be moved to a town's point before it is shown: a town-level
+    place, unless it was placed from its address (it already stands at its town's point)."""
+    return place.location_precision == "town" and place.placed_from is None
 
 
 def public_place(place: Place, towns: TownPoints | None) -> Place:

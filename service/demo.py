@@ -51,6 +51,7 @@ class _Pack:
     population_year: str | None = None  # for files without a survey date of their own
     network: str | None = None  # OSM extract
     untagged_trunk: bool = False
+    real_places: tuple[tuple[str, str], ...] = ()  # (file name, category): lists with addresses
 
 
 PACKS: tuple[_Pack, ...] = (
@@ -59,6 +60,7 @@ PACKS: tuple[_Pack, ...] = (
         areas=(("areas_wards", 1), ("areas_daily_towns", 2)),  # the wards first: the list nests
         towns=True,
         population="population_towns_demo.csv.gz",
+        real_places=(("model_houses_real.csv", "model-house"),),  # placed from their addresses
     ),
     _Pack(
         "35202",
@@ -114,6 +116,9 @@ def _load_pack(store: Store, pack: _Pack) -> Iterable[ImportReport]:
     if pack.towns:  # before the places: a salon in a private home is stored at its town's point
         yield import_towns(store, _pack_file("towns", city), TownImportOptions(city=city))
     yield import_places(store, _pack_file("places", city), PlaceImportOptions(city=city))
+    for name, category in pack.real_places:
+        path = _pack_path(city, name)
+        yield import_places(store, path, PlaceImportOptions(city=city, category=category))
     if pack.population:
         path = _pack_path(city, pack.population)
         yield import_population(

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 TOWNS = REPO / "service" / "demo_data" / "15100" / "towns.geojson"  # 1,862 real town points
 HALLS_CSV = REPO / "tests" / "data" / "imports" / "takamatsu_community_center_10.csv"
 NIIGATA, UBE, SHUNAN = "15100", "35202", "35215"
-DEMO_FILES = 17  # report lines of one demo load: 6 files for 新潟市 and 宇部市, 5 for 周南市
+DEMO_FILES = 18  # report lines of one demo load: 7 files for 新潟市, 6 for 宇部市, 5 for 周南市
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -133,10 +133,14 @@ def test_demo_loads_three_cities_and_a_second_run_changes_nothing(
     assert len(lines) == DEMO_FILES
     assert lines[0] == "areas_wards.geojson: 8 areas — changed: 8 added, 0 updated, 0 unchanged"
     assert lines[3] == "towns.geojson: 1862 towns — changed: 1862 added, 0 updated, 0 unchanged"
-    assert lines[11] == (
+    assert lines[5] == (  # the real model houses, placed from their addresses
+        "model_houses_real.csv: 4 places — changed: 4 added, 0 updated, 0 unchanged; "
+        "4 placed from addresses"
+    )
+    assert lines[12] == (
         "ube_walk.osm.pbf: 1 walking network — changed: 1 added, 0 updated, 0 unchanged"
     )
-    assert lines[12:14] == [
+    assert lines[13:15] == [
         "areas_city.geojson: 1 areas — changed: 1 added, 0 updated, 0 unchanged",
         "areas_chiku.geojson: 31 areas — changed: 31 added, 0 updated, 0 unchanged",
     ]

@@ -215,12 +215,21 @@ def test_gathering_places_are_many_and_span_the_categories() -> None:
     assert max(counts, key=lambda c: counts[c]) == "salon"
 
 
-def test_exactly_one_model_house_per_ward() -> None:
+def test_exactly_one_model_house_per_ward_real_where_the_city_names_one() -> None:
+    """新潟市's real houses (placed from their addresses at load) replace the stand-ins of
+    their wards; a real one without a usable address (中央区: 住所不明) leaves its stand-in."""
+    from geo.japan.gazetteer import TownMatch, match_town
+
     wards = _wards()
     houses = [g for p, g in _places() if p["category"] == "model-house"]
-    assert len(houses) == len(WARD_IDS)
-    found = sorted(w for g in houses for w, wg in wards.items() if wg.contains(g))
-    assert found == WARD_IDS
+    stand_in = sorted(w for g in houses for w, wg in wards.items() if wg.contains(g))
+    with (PACK / "model_houses_real.csv").open(encoding="utf-8-sig", newline="") as fh:
+        real = list(csv.DictReader(fh))
+    placed = [match_town("15100", r["住所"]) for r in real]
+    real_wards = sorted(m.code for m in placed if isinstance(m, TownMatch))
+    assert real_wards == ["15102", "15105", "15106", "15108"]
+    assert sorted(stand_in + real_wards) == WARD_IDS
+    assert all("（デモ）" not in r["名称"] and "緯度" not in r for r in real)
 
 
 def test_every_ward_and_daily_area_has_gathering_places() -> None:

@@ -255,6 +255,7 @@ def _check_loaded_twice(store: Store) -> None:
     assert [(r.city, r.file) for r in first] == [
         ("15100", "areas_wards.geojson"), ("15100", "areas_daily_towns.csv"),
         ("15100", "halls.geojson"), ("15100", "towns.geojson"), ("15100", "places.geojson"),
+        ("15100", "model_houses_real.csv"),
         ("15100", "population_towns_demo.csv.gz"),
         ("35202", "areas_center.geojson"), ("35202", "areas_daily.geojson"),
         ("35202", "halls.geojson"), ("35202", "places.geojson"), ("35202", POPULATION),

@@ -283,7 +283,7 @@ def test_point_outside_the_city_is_refused_with_a_hint(store: Store, tmp_path: P
 
     problem = one(problems, row=7)
     assert problem.field == "latitude/longitude"
-    assert "outside the city" in problem.reason and "km beyond its outline" in problem.reason
+    assert "outside the city" in problem.reason and "126,208 m beyond its outline" in problem.reason
     assert problem.hint is not None and "--city" in problem.hint
     assert snapshot(store, TAKAMATSU) == []
 
@@ -292,11 +292,13 @@ def test_wrong_city_code_is_refused_for_every_row(store: Store) -> None:
     problems = refused(store, TAKAMATSU_CSV, city=TAKASAKI, category="hall")
 
     assert sorted(p.row for p in problems) == list(range(2, 12))
-    assert all("outside the city" in p.reason for p in problems)
+    # every 住所 says 高松市: refused by the address before the point is measured
+    assert all(p.reason == "住所は高松市ですが、--city は 10202（高崎市）です" for p in problems)
+    assert all(p.field == "address" for p in problems)
 
 
-def test_outline_tolerance_is_two_kilometres_without_areas(store: Store, tmp_path: Path) -> None:
-    # measured against the bundled outline of 高崎市: 新町 is 0.07 km outside, 前橋駅 3.1 km
+def test_outline_tolerance_is_200_m_without_areas(store: Store, tmp_path: Path) -> None:
+    # measured against the bundled outline of 高崎市: 新町 is 73 m outside, 前橋駅 3.1 km
     near = write_csv(
         tmp_path / "near.csv",
         [["名称", "緯度", "経度"], ["新町のサロン", "36.27", "139.12"]],
@@ -306,30 +308,37 @@ def test_outline_tolerance_is_two_kilometres_without_areas(store: Store, tmp_pat
         [["名称", "緯度", "経度"], ["前橋駅前サロン", "36.383", "139.073"]],
     )
 
-    assert run(store, near, city=TAKASAKI, category="salon").added == 1
+    report = run(store, near, city=TAKASAKI, category="salon")
+    assert report.added == 1
+    assert report.across_border == ["2: 73 m outside, assigned to 高崎市"]
     problem = one(refused(store, far, city=TAKASAKI, category="salon"), row=2)
-    assert "3.1 km beyond its outline" in problem.reason
+    assert "3,114 m beyond its outline" in problem.reason
 
 
 def test_with_areas_imported_the_city_is_their_union(store: Store, tmp_path: Path) -> None:
     inside = ["中央区のサロン", "37.9161", "139.0236"]  # 新潟駅の近く
-    offshore = ["沖合のサロン", "37.9450", "139.0420"]  # in the sea, <2 km off the outline
-    path = write_csv(tmp_path / "niigata.csv", [["名称", "緯度", "経度"], inside, offshore])
+    shore = ["岸近くのサロン", "37.9370", "139.0400"]  # in the sea, 93 m off the coast
+    offshore = ["沖合のサロン", "37.9450", "139.0420"]  # in the sea, 703 m off the coast
+    header = ["名称", "緯度", "経度"]
+    path = write_csv(tmp_path / "niigata.csv", [header, inside, shore, offshore])
+    good = write_csv(tmp_path / "good.csv", [header, inside, shore])
 
-    before_areas = run(store, path, city=NIIGATA, category="salon", dry_run=True)
-    assert before_areas.added == 2  # the outline with its 2 km tolerance takes both
+    before_areas = one(refused(store, path, city=NIIGATA, category="salon"), row=4)
+    assert "703 m beyond its outline" in before_areas.reason
 
     import_areas(store, NIIGATA_WARDS, AreaImportOptions(city=NIIGATA, level=1))
     problems = refused(store, path, city=NIIGATA, category="salon")
 
-    problem = one(problems, row=3)
-    assert "outside the city's imported areas" in problem.reason
-    assert [p.row for p in problems] == [3]
+    problem = one(problems, row=4)
+    assert "outside the city's imported areas (703 m away" in problem.reason
+    assert [p.row for p in problems] == [4]
+    report = run(store, good, city=NIIGATA, category="salon")
+    assert report.added == 2 and report.across_border == ["3: 93 m outside, assigned to 中央区"]
 
 
 def test_missing_coordinates_are_refused(store: Store, tmp_path: Path) -> None:
     def blank(rows: list[list[str]]) -> None:
-        rows[8][1] = rows[8][2] = ""  # line 9
+        rows[8][1] = rows[8][2] = rows[8][4] = ""  # line 9: no point, no address
 
     problems = refused(store, edited(tmp_path, blank))
 
@@ -359,12 +368,12 @@ def test_empty_and_missing_geojson_geometry_are_refused(store: Store, tmp_path: 
 def test_a_table_without_coordinate_columns_is_one_clear_problem(
     store: Store, tmp_path: Path
 ) -> None:
-    path = write_csv(tmp_path / "list.csv", [["名称", "住所"], ["サロンA", "高崎市高松町35-1"]])
+    path = write_csv(tmp_path / "list.csv", [["名称", "電話"], ["サロンA", "027-000-0000"]])
 
     problems = refused(store, path, city=TAKASAKI, category="salon")
 
     assert len(problems) == 1 and problems[0].row is None
-    assert "latitude/longitude" in problems[0].reason
+    assert "no latitude/longitude columns and no address column" in problems[0].reason
     assert problems[0].hint is not None and "--field lat=" in problems[0].hint
 
 

@@ -47,9 +47,10 @@ from geo.analysis.params import (
 )
 from geo.analysis.placeset import PlaceSet, as_place_set
 from geo.analysis.results import CoverageResult, GapsResult, area_row
+from geo.borders import assign_in_plane
 from geo.japan.crs import coords_fn, plane_transformer
 from geo.model import Area, Place
-from geo.walk.arrays import run_starts, unreached
+from geo.walk.arrays import unreached
 from geo.walk.network import WalkNetwork
 from geo.walk.shortest import distance_to_points, multi_source
 from geo.walk.snap import Snap, snap_points
@@ -469,15 +470,8 @@ def _membership(
     x: NDArray[np.float64],
     y: NDArray[np.float64],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """(area, point) pairs: each point in at most one area per level (first wins on borders)."""
-    if geoms.size == 0 or x.size == 0:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z.copy()
-    tree = shapely.STRtree(shapely.points(x, y))
-    area, point = tree.query(geoms, predicate="intersects")
-    order = np.lexsort((area, level[area], point))
-    area, point = area[order], point[order]
-    first = run_starts(point, level[area])
-    area, point = area[first], point[first]
+    """(area, point) pairs: each point in at most one area per level (first wins on borders;
+    a point just outside takes the nearest, as geo/borders.py says for every answer)."""
+    area, point = assign_in_plane(geoms, level, x, y)
     by_area = np.argsort(area, kind="stable")
     return area[by_area].astype(np.int64), point[by_area].astype(np.int64)

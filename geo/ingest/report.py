@@ -24,9 +24,11 @@ class ImportReport:
     rejected: int = 0
     rejected_file: str | None = None  # where --skip-invalid wrote the refused rows
     closed: int = 0
+    placed_from_address: int = 0  # places given no coordinates, placed at their town's point
     dry_run: bool = False
     missing: list[tuple[str, str]] = field(default_factory=list)  # (id, name) not in the file
     repaired: list[str] = field(default_factory=list)  # messages for repaired geometries
+    across_border: list[str] = field(default_factory=list)  # "row N: … m outside, assigned to …"
     notes: list[str] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)  # of another source, not merged
     problems: list[Problem] = field(default_factory=list)
@@ -53,8 +55,12 @@ class ImportReport:
             f"{head}: {self.rows} {self.what} — {verb}: {self.added} added, "
             f"{self.updated} updated, {self.unchanged} unchanged"
             + (f", {self.closed} closed" if self.closed else "")
+            + (f"; {self.placed_from_address} placed from addresses"
+               if self.placed_from_address else "")
+            + (f"; {len(self.across_border)} assigned across a border"
+               if self.across_border else "")
             + self._rejected_part()
-        )
+        )  # fmt: skip
 
     def _rejected_part(self) -> str:
         """What --skip-invalid left out, and where it went."""

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
 from shapely.geometry import Point, box
 
+from geo.borders import assign_point, in_area
 from geo.errors import StoreError
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 from geo.store import gpkg_schema, shared
@@ -181,8 +181,7 @@ class GpkgStore(Store):
         return self._area_from_row(rows[0]) if rows else None
 
     def areas_at(self, city: str, lon: float, lat: float) -> list[Area]:
-        pt = Point(lon, lat)
-        return [a for a in self._city_areas(city) if a.geometry.covers(pt)]
+        return assign_point(city, self._city_areas(city), lon, lat)
 
     def area_hashes(self, city: str) -> dict[str, str]:
         return self._hashes("areas", city)
@@ -246,10 +245,10 @@ class GpkgStore(Store):
             area = self.area(query.area)
             if area is None:
                 return []
-            lons = np.array([r["lon"] for r in rows], dtype=float)
-            lats = np.array([r["lat"] for r in rows], dtype=float)
-            inside = shapely.covers(area.geometry, shapely.points(lons, lats))
-            rows = [r for r, ok in zip(rows, np.atleast_1d(inside), strict=True) if ok]
+            lons = [float(r["lon"]) for r in rows]
+            lats = [float(r["lat"]) for r in rows]
+            inside = in_area(area, self._city_areas(area.city), lons, lats)
+            rows = [r for r, ok in zip(rows, inside, strict=True) if ok]
         if query.bbox:  # the SQL range test is the box itself; keep shapely for the edges
             b = box(*query.bbox)
             rows = [r for r in rows if b.covers(Point(r["lon"], r["lat"]))]

@@ -16,7 +16,8 @@ from geo.model import Place
 from geo.store import id_migration, shared
 from geo.store.gpkg_geometry import from_blob
 
-# 2: towns; 3: networks, population; 4: areas.geometry_source; 6: ids by source, id_aliases
+# 2: towns; 3: networks, population; 4: areas.geometry_source; 5: places.placed_from;
+# 6: ids by source, id_aliases
 SCHEMA_VERSION = 6
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10400  # GeoPackage 1.4
@@ -33,6 +34,9 @@ _GEOMETRY_SOURCE = (
     "geometry_source TEXT NOT NULL DEFAULT 'drawn'"
     " CHECK (geometry_source IN ('drawn', 'town-points', 'town-boundaries'))"
 )
+
+# Schema version 5: a place placed from its address (geo.model.PLACED_FROM), else NULL
+_PLACED_FROM = "placed_from TEXT CHECK (placed_from IS NULL OR placed_from IN ('address'))"
 
 # Schema version 2: the towns
 _V2_DDL = [
@@ -95,7 +99,7 @@ _DDL = [
         demo BOOLEAN NOT NULL DEFAULT 0, content_hash TEXT NOT NULL,
         {_GEOMETRY_SOURCE})""",
     "CREATE INDEX IF NOT EXISTS areas_city_level ON areas (city, level)",
-    """CREATE TABLE IF NOT EXISTS places (
+    f"""CREATE TABLE IF NOT EXISTS places (
         fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, id TEXT NOT NULL UNIQUE,
         city TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('gathering', 'venue')),
         category TEXT NOT NULL, name TEXT NOT NULL,
@@ -104,9 +108,10 @@ _DDL = [
         status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'closed')),
         location_precision TEXT NOT NULL CHECK (location_precision IN ('exact', 'town')),
         last_verified TEXT,
-        internal_contact TEXT, source TEXT, source_id TEXT, extra TEXT NOT NULL DEFAULT '{}',
+        internal_contact TEXT, source TEXT, source_id TEXT, extra TEXT NOT NULL DEFAULT '{{}}',
         demo BOOLEAN NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, content_hash TEXT NOT NULL,
-        search TEXT NOT NULL DEFAULT '', lon DOUBLE NOT NULL, lat DOUBLE NOT NULL)""",
+        search TEXT NOT NULL DEFAULT '', lon DOUBLE NOT NULL, lat DOUBLE NOT NULL,
+        {_PLACED_FROM})""",
     "CREATE INDEX IF NOT EXISTS places_city_category ON places (city, category)",
     *_V2_DDL,
     "CREATE INDEX IF NOT EXISTS places_city_status ON places (city, status)",
@@ -194,6 +199,8 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
         _register(db, _V3_CONTENTS, _V3_GEOMETRY_COLUMNS)
     if version < 4:
         _add_column(db, "areas", _GEOMETRY_SOURCE)
+    if version < 5:
+        _add_column(db, "places", _PLACED_FROM)
     if version < 6:
         for stmt in _V6_DDL:
             db.execute(stmt)

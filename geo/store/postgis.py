@@ -43,6 +43,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from geo.borders import NEAR_DEGREES, assign_point, in_area
 from geo.errors import StoreError
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 from geo.store import migrate, shared
@@ -93,7 +94,7 @@ places_t = Table(
             "city", "kind", "category", "name", "kana", "address", "schedule", "fee",
             "organiser", "phone", "email", "description", "url", "accessibility", "status",
             "location_precision", "last_verified", "internal_contact", "source", "source_id",
-            "updated_at", "content_hash", "search",
+            "updated_at", "content_hash", "search", "placed_from",
         )
     ),
     Column("schedule_rules", JSONB(none_as_null=True)),
@@ -320,9 +321,10 @@ class PostgisStore(Store):
         return found[0] if found else None
 
     def areas_at(self, city: str, lon: float, lat: float) -> list[Area]:
-        return self._areas(
-            areas_t.c.city == city, func.ST_Covers(areas_t.c.geom, _point(lon, lat))
-        )
+        m = NEAR_DEGREES  # the areas that may hold the point, border included; the rule decides
+        near = _envelope((lon - m, lat - m, lon + m, lat + m))
+        candidates = self._areas(areas_t.c.city == city, areas_t.c.geom.op("&&")(near))
+        return assign_point(city, candidates, lon, lat)
 
     def area_hashes(self, city: str) -> dict[str, str]:
         return self._hashes(areas_t, city)
@@ -361,9 +363,10 @@ class PostgisStore(Store):
             where.append(p.kind.in_(query.kinds))
         if query.statuses:
             where.append(p.status.in_(query.statuses))
-        if query.area is not None:
+        if query.area is not None:  # the candidates; geo.borders.in_area decides (_in_area)
             area_geom = select(areas_t.c.geom).where(areas_t.c.id == query.area)
-            where.append(func.ST_Covers(area_geom.scalar_subquery(), p.geom))
+            near = func.ST_Expand(area_geom.scalar_subquery(), NEAR_DEGREES)
+            where.append(p.geom.op("&&")(near))
         if query.bbox:
             env = _envelope(query.bbox)
             where.append(p.geom.op("&&")(env))
@@ -375,7 +378,22 @@ class PostgisStore(Store):
             where.append(p.source == query.source)
         return where
 
+    def _in_area(self, query: PlaceQuery) -> list[Place]:
+        """Every place the query keeps in its area, the border rule applied (geo.borders)."""
+        assert query.area is not None
+        area = self.area(query.area)
+        stmt = select(*_PLACE_COLUMNS).where(*self._where(query)).order_by(places_t.c.id)
+        found = [self._place(r) for r in self._rows(stmt)]
+        if area is None:
+            return []
+        city_areas = self.areas(area.city)
+        keep = in_area(area, city_areas, [p.lon for p in found], [p.lat for p in found])
+        return [p for p, ok in zip(found, keep, strict=True) if ok]
+
     def places(self, query: PlaceQuery) -> list[Place]:
+        if query.area is not None:
+            end = None if query.limit is None else query.offset + query.limit
+            return self._in_area(query)[query.offset : end]
         stmt = select(*_PLACE_COLUMNS).where(*self._where(query)).order_by(places_t.c.id)
         if query.offset:
             stmt = stmt.offset(query.offset)
@@ -384,6 +402,8 @@ class PostgisStore(Store):
         return [self._place(r) for r in self._rows(stmt)]
 
     def count_places(self, query: PlaceQuery) -> int:
+        if query.area is not None:
+            return len(self._in_area(query))
         with self._connect() as conn:
             n = conn.execute(
                 select(func.count()).select_from(places_t).where(*self._where(query))
@@ -405,6 +425,11 @@ class PostgisStore(Store):
         """
         if limit <= 0:
             return []
+        if query.area is not None:  # the area's places, the border rule applied, then ranked
+            inside = self._in_area(query)
+            metres = geodesic_many_m(lon, lat, [p.lon for p in inside], [p.lat for p in inside])
+            pairs = zip(inside, map(float, metres), strict=True)
+            return sorted(pairs, key=lambda pd: (pd[1], pd[0].id))[:limit]
         where = self._where(query)
         with self._connect() as conn:
             knn = conn.execute(

@@ -179,7 +179,9 @@ def _notes(place: Place, lang: Lang) -> tuple[str | None, str | None, str | None
     t = translator(lang)
     status = {"paused": t("Paused for now"), "closed": t("No longer held")}.get(place.status)
     town = None
-    if place.location_precision == "town":
+    if place.placed_from == "address":
+        town = t("Placed from its address: the map shows its town's point.")
+    elif place.location_precision == "town":
         town = t(
             "Held in a private home: the map shows the town only. "
             "Ask the organiser or your area's advice desk for the way."

@@ -47,7 +47,7 @@ from shapely.geometry import MultiPolygon, Point
 from shapely.geometry.base import BaseGeometry
 
 from boundaries.town_cells import CityTown, gazetteer_towns, town_cells
-from scripts.demo import places
+from scripts.demo import model_houses, places
 from scripts.demo.common import (
     DECIMALS,
     DEMO_DATA,
@@ -335,8 +335,10 @@ def _text_example(
 
 
 def build_places(
-    areas: list[DailyArea], wards: list[Ward], phones: PhoneBook
+    areas: list[DailyArea], wards: list[Ward], phones: PhoneBook, real_wards: set[str]
 ) -> list[dict[str, Any]]:
+    """The stand-in places; a ward in ``real_wards`` has a real model house (model_houses.py),
+    so its stand-in is drawn (every draw stays the same) but not written."""
     rng = random.Random(SEED)
     # How many places each area gets: in proportion to its town points, at least 4.
     sizes = {a.id: len(a.towns) for a in areas}
@@ -383,7 +385,9 @@ def build_places(
     for n, (a, category, spot, d) in enumerate(records, start=1):
         address = f"{CITY_NAME}{a.ward.name}{spot.town.town}（デモ）"
         at = places.Where(spot.lon, spot.lat, address, spot.precision)
-        out.append(places.place_feature(n, CITY_CODE, category, d, at, phones, rng, PLACE_SOURCE))
+        feat = places.place_feature(n, CITY_CODE, category, d, at, phones, rng, PLACE_SOURCE)
+        if not (category == "model-house" and a.ward.name in real_wards):
+            out.append(feat)
     return out
 
 
@@ -540,6 +544,7 @@ def credits() -> dict[str, Any]:
                 "licence": "国土地理院コンテンツ利用規約（出典を明記） — credit GSI",
                 "url": "https://www.gsi.go.jp/bousaichiri/hinanbasho.html",
             },
+            model_houses.credit(),
             {
                 "data": f"区の人口総数 ({POPULATION_FILE} の区ごとの合計)",
                 "source": "新潟市 住民基本台帳人口（2020年10月）",
@@ -557,7 +562,8 @@ def credits() -> dict[str, Any]:
             },
         ],
         "demo_files": [AREAS_FILE, "places.geojson", POPULATION_FILE],
-        "real_files": ["areas_wards.geojson", "halls.geojson", "towns.geojson"],
+        "real_files": ["areas_wards.geojson", "halls.geojson", "towns.geojson",
+                       model_houses.FILE],  # fmt: skip
     }
 
 
@@ -596,12 +602,14 @@ def build(shared: Path, out: Path) -> dict[str, int]:
 
     ward_feats = ward_features(wards)
     hall_feats = hall_features(shared, city)
-    place_feats = build_places(areas, wards, PhoneBook(1001))
+    houses = model_houses.real_houses(shared)
+    place_feats = build_places(areas, wards, PhoneBook(1001), {h["ward"] for h in houses})
 
     write_collection(out / "areas_wards.geojson", ward_feats)
     town_rows = write_town_list(out / AREAS_FILE, areas)
     write_collection(out / "halls.geojson", hall_feats)
     write_collection(out / "places.geojson", place_feats)
+    model_houses.write(out / model_houses.FILE, houses)
     town_feats = town_features(shared)
     write_collection(out / "towns.geojson", town_feats)
     population = town_population(shared)
@@ -614,6 +622,7 @@ def build(shared: Path, out: Path) -> dict[str, int]:
         "schools": len(schools),
         "halls": len(hall_feats),
         "places": len(place_feats),
+        "real_model_houses": len(houses),
         "towns": len(town_feats),
         "population_rows": len(population),
         "people": sum(int(r[8]) for r in population),

@@ -147,5 +147,5 @@ def one_item(store: Store, coll: OgcCollection, feature_id: str, now: datetime) 
     if place is None or place.city != code:
         raise NotFound(f"collection {coll.id} has no item {feature_id!r}")
     shown = published(store, [place])[0]
-    (areas,) = area_ids_at_points(store.areas(code), [shown.lon], [shown.lat])
+    (areas,) = area_ids_at_points(code, store.areas(code), [shown.lon], [shown.lat])
     return place_feature(shown, areas=areas, now=now)

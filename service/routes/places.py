@@ -109,7 +109,7 @@ def listing(
     truncated = query.limit is not None and len(places) == query.limit
     matched = store.count_places(query) if truncated or query.offset else query.offset + len(places)
     in_areas = area_ids_at_points(
-        store.areas(code), [p.lon for p in places], [p.lat for p in places]
+        code, store.areas(code), [p.lon for p in places], [p.lat for p in places]
     )
     features = [place_feature(p, areas=a, now=now) for p, a in zip(places, in_areas, strict=True)]
     return features, matched

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from boundaries import gazetteer_towns
 from service.deps import CityDep, StoreDep, Text
 
 router = APIRouter(tags=["towns"])
@@ -18,7 +19,11 @@ def list_towns(
     q: Annotated[Text | None, Query(max_length=100, description="Part of the name or kana")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 20,
 ) -> list[dict[str, Any]]:
-    """Towns whose name or reading holds q, names starting with it first."""
+    """Towns whose name or reading holds q, names starting with it first; from the bundled
+    gazetteer when the city has imported no towns of its own."""
+    found = store.towns(city.code, q, limit)
+    if not found and not store.towns(city.code, None, 1):
+        found = gazetteer_towns.search(city.code, q, limit)
     return [
         {
             "id": t.id,
@@ -29,5 +34,5 @@ def list_towns(
             "lon": t.lon,
             "demo": t.demo,
         }
-        for t in store.towns(city.code, q, limit)
+        for t in found
     ]

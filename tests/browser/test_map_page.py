@@ -427,7 +427,7 @@ def test_a_salon_in_a_private_home_is_shown_at_its_town_only(page: Any, server: 
     assert private
     for f in private:
         assert tuple(f["geometry"]["coordinates"]) in towns
-    feature = private[0]
+    feature = next(f for f in private if f["properties"]["placed_from"] is None)
     lon, lat = feature["geometry"]["coordinates"]
     goto(page, server)
     open_from_list(page, feature["properties"]["name"])
@@ -443,6 +443,22 @@ def test_a_salon_in_a_private_home_is_shown_at_its_town_only(page: Any, server: 
     hit = next(f for f in near["features"] if f["id"] == feature["id"])
     expected = _GEOD.inv(lon, lat + 0.001, lon, lat)[2]
     assert hit["properties"]["distance_m"] == pytest.approx(expected, abs=0.1)
+
+
+def test_a_place_placed_from_its_address_says_so(page: Any, server: Server) -> None:
+    listing = server.api(f"/api/cities/{CITY}/places")["features"]
+    placed = [f for f in listing if f["properties"]["placed_from"] == "address"]
+    assert {f["properties"]["name"] for f in placed} >= {"にしかんの茶の間"}
+    feature = next(f for f in placed if f["properties"]["name"] == "にしかんの茶の間")
+    assert feature["properties"]["location_precision"] == "town"
+    goto(page, server)
+    page.fill("#search", "にしかんの茶の間")
+    item = page.locator("#place-list button", has_text="にしかんの茶の間").first
+    assert "住所から配置" in item.inner_text()
+    item.click()
+    address = card_field(page, "address").inner_text()
+    assert "新潟市西蒲区巻甲660" in address and "住所から配置" in address
+    assert "個人のお宅" not in address
 
 
 def test_text_from_data_is_shown_as_text_never_as_html(

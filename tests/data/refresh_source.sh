@@ -15,6 +15,7 @@ pack niigata/town_points.geojson
 pack niigata/gsi_shelters.geojson
 copy niigata/ward_population_2020_monthly.csv
 copy niigata/junior_high_schools.csv
+copy niigata/model_houses_real.csv
 pack ube/walk_edges_osm.geojson
 copy ube/shelters_p20.geojson
 copy shunan/shimin_centers.csv
@@ -24,6 +25,7 @@ copy osm/kotka_test.osm.pbf
 copy japan/municipal_outlines_n03.geojson.gz
 copy standard-dataset/takamatsu_community_center.csv
 copy standard-dataset/takamatsu_population_by_town_age_202602.csv
+copy standard-dataset/takamatsu_regional_comprehensive_support_center.csv
 # ube/ube_walk.osm.pbf is not copied: the demo pack ships it (service/demo_data/35202/).
 cmp -s "$shared/ube/ube_walk.osm.pbf" "$here/../../service/demo_data/35202/ube_walk.osm.pbf" \
   || echo "note: ube_walk.osm.pbf differs from the demo pack's copy" >&2

@@ -18,7 +18,7 @@ from geo.model import Place
 from geo.store import id_migration, shared
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | tuple[str, ...] | None = None
 depends_on: str | tuple[str, ...] | None = None
 

@@ -46,7 +46,9 @@
     }
     var addr = el("span");
     if (props.address) addr.appendChild(el("span", "", props.address));
-    addr.appendChild(el("span", "note", t("Held in a private home: the map shows the town only. Ask the organiser or your area's advice desk for the way.")));
+    addr.appendChild(el("span", "note", props.placed_from === "address"
+      ? t("Placed from its address: the map shows its town's point.")
+      : t("Held in a private home: the map shows the town only. Ask the organiser or your area's advice desk for the way.")));
     fact(dl, t("Address"), addr, "address");
   }
 

@@ -49,7 +49,9 @@
     if (next) meta.push(next);
     main.appendChild(el("span", "place-meta", meta.join(" ・ ")));
     if (p.props.location_precision === "town") {
-      main.appendChild(el("span", "place-town", t("Shown at town level (a private home)")));
+      main.appendChild(el("span", "place-town", p.props.placed_from === "address"
+        ? t("Shown at its town's point (placed from its address)")
+        : t("Shown at town level (a private home)")));
     }
     var w = D.walks.get(p.id);
     if (S.point && w) main.appendChild(el("span", "place-walk", M.formatWalk(w)));
