@@ -134,8 +134,8 @@ def test_demo_loads_three_cities_and_a_second_run_changes_nothing(
     assert lines[0] == "areas_wards.geojson: 8 areas — changed: 8 added, 0 updated, 0 unchanged"
     assert lines[3] == "towns.geojson: 1862 towns — changed: 1862 added, 0 updated, 0 unchanged"
     assert lines[5] == (  # the real model houses, placed from their addresses
-        "model_houses_real.csv: 4 places — changed: 4 added, 0 updated, 0 unchanged; "
-        "4 placed from addresses"
+        "model_houses_real.csv (source model_houses_real): 4 places — changed: 4 added, "
+        "0 updated, 0 unchanged; 4 placed from addresses"
     )
     assert lines[12] == (
         "ube_walk.osm.pbf: 1 walking network — changed: 1 added, 0 updated, 0 unchanged"

@@ -139,7 +139,7 @@ def test_ogrinfo_reads_every_place_where_the_api_shows_it(demo_url: str) -> None
     for f in api:
         lon, lat = f["geometry"]["coordinates"]
         assert read[f["id"]] == pytest.approx((lon, lat), abs=1e-9), f["id"]
-    assert "15100-salon-d0017" in read  # a private home (location_precision: town)
+    assert "15100-places-d0017" in read  # a private home (location_precision: town)
     assert "internal_contact" not in report and "extra" not in report
 
 

@@ -200,7 +200,7 @@ def test_population_skips_a_bad_count_and_the_total_row(store: Store, tmp_path: 
 
 
 def test_a_problem_of_the_whole_file_still_refuses_it(store: Store, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "list.csv", [["名称", "住所"], ["公民館", "高松市"]])
+    path = write_csv(tmp_path / "list.csv", [["名称", "備考"], ["公民館", "高松市"]])
     with pytest.raises(InputError) as caught:
         import_places(store, path, hall(skip=SKIP))
     assert caught.value.problems[0].row is None
