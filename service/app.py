@@ -22,6 +22,7 @@ from service.routes import (
     isochrones,
     pages,
     places,
+    print_page,
     suggestions,
     towns,
 )
@@ -48,7 +49,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for module in (
         health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
-        embed,
+        embed, print_page,
     ):
         app.include_router(module.router)
     # Leaflet, its plugin and the map's own script and styles: served here, never from a CDN

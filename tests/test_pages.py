@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "service" / "templates"
 SCRIPTS = ROOT / "layers" / "static" / "tsudoi"
 FOLIUM = ROOT / "layers" / "folium"
+PAPER = [*(ROOT / "layers" / "paper").glob("*.py"), ROOT / "service" / "print_sheet.py"]
 CDN_HOSTS = ("unpkg.com", "cdn.jsdelivr.net", "cdnjs.cloudflare.com", "ajax.googleapis.com",
              "fonts.googleapis.com", "fonts.gstatic.com", "code.jquery.com", "stackpath",
              "bootstrapcdn", "cdn.")
@@ -240,7 +241,7 @@ def _used_msgids() -> set[str]:
         used |= set(re.findall(r'_\("((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")))
     for path in SCRIPTS.rglob("*.js"):
         used |= set(re.findall(r'\bt\(\s*"((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")))
-    for path in FOLIUM.glob("*.py"):  # the Folium map's t("…") calls, read as Python
+    for path in [*FOLIUM.glob("*.py"), *PAPER]:  # t("…") calls of the Folium map and the sheet
         used |= {
             call.args[0].value
             for call in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
