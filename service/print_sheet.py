@@ -20,7 +20,7 @@ from geo.walk.network import WalkNetwork
 from layers.messages import pick_language, translator
 from layers.paper.map_svg import Marker, area_map_svg
 from layers.paper.sheet import area_contacts, entries
-from layers.schedule import date_text
+from layers.schedule import Lang, date_text
 from service.analysis import known_categories
 from service.deps import held_city
 from service.routes.embed import ShareChoice, form_query
@@ -66,7 +66,7 @@ def sheet_html(store: Store, choice: SheetChoice, base: str, now: datetime,
     """The sheet's page: ``base`` is the service's public address for the QR code and links,
     ``now`` the moment the next dates are computed from, ``network`` the city's streets."""
     code, lang = choice.city.code, choice.lang
-    lang_code = "en" if lang == "en" else "ja"
+    lang_code: Lang = "en" if lang == "en" else "ja"
     t = translator(lang)
     kinds = ("gathering", "venue") if choice.categories else ("gathering",)
     places = published(store, store.places(

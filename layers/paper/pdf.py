@@ -39,7 +39,7 @@ def static_file(url: str) -> Path:
 def _fetcher() -> Any:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class PackageFiles(URLFetcher):  # type: ignore[misc]
+    class PackageFiles(URLFetcher):
         """WeasyPrint's fetcher, answering from the package alone."""
 
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
