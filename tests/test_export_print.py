@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,20 +15,17 @@ from pypdf import PdfReader
 
 from geo.store.base import PlaceQuery
 from geo.store.gpkg import GpkgStore
-from service.demo import load_demo
-from tests.conftest import Tsudoi
+from tests.conftest import Tsudoi, demo_in
 
 PUBLIC = "https://map.example.jp/tsudoi"
 A4_PT = (595.28, 841.89)
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("export-print") / "demo.gpkg"
-    store = GpkgStore(path)
-    load_demo(store)
-    store.close()
-    yield path
+def demo_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("export-print")
+    demo_in("gpkg", request, folder).close()
+    return folder / "demo.gpkg"
 
 
 def _tool(name: str) -> str:

@@ -12,44 +12,25 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
 
 from geo.model import Area, Contact
 from geo.store.base import AreaChanges, PlaceChanges, PlaceQuery, Store
 from geo.store.gpkg import GpkgStore
-from geo.store.postgis import PostgisStore
 from layers.schedule import next_occurrences, short_date_text
 from service.app import create_app
 from service.demo import load_demo
 from service.serialize import now_in_japan
 from service.settings import Settings, public_url
-from tests.conftest import STORE_TABLES
 
 UBE, UBE_AREA = "35202", "35202-d03"  # 宇部市 has a walking network; the 圏域 has contacts
 NIIGATA, WEST = "15100", "15107"  # 新潟市西区: 30 places, no network
 PUBLIC = "https://map.example.jp/tsudoi"
 
 
-@pytest.fixture(scope="module",
-                params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
-def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[Store]:
-    s: Store
-    if request.param == "gpkg":
-        s = GpkgStore(tmp_path_factory.mktemp("print") / "demo.gpkg")
-    else:
-        engine: Engine = request.getfixturevalue("postgis_engine")
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(STORE_TABLES)}"))
-        s = PostgisStore(request.getfixturevalue("postgis_url"))
-    load_demo(s)
-    yield s
-    s.close()
-
-
 @pytest.fixture(scope="module")
-def client(store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(store, Settings.from_env({"TSUDOI_PUBLIC_URL": PUBLIC + "/"}))) as c:
+def client(demo_store: Store) -> Iterator[TestClient]:
+    settings = Settings.from_env({"TSUDOI_PUBLIC_URL": PUBLIC + "/"})
+    with TestClient(create_app(demo_store, settings)) as c:
         yield c
 
 
@@ -65,9 +46,7 @@ def _markers(page: str) -> list[int]:
     return [int(n) for n in re.findall(r'font-weight="bold" fill="#000">(\d+)</text>', svg.group())]
 
 
-def test_the_list_matches_the_markers_and_the_areas_places(
-    client: TestClient, store: Store
-) -> None:
+def test_the_list_matches_the_markers_and_the_areas_places(client: TestClient) -> None:
     r = client.get(f"/print/{NIIGATA}", params={"area": WEST})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     page = r.text
@@ -88,10 +67,12 @@ def test_the_list_matches_the_markers_and_the_areas_places(
     assert 'stroke="#9a9a9a"' not in page and "OpenStreetMap" not in page
 
 
-def test_next_dates_come_from_the_schedule_engine(client: TestClient, store: Store) -> None:
+def test_next_dates_come_from_the_schedule_engine(
+    client: TestClient, demo_store: Store
+) -> None:
     page = client.get(f"/print/{UBE}", params={"area": UBE_AREA}).text
     now = now_in_japan()
-    places = store.places(PlaceQuery(city=UBE, area=UBE_AREA))
+    places = demo_store.places(PlaceQuery(city=UBE, area=UBE_AREA))
     api = {f["properties"]["id"]: f["properties"]["next_date"] for f in client.get(
         f"/api/cities/{UBE}/places", params={"area": UBE_AREA}).json()["features"]}
     for place in places:
@@ -129,8 +110,8 @@ def test_a_category_narrows_the_sheet(client: TestClient) -> None:
     assert _markers(none) == []
 
 
-def test_the_request_address_is_used_without_a_public_url(store: Store) -> None:
-    with TestClient(create_app(store, Settings.from_env({}))) as c:
+def test_the_request_address_is_used_without_a_public_url(demo_store: Store) -> None:
+    with TestClient(create_app(demo_store, Settings.from_env({}))) as c:
         page = c.get(f"/print/{UBE}", params={"area": UBE_AREA}).text
     assert f'<p class="sheet-url">http://testserver/map/{UBE}?area={UBE_AREA}</p>' in page
 
@@ -154,7 +135,7 @@ def test_wrong_input_is_a_problem_document(
     assert r.json()["status"] == status
 
 
-def test_data_text_is_escaped(store: Store, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_data_text_is_escaped(tmp_path_factory: pytest.TempPathFactory) -> None:
     """A place and contact whose texts hold markup print as text, in the list and in the map."""
     s = GpkgStore(tmp_path_factory.mktemp("print-escape") / "demo.gpkg")
     try:
@@ -183,3 +164,10 @@ def test_public_url_setting_is_checked() -> None:
     for wrong in ("map.example.jp", "ftp://map.example.jp", "https://x.example?a=1", "https://"):
         with pytest.raises(Exception, match="TSUDOI_PUBLIC_URL"):
             public_url(wrong)
+
+
+def test_the_share_page_links_the_sheet_once_an_area_is_chosen(client: TestClient) -> None:
+    chosen = client.get(f"/share/{UBE}", params={"area": UBE_AREA, "category": "salon"}).text
+    assert f'<a id="print-sheet" href="/print/{UBE}?category=salon&amp;area={UBE_AREA}">' in chosen
+    assert '<p id="print-sheet-line">' in chosen
+    assert '<p id="print-sheet-line" hidden>' in client.get(f"/share/{UBE}").text
