@@ -176,7 +176,7 @@ def demo_in(kind: str, request: pytest.FixtureRequest, folder: Path) -> Store:
 
 
 @pytest.fixture(scope="module", params=STORE_KINDS)
-def demo_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+def demo_each_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
                ) -> Iterator[Store]:
     """The demo in each store in turn, loaded once per module that reads it (pages, sheets)."""
     s = demo_in(request.param, request, tmp_path_factory.mktemp("demo"))

@@ -27,15 +27,15 @@ ORIGINS = "https://www.city.niigata.lg.jp http://127.0.0.1:8080/ https://*.examp
 
 
 @pytest.fixture(scope="module")
-def client(demo_store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(demo_store, Settings.from_env({}))) as c:
+def client(demo_each_store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(demo_each_store, Settings.from_env({}))) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def strict(demo_store: Store) -> Iterator[TestClient]:
+def strict(demo_each_store: Store) -> Iterator[TestClient]:
     settings = Settings.from_env({"TSUDOI_EMBED_ORIGINS": ORIGINS})
-    with TestClient(create_app(demo_store, settings)) as c:
+    with TestClient(create_app(demo_each_store, settings)) as c:
         yield c
 
 

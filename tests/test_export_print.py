@@ -74,7 +74,7 @@ def test_thirty_places_on_two_a4_pages_with_phones_addresses_and_a_qr_code(
     text = _flat(_run(_tool("pdftotext"), str(out), "-"))
     # the list's name-and-address column alone (points from the left edge), so a wrapped name
     # reads on without the next column's words in between
-    column = _flat(_run(_tool("pdftotext"), "-x", "50", "-y", "0", "-W", "192", "-H", "842",
+    column = _flat(_run(_tool("pdftotext"), "-x", "50", "-y", "0", "-W", "187", "-H", "842",
                         str(out), "-"))
     store = GpkgStore(demo_db)
     places = store.places(PlaceQuery(city="15100", area="15107"))

@@ -28,9 +28,9 @@ PUBLIC = "https://map.example.jp/tsudoi"
 
 
 @pytest.fixture(scope="module")
-def client(demo_store: Store) -> Iterator[TestClient]:
+def client(demo_each_store: Store) -> Iterator[TestClient]:
     settings = Settings.from_env({"TSUDOI_PUBLIC_URL": PUBLIC + "/"})
-    with TestClient(create_app(demo_store, settings)) as c:
+    with TestClient(create_app(demo_each_store, settings)) as c:
         yield c
 
 
@@ -68,11 +68,11 @@ def test_the_list_matches_the_markers_and_the_areas_places(client: TestClient) -
 
 
 def test_next_dates_come_from_the_schedule_engine(
-    client: TestClient, demo_store: Store
+    client: TestClient, demo_each_store: Store
 ) -> None:
     page = client.get(f"/print/{UBE}", params={"area": UBE_AREA}).text
     now = now_in_japan()
-    places = demo_store.places(PlaceQuery(city=UBE, area=UBE_AREA))
+    places = demo_each_store.places(PlaceQuery(city=UBE, area=UBE_AREA))
     api = {f["properties"]["id"]: f["properties"]["next_date"] for f in client.get(
         f"/api/cities/{UBE}/places", params={"area": UBE_AREA}).json()["features"]}
     for place in places:
@@ -110,8 +110,8 @@ def test_a_category_narrows_the_sheet(client: TestClient) -> None:
     assert _markers(none) == []
 
 
-def test_the_request_address_is_used_without_a_public_url(demo_store: Store) -> None:
-    with TestClient(create_app(demo_store, Settings.from_env({}))) as c:
+def test_the_request_address_is_used_without_a_public_url(demo_each_store: Store) -> None:
+    with TestClient(create_app(demo_each_store, Settings.from_env({}))) as c:
         page = c.get(f"/print/{UBE}", params={"area": UBE_AREA}).text
     assert f'<p class="sheet-url">http://testserver/map/{UBE}?area={UBE_AREA}</p>' in page
 
