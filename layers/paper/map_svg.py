@@ -65,7 +65,12 @@ def _frame(shape: BaseGeometry) -> _Frame:
 
 
 def _path(points: NDArray[np.float64], close: bool) -> str:
-    coords = " ".join(f"{x:.1f} {y:.1f}" for x, y in points)
+    """Whole units (0.1 mm on paper, finer than a printer's dot), repeats dropped: a city
+    centre's streets stay a few hundred kilobytes."""
+    rounded = np.rint(points).astype(np.int64)
+    keep = np.ones(len(rounded), dtype=bool)
+    keep[1:] = np.any(rounded[1:] != rounded[:-1], axis=1)
+    coords = " ".join(f"{x} {y}" for x, y in rounded[keep])
     return f"M{coords}{'Z' if close else ''}"
 
 
