@@ -24,6 +24,7 @@ from service.routes import (
     isochrones,
     pages,
     places,
+    print_page,
     suggestions,
     towns,
 )
@@ -52,7 +53,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for module in (
         health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
-        embed, docs,
+        embed, docs, print_page,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc

@@ -9,6 +9,9 @@ Folium listing map reads too.
 TSUDOI_EMBED_ORIGINS lists, space-separated, the sites (``https://www.city.example.lg.jp``) whose
 pages may frame ``/embed``; unset, any page may. Every other page may be framed by this service
 only.
+TSUDOI_PUBLIC_URL is the address residents reach the service at (``https://map.city.example.jp``,
+a path prefix allowed): links and QR codes meant to leave the service (the printed sheet, the share
+page) are made from it; unset, from the address each request came to.
 """
 
 from __future__ import annotations
@@ -44,12 +47,28 @@ def embed_origins(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def public_url(text: str) -> str | None:
+    """TSUDOI_PUBLIC_URL without its trailing slash; None when unset. It must be an http(s)
+    address with a host and no query or fragment, since paths are appended to it."""
+    text = text.strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise UsageError(
+            f"TSUDOI_PUBLIC_URL must be an http(s) address such as https://map.city.example.jp "
+            f"(a path is allowed; no query or fragment), not {text!r}"
+        )
+    return text.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a deployment configures for the pages."""
 
     basemap: Basemap
     embed_origins: tuple[str, ...] = ()  # the sites that may frame /embed; () lets any
+    public_url: str | None = None  # where residents reach the service; None: each request's address
 
     def embed_frame_ancestors(self) -> str | None:
         """The CSP frame-ancestors value of /embed: this service and the listed sites; None when
@@ -60,10 +79,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read TSUDOI_BASEMAP, TSUDOI_TILE_URL (…_ATTRIBUTION, …_URL), TSUDOI_EMBED_ORIGINS."""
+        """Read TSUDOI_BASEMAP, TSUDOI_TILE_URL (…_ATTRIBUTION, …_URL), TSUDOI_EMBED_ORIGINS,
+        TSUDOI_PUBLIC_URL."""
         env = os.environ if env is None else env
         return cls(basemap=_basemap(env),
-                   embed_origins=embed_origins(env.get("TSUDOI_EMBED_ORIGINS", "")))
+                   embed_origins=embed_origins(env.get("TSUDOI_EMBED_ORIGINS", "")),
+                   public_url=public_url(env.get("TSUDOI_PUBLIC_URL", "")))
 
 
 def _basemap(env: Mapping[str, str]) -> Basemap:

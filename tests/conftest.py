@@ -160,6 +160,35 @@ def store(request: pytest.FixtureRequest) -> Store:
     return found
 
 
+STORE_KINDS = ["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)]
+
+
+def demo_in(kind: str, request: pytest.FixtureRequest, folder: Path) -> Store:
+    """The demo loaded into a new GeoPackage in ``folder``, or into the emptied PostGIS test
+    database: for a module-scoped fixture parametrised over ``STORE_KINDS``."""
+    from service.demo import load_demo  # the service is loaded by the tests that ask for it
+
+    s: Store
+    if kind == "gpkg":
+        s = GpkgStore(folder / "demo.gpkg")
+    else:
+        engine: Engine = request.getfixturevalue("postgis_engine")
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(STORE_TABLES)}"))
+        s = PostgisStore(request.getfixturevalue("postgis_url"))
+    load_demo(s)
+    return s
+
+
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def demo_each_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[Store]:
+    """The demo in each store in turn, loaded once per module that reads it (pages, sheets)."""
+    s = demo_in(request.param, request, tmp_path_factory.mktemp("demo"))
+    yield s
+    s.close()
+
+
 _SCRIPT = Path(sys.executable).with_name("tsudoi")
 TSUDOI = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "service.cli"]
 Tsudoi = Callable[..., subprocess.CompletedProcess[str]]

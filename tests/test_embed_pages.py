@@ -14,50 +14,28 @@ from typing import Any
 import pytest
 from defusedxml import ElementTree
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
 
 from geo.errors import UsageError
 from geo.store.base import Store
-from geo.store.gpkg import GpkgStore
-from geo.store.postgis import PostgisStore
 from service.app import create_app
-from service.demo import load_demo
 from service.routes.embed import SIZES, ShareChoice, form_query, iframe_snippet
 from service.settings import Settings
-from tests.conftest import STORE_TABLES
 
 CITY = "15100"
 SCRIPTS = Path(__file__).resolve().parents[1] / "layers" / "static" / "tsudoi"
 ORIGINS = "https://www.city.niigata.lg.jp http://127.0.0.1:8080/ https://*.example.jp"
 
 
-@pytest.fixture(scope="module",
-                params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
-def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[Store]:
-    """The demo in each store in turn: the pages read its cities, kinds and areas."""
-    s: Store
-    if request.param == "gpkg":
-        s = GpkgStore(tmp_path_factory.mktemp("embed") / "demo.gpkg")
-    else:
-        engine: Engine = request.getfixturevalue("postgis_engine")
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(STORE_TABLES)}"))
-        s = PostgisStore(request.getfixturevalue("postgis_url"))
-    load_demo(s)
-    yield s
-    s.close()
-
-
 @pytest.fixture(scope="module")
-def client(store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(store, Settings.from_env({}))) as c:
+def client(demo_each_store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(demo_each_store, Settings.from_env({}))) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def strict(store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(store, Settings.from_env({"TSUDOI_EMBED_ORIGINS": ORIGINS}))) as c:
+def strict(demo_each_store: Store) -> Iterator[TestClient]:
+    settings = Settings.from_env({"TSUDOI_EMBED_ORIGINS": ORIGINS})
+    with TestClient(create_app(demo_each_store, settings)) as c:
         yield c
 
 

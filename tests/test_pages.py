@@ -32,6 +32,7 @@ TEMPLATES = ROOT / "service" / "templates"
 SCRIPTS = ROOT / "layers" / "static" / "tsudoi"
 FOLIUM = ROOT / "layers" / "folium"
 OGC = ROOT / "service" / "ogc"
+PAPER = [*(ROOT / "layers" / "paper").glob("*.py"), ROOT / "service" / "print_sheet.py"]
 CDN_HOSTS = ("unpkg.com", "cdn.jsdelivr.net", "cdnjs.cloudflare.com", "ajax.googleapis.com",
              "fonts.googleapis.com", "fonts.gstatic.com", "code.jquery.com", "stackpath",
              "bootstrapcdn", "cdn.")
@@ -242,8 +243,8 @@ def _used_msgids() -> set[str]:
         used |= set(re.findall(r'_\("((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")))
     for path in SCRIPTS.rglob("*.js"):
         used |= set(re.findall(r'\bt\(\s*"((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")))
-    # the Folium map's and the OGC API's t("…") calls, read as Python
-    for path in [*FOLIUM.glob("*.py"), *OGC.glob("*.py")]:
+    # t("…") calls of the Folium map, the OGC API and the printed sheet, read as Python
+    for path in [*FOLIUM.glob("*.py"), *OGC.glob("*.py"), *PAPER]:
         used |= {
             call.args[0].value
             for call in ast.walk(ast.parse(path.read_text(encoding="utf-8")))

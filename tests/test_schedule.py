@@ -21,16 +21,19 @@ from hypothesis import strategies as st
 
 from layers.schedule import (
     HORIZON_DAYS,
+    JST,
     ScheduleError,
     closed_reason,
     describe,
     matches,
     next_date,
     next_occurrence,
+    next_occurrences,
     normalize_rules,
     occurrence_text,
     parse_schedule,
     schedule_from_columns,
+    short_date_text,
 )
 
 SECOND_FOURTH_WED = [{"weekdays": [2], "weeks": [2, 4], "start": "10:00", "end": "12:00"}]
@@ -66,6 +69,21 @@ def test_substitute_holiday_is_skipped() -> None:
 
 def test_year_end_break_is_skipped() -> None:
     assert next_date(WEEKLY_TUE, date(2026, 12, 28)) == date(2027, 1, 5)
+
+
+def test_the_next_three_sessions_skip_holidays_and_the_year_end() -> None:
+    """Paper lists three: each found as the first is, from the day after the one before."""
+    coming = next_occurrences(WEEKLY_TUE, datetime(2026, 12, 15, 16, 0, tzinfo=JST), 3)
+    # 12/15's session has ended; 12/29 falls in 年末年始
+    assert [o.date for o in coming] == [date(2026, 12, 22), date(2027, 1, 5), date(2027, 1, 12)]
+    assert coming[0].start == "13:30"
+    assert [short_date_text(o.date, "ja") for o in coming] == [
+        "12/22(火)", "1/5(火)", "1/12(火)"]
+    assert short_date_text(date(2027, 1, 5), "en") == "5 Jan"
+    leap_day = [{"weekdays": [], "dates": [29], "months": [2]}]  # fewer when the horizon ends
+    assert [o.date for o in next_occurrences(leap_day, date(2027, 6, 1), 3)] == [
+        date(2028, 2, 29)]
+    assert next_occurrences(None, date(2026, 1, 1), 3) == []
 
 
 def test_daily_rule_resumes_after_new_year() -> None:

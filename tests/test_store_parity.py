@@ -25,7 +25,7 @@ from geo.store.gpkg import GpkgStore
 from geo.store.postgis import PostgisStore
 from service.app import create_app
 from service.demo import load_demo
-from service.routes import pages
+from service.routes import pages, print_page
 
 pytestmark = pytest.mark.postgis
 
@@ -129,6 +129,10 @@ def _asks() -> list[Ask]:
         Ask("/coordinator/{code}", "/coordinator/35202"),
         Ask("/coordinator/{code}", "/coordinator/15100", {"lang": "en"}),
         *_ogc_asks(),
+        Ask("/print/{code}", "/print/35202", {"area": "35202-L2-d03"}),  # streets drawn
+        Ask("/print/{code}", "/print/15100", {"area": "15100-L1-15107", "lang": "en", "category": "salon"}),
+        Ask("/print/{code}", "/print/15100", {"area": "35202-L2-d03"}, ok=False),
+        Ask("/print/{code}", "/print/10202", {"area": "15100-L1-15107"}, ok=False),
     ]  # fmt: skip
 
 
@@ -244,7 +248,8 @@ def test_every_route_is_asked(tmp_path: Path) -> None:
     finally:
         store.close()
     assert all(set(methods) == {"get"} for methods in paths.values())
-    routes = set(paths) | {r.path for r in pages.router.routes if isinstance(r, APIRoute)}
+    page_routes = [*pages.router.routes, *print_page.router.routes]
+    routes = set(paths) | {r.path for r in page_routes if isinstance(r, APIRoute)}
     assert {a.route for a in ASKS} == routes
     assert {a.route for a in ASKS if a.ok} == routes
 

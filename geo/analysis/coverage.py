@@ -22,6 +22,7 @@ The answers' records are in :mod:`geo.analysis.results`.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -287,7 +288,7 @@ class CoverageModel:
             for i, a in enumerate(self.areas)
         )
         city = area_row(
-            None, "", None, float(weights.sum()), float(weights @ covered),
+            None, "", None, float(weights.sum()), math.fsum(weights[covered]),
             int(sel.sum()), q_c[0],
         )  # fmt: skip
         return CoverageResult(
@@ -370,7 +371,7 @@ class CoverageModel:
             *walk.echo(self.method),
             max_distance_m=near.limit_m,
             min_uncovered_share=float(min_uncovered_share),
-            uncovered_older_population=float(weights @ out),
+            uncovered_older_population=math.fsum(weights[out]),
             count=int(cells.size),
             notes=tuple(self._notes(walk.categories)),
             columns=columns,

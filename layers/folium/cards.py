@@ -97,7 +97,8 @@ def _phone_html(phone: str) -> str:
     return f'<a href="tel:{target}">{e(phone)}</a>' if target else e(phone)
 
 
-def _color(value: str | None) -> str:
+def safe_color(value: str | None) -> str:
+    """A category's colour when it is a hex colour, else a dark grey (it goes into markup)."""
     return value if value and _COLOR.fullmatch(value) else _FALLBACK_COLOR
 
 
@@ -132,7 +133,8 @@ def next_text(place: Place, now: datetime, lang: Lang) -> str | None:
     return None if occ is None else occurrence_text(occ, lang)
 
 
-def _schedule_text(place: Place, lang: Lang) -> str | None:
+def schedule_text(place: Place, lang: Lang) -> str | None:
+    """The schedule in words: the city's own text in Japanese, the rules described in English."""
     rules = place.schedule_rules
     described = None
     if rules:
@@ -151,7 +153,7 @@ def _row(term: str, value_html: str | None) -> str:
 
 def _rows(place: Place, now: datetime, lang: Lang) -> str:
     t = translator(lang)
-    schedule = _schedule_text(place, lang)
+    schedule = schedule_text(place, lang)
     next_session = next_text(place, now, lang)
     next_html = None
     if next_session:
@@ -193,7 +195,7 @@ def _notes(place: Place, lang: Lang) -> tuple[str | None, str | None, str | None
 def popup_html(place: Place, cat: Category | None, now: datetime, lang: Lang) -> str:
     """A place's details: its public fields only, 次回開催 "as of" ``now``."""
     status, town, demo = _notes(place, lang)
-    color = _color(cat.color if cat else None)
+    color = safe_color(cat.color if cat else None)
     parts = [f'<div class="tsudoi-popup" lang="{lang}">', f"<h2>{e(place.name)}</h2>"]
     if place.kana:
         parts.append(f'<p class="tsudoi-kana">{e(place.kana)}</p>')
@@ -215,8 +217,9 @@ def popup_html(place: Place, cat: Category | None, now: datetime, lang: Lang) ->
 def pin_html(place: Place, cat: Category | None, lang: Lang) -> str:
     """The pin: the category's colour and mark, and the name for screen readers."""
     town = " tsudoi-pin-town" if place.location_precision == "town" else ""
+    color = safe_color(cat.color if cat else None)
     return (
-        f'<span class="tsudoi-pin{town}" style="background:{_color(cat.color if cat else None)}" '
+        f'<span class="tsudoi-pin{town}" style="background:{color}" '
         f'aria-hidden="true">{e(_mark(cat, lang))}</span>'
         f'<span class="tsudoi-sr">{e(place.name)}（{e(_label(cat, lang))}）</span>'
     )
@@ -224,7 +227,7 @@ def pin_html(place: Place, cat: Category | None, lang: Lang) -> str:
 
 def layer_name(cat: Category | None, count: int, lang: Lang) -> str:
     """A category's entry in the layer list, which is the legend: mark, label and count."""
-    color = _color(cat.color if cat else None)
+    color = safe_color(cat.color if cat else None)
     return (
         f'<span class="tsudoi-swatch" style="background:{color}" aria-hidden="true">'
         f"{e(_mark(cat, lang))}</span>{e(_label(cat, lang))} ({count})"

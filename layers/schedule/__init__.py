@@ -19,9 +19,10 @@ from layers.schedule.calendar import (
     matches,
     next_date,
     next_occurrence,
+    next_occurrences,
 )
 from layers.schedule.columns import schedule_from_columns
-from layers.schedule.describe import date_text, describe, occurrence_text
+from layers.schedule.describe import date_text, describe, occurrence_text, short_date_text
 from layers.schedule.parse import parse_schedule
 from layers.schedule.rules import ScheduleError, normalize_rules
 
@@ -38,8 +39,10 @@ __all__ = [
     "matches",
     "next_date",
     "next_occurrence",
+    "next_occurrences",
     "normalize_rules",
     "occurrence_text",
     "parse_schedule",
     "schedule_from_columns",
+    "short_date_text",
 ]

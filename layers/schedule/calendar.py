@@ -172,6 +172,29 @@ def next_occurrence(
     return None
 
 
+def next_occurrences(
+    rules: Sequence[Mapping[str, Any]] | None,
+    after: date | datetime,
+    count: int,
+    *,
+    skip_holidays: bool = True,
+) -> list[Occurrence]:
+    """The next ``count`` sessions on or after ``after`` (fewer when the horizon ends first).
+
+    For paper, which cannot refresh: a 回覧板 sheet lists the next three. Each is found as
+    ``next_occurrence`` finds the first, from the day after the one before.
+    """
+    found: list[Occurrence] = []
+    start: date | datetime = after
+    while len(found) < count:
+        occ = next_occurrence(rules, start, skip_holidays=skip_holidays)
+        if occ is None:
+            break
+        found.append(occ)
+        start = occ.date + timedelta(days=1)
+    return found
+
+
 def next_date(
     rules: Sequence[Mapping[str, Any]] | None,
     after: date | datetime,

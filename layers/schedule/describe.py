@@ -161,6 +161,14 @@ def date_text(day: date, lang: Lang, weekday: bool = True) -> str:
     return f"{_WEEKDAYS_EN[day.weekday()][:3]} {text}" if weekday else text
 
 
+def short_date_text(day: date, lang: Lang) -> str:
+    """「12/2(水)」 / "2 Dec": a coming date on paper, which says the year it was made (English
+    leaves the weekday to the schedule beside it: its longer words cannot spare the room)."""
+    if lang == "ja":
+        return f"{day.month}/{day.day}({WEEKDAYS_JA[day.weekday()]})"
+    return f"{day.day} {_MONTHS_EN[day.month - 1][:3]}"
+
+
 def occurrence_text(occ: Occurrence, lang: Lang) -> str:
     """A session as a resident reads it: 「2026年11月30日（月） 13:30〜15:30」.
 

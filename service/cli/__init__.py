@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import analysis, db, imports, network, serve
+from service.cli import analysis, db, export, imports, network, serve
 from service.cli.common import ErrorExits
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(imports.app, name="import")
 app.add_typer(db.app, name="db")
 app.add_typer(network.app, name="network")
+app.add_typer(export.app, name="export")
 app.command()(analysis.coverage)
 app.command()(analysis.suggest)
 app.command()(serve.serve)

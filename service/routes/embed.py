@@ -96,6 +96,10 @@ class ShareChoice:
         extra = [("view", self.view)] if self.view != "both" else []
         return _with_query(f"/embed/{code}", self._filters() + extra)
 
+    def print_path(self, code: str) -> str:
+        """The A4 sheet of the chosen area (/print needs an area; the page offers it with one)."""
+        return _with_query(f"/print/{code}", self._filters())
+
     def qr_path(self, code: str) -> str:
         return _with_query(f"/share/{code}/qr.svg", self._filters())
 
@@ -125,8 +129,10 @@ def _area_groups(areas: list[Area]) -> list[dict[str, Any]]:
                                               key=lambda a: a.name)} for root in roots]
 
 
-def _base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+def public_base(request: Request) -> str:
+    """Where links that leave the service point: TSUDOI_PUBLIC_URL, else the address asked at."""
+    configured: str | None = request.app.state.settings.public_url
+    return configured or str(request.base_url).rstrip("/")
 
 
 @router.get("/embed/{code}", response_class=HTMLResponse, summary="A city's map for an iframe")
@@ -166,7 +172,7 @@ def share_page(
         lang=pick_language(map_lang or lang),
         view=view if view in VIEWS else "both",
     )
-    base = _base_url(request)
+    base = public_base(request)
     city = next((c for c in store.cities() if c.code == code), None)
     titles = {
         lg: translator(lg)("{city}: places where neighbours gather",
@@ -179,7 +185,7 @@ def share_page(
         choice=choice, kinds=kinds, area_groups=_area_groups(areas), sizes=SIZES,
         languages=LANGUAGES, views=VIEWS, embed_origins=request.app.state.settings.embed_origins,
         map_url=base + choice.map_path(code), embed_url=base + choice.embed_path(code),
-        qr_url=choice.qr_path(code),
+        qr_url=choice.qr_path(code), print_url=choice.print_path(code),
         snippet=iframe_snippet(base + choice.embed_path(code), titles[choice.lang],
                                choice.width, choice.height),
     )
@@ -203,7 +209,7 @@ def share_qr(
         if found is None or found.city != city.code:
             raise InvalidParameter("area", f"city {city.code} has no area {area!r}")
     choice = ShareChoice(categories=tuple(slugs), area=area or "", lang=pick_language(lang))
-    link = _base_url(request) + choice.map_path(city.code)
+    link = public_base(request) + choice.map_path(city.code)
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="svg", scale=4, border=4, dark="#000",
                                      light="#fff", title=link, xmldecl=False)

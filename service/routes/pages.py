@@ -74,12 +74,10 @@ def _settings(request: Request) -> Settings:
     return found
 
 
-def _render(
-    request: Request, name: str, status: int = 200, *, frame_ancestors: str | None = None,
-    **context: Any,
-) -> HTMLResponse:
-    lang = context["lang"]
-    labels = messages(lang)
+def render_template(name: str, **context: Any) -> str:
+    """A page's HTML, its labels in ``context["lang"]`` from the catalogue; for the routes and
+    for what the command line writes (the printed sheet's PDF is this page)."""
+    labels = messages(context["lang"])
 
     def _(msgid: str, **values: Any) -> str:
         text = labels.get(msgid, msgid)
@@ -87,7 +85,20 @@ def _render(
             text = text.replace("{" + key + "}", str(value))
         return text
 
-    html = _templates().get_template(name).render(_=_, **context)
+    return _templates().get_template(name).render(_=_, **context)
+
+
+def _render(
+    request: Request, name: str, status: int = 200, *, frame_ancestors: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    return html_page(request, render_template(name, **context), status, frame_ancestors)
+
+
+def html_page(
+    request: Request, html: str, status: int = 200, frame_ancestors: str | None = None
+) -> HTMLResponse:
+    """A page with the headers every page carries (its CSP among them)."""
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Security-Policy"] = content_security_policy(
         _settings(request), frame_ancestors)

@@ -72,6 +72,8 @@
     $("qr").src = qr;
     $("qr").alt = t("QR code of the link: {url}", { url: link });
     $("qr-download").href = qr;
+    $("print-sheet").href = withQuery("/print/" + code, filters(c));
+    $("print-sheet-line").hidden = !c.area; /* a sheet is made for one area */
     var frame = $("preview");
     frame.width = String(c.width);
     frame.height = String(c.height);
