@@ -104,7 +104,7 @@ def test_english_sheet_with_streets_and_contacts(
     assert _flat("Places to gather in 恩田圏域（デモ）") in text
     assert "0836-000-0109" in text  # the 包括's phone
     assert "OpenStreetMap" in text  # streets drawn from the network, credited
-    link = f"{PUBLIC}/map/35202?category=salon%2Ccommunity-cafe&area=35202-d03&lang=en"
+    link = f"{PUBLIC}/map/35202?category=salon%2Ccommunity-cafe&area=35202-L2-d03&lang=en"
     assert _qr(out, tmp_path) == link
 
 
@@ -115,7 +115,8 @@ def test_english_sheet_with_streets_and_contacts(
     (["--city", "10202", "--area", "x", "--public-url", PUBLIC], "10202"),
     (["--city", "15100", "--area", "15100-L1-15107", "--public-url", "map.example.jp"],
      "TSUDOI_PUBLIC_URL"),
-    (["--city", "15100", "--area", "15100-L1-15107", "--public-url", PUBLIC, "--lang", "fr"], "--lang"),
+    (["--city", "15100", "--area", "15100-L1-15107", "--public-url", PUBLIC, "--lang", "fr"],
+     "--lang"),
     (["--city", "15100", "--area", "15100-L1-15107", "--public-url", PUBLIC, "--category", "nope"],
      "unknown category"),
 ])

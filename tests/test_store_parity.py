@@ -130,7 +130,8 @@ def _asks() -> list[Ask]:
         Ask("/coordinator/{code}", "/coordinator/15100", {"lang": "en"}),
         *_ogc_asks(),
         Ask("/print/{code}", "/print/35202", {"area": "35202-L2-d03"}),  # streets drawn
-        Ask("/print/{code}", "/print/15100", {"area": "15100-L1-15107", "lang": "en", "category": "salon"}),
+        Ask("/print/{code}", "/print/15100",
+            {"area": "15100-L1-15107", "lang": "en", "category": "salon"}),
         Ask("/print/{code}", "/print/15100", {"area": "35202-L2-d03"}, ok=False),
         Ask("/print/{code}", "/print/10202", {"area": "15100-L1-15107"}, ok=False),
     ]  # fmt: skip
