@@ -47,7 +47,15 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SameOriginFraming)  # HTML outside /embed: framed by this service only
     install_problem_handlers(app)
     for module in (
-        health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
+        health,
+        cities,
+        places,
+        categories,
+        towns,
+        coverage,
+        isochrones,
+        suggestions,
+        pages,
         embed,
     ):
         app.include_router(module.router)

@@ -25,8 +25,11 @@ from layers.basemaps import BASEMAPS, Basemap
 __all__ = ["BASEMAPS", "Basemap", "Settings"]
 
 # An origin as CSP writes it: scheme, host (a leading "*." for every subdomain), optional port.
-_ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
-                     r"(:\d{1,5})?", re.IGNORECASE)
+_ORIGIN = re.compile(
+    r"https?://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
+    r"(:\d{1,5})?",
+    re.IGNORECASE,
+)
 
 
 def embed_origins(text: str) -> tuple[str, ...]:
@@ -62,8 +65,9 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read TSUDOI_BASEMAP, TSUDOI_TILE_URL (…_ATTRIBUTION, …_URL), TSUDOI_EMBED_ORIGINS."""
         env = os.environ if env is None else env
-        return cls(basemap=_basemap(env),
-                   embed_origins=embed_origins(env.get("TSUDOI_EMBED_ORIGINS", "")))
+        return cls(
+            basemap=_basemap(env), embed_origins=embed_origins(env.get("TSUDOI_EMBED_ORIGINS", ""))
+        )
 
 
 def _basemap(env: Mapping[str, str]) -> Basemap:
@@ -81,7 +85,5 @@ def _basemap(env: Mapping[str, str]) -> Basemap:
         return basemap
     name = env.get("TSUDOI_BASEMAP", "gsi-pale").strip() or "gsi-pale"
     if name not in BASEMAPS:
-        raise UsageError(
-            f"TSUDOI_BASEMAP must be one of {', '.join(BASEMAPS)}, not {name!r}"
-        )
+        raise UsageError(f"TSUDOI_BASEMAP must be one of {', '.join(BASEMAPS)}, not {name!r}")
     return BASEMAPS[name]

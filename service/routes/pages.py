@@ -75,7 +75,11 @@ def _settings(request: Request) -> Settings:
 
 
 def _render(
-    request: Request, name: str, status: int = 200, *, frame_ancestors: str | None = None,
+    request: Request,
+    name: str,
+    status: int = 200,
+    *,
+    frame_ancestors: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
     lang = context["lang"]
@@ -90,7 +94,8 @@ def _render(
     html = _templates().get_template(name).render(_=_, **context)
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Security-Policy"] = content_security_policy(
-        _settings(request), frame_ancestors)
+        _settings(request), frame_ancestors
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     return response
@@ -135,9 +140,17 @@ def index_page(
 
 
 def _city_page(
-    request: Request, store: Store, code: str, lang: str | None, template: str,
-    api: dict[str, str], demo_flag: bool = False, *, extra_config: dict[str, Any] | None = None,
-    frame_ancestors: str | None = None, **context: Any,
+    request: Request,
+    store: Store,
+    code: str,
+    lang: str | None,
+    template: str,
+    api: dict[str, str],
+    demo_flag: bool = False,
+    *,
+    extra_config: dict[str, Any] | None = None,
+    frame_ancestors: str | None = None,
+    **context: Any,
 ) -> HTMLResponse:
     """What the city's pages share: the city, credits, basemap, config; a page adds its own
     config (``extra_config``) and template values (``context``)."""

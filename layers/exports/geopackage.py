@@ -1,0 +1,38 @@
+"""GeoPackage files for QGIS: GeoJSON-like features written as named layers with pyogrio."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _flat(value: Any) -> Any:
+    """Lists and objects (rules, contacts, notes) as JSON text: they are no GeoPackage type."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def geopackage_layers(layers: Mapping[str, Sequence[Mapping[str, Any]]]) -> bytes:
+    """A GeoPackage file's bytes with one layer per name, from GeoJSON features (WGS84).
+
+    Features without geometry are left out; a layer with no feature is left out too.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.gpkg"
+        for name, features in layers.items():
+            kept = [f for f in features if f.get("geometry")]
+            if not kept:
+                continue
+            frame = gpd.GeoDataFrame.from_features(kept, crs="EPSG:4326")
+            for column in frame.columns:
+                if column != "geometry":
+                    frame[column] = frame[column].map(_flat)
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists())
+        return path.read_bytes()

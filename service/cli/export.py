@@ -1,0 +1,15 @@
+"""`tsudoi export …`: files made from the store for people without the service — the listing
+for My Maps, Excel and QGIS (export_places), a single-file map (export_map).
+
+Each command lives in its own module and is added here, one line each.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from service.cli import export_map, export_places
+
+app = typer.Typer(help="Write files from the store: places as data, a map.", no_args_is_help=True)
+app.command("places")(export_places.places)
+app.command("map")(export_map.map_file)

@@ -1,0 +1,73 @@
+"""`tsudoi export map`: one self-contained HTML file of the city's places (Folium), for a city's
+website or a USB stick — Leaflet, the cluster plugin, the list panel, the details card and
+the data inlined; nothing is requested but the basemap's tiles (TSUDOI_BASEMAP,
+TSUDOI_TILE_URL as the service reads them; without tiles the markers show on a plain ground).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from geo.errors import InvalidParameter
+from geo.japan.municipalities import get_city
+from layers.folium import listing_map
+from layers.messages import translator
+from layers.place_privacy import published
+from service.cli.common import CityOption, DbOption, opened, plain
+from service.cli.export_places import AreaFilter, CategoryFilter, LangOption, held_code
+from service.demo import DEMO_CITIES, demo_credits
+from service.deps import PlaceFilterParams
+from service.place_export import check_area
+from service.serialize import now_in_japan
+from service.settings import Settings
+
+
+def map_file(
+    city: CityOption,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The .html file to write")],
+    category: CategoryFilter = None,
+    area: AreaFilter = None,
+    lang: LangOption = "ja",
+    db: DbOption = None,
+) -> None:
+    """Write the city's active gathering places as one HTML file that works from disk."""
+    if lang not in ("ja", "en"):
+        raise InvalidParameter("lang", "must be ja or en")
+    settings = Settings.from_env()
+    now = now_in_japan().replace(second=0, microsecond=0, tzinfo=None)
+    with opened(db) as store:
+        code = held_code(store, city)
+        check_area(store, code, area)
+        query = replace(PlaceFilterParams(category=category).query(code), area=area)
+        places = published(store, store.places(query))
+        categories = store.categories(code)
+        areas = store.areas(code)
+    if area is not None:  # the chosen area and the areas inside it, not the whole city
+        areas = [a for a in areas if a.id == area or a.parent == area]
+    t = translator(lang)
+    held = get_city(code)
+    label = (held.name_en or held.name) if lang == "en" else held.name
+    title = t("{city}: places where neighbours gather", city=label)
+    credits = demo_credits(code) if code in DEMO_CITIES else {}
+    notice = credits.get("demo_notice_en" if lang == "en" else "demo_notice_ja")
+    m = listing_map(
+        places,
+        categories,
+        areas,
+        lang=lang,  # type: ignore[arg-type]
+        basemap=settings.basemap,
+        title=title,
+        demo_notice=notice,
+        credits=[
+            " ".join(filter(None, (c["source"], c.get("url")))) for c in credits.get("credits", [])
+        ],
+        now=now,
+        panel=True,
+    )
+    m.save(str(output))
+    size = output.stat().st_size
+    plain(f"wrote {output} ({len(places)} places, {size:,} bytes)")
