@@ -76,7 +76,8 @@ def _placemark(folder: ET.Element, place: Place, style: str, now: datetime, lang
     _sub(mark, "description", _description(place, now, lang))
     _sub(mark, "styleUrl", f"#{style}")
     data = _sub(mark, "ExtendedData")
-    fields = {name: getattr(place, name) for name in EXTENDED}
+    # "description" is the Placemark's own element; the place's text goes as "about"
+    fields = {("about" if n == "description" else n): getattr(place, n) for n in EXTENDED}
     fields["demo"] = "true" if place.demo else None
     for name, value in [*fields.items(), *identity(place).items()]:
         if value not in (None, ""):

@@ -195,12 +195,12 @@ def _add_places(
 def _banner(title: str | None, notice: str | None) -> str | None:
     if not (title or notice):
         return None
-    banner = '<div class="tsudoi-banner">'
+    banner = '<header class="tsudoi-banner">'
     if title:
         banner += f"<h1>{e(title)}</h1>"
     if notice:
         banner += f'<p class="tsudoi-demo-notice" role="note">{e(notice)}</p>'
-    return banner + "</div>"
+    return banner + "</header>"
 
 
 def listing_map(

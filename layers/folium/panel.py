@@ -9,16 +9,18 @@ sets names with ``textContent``. The cluster plugin is the vendored copy, inline
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from importlib.resources import files
 from typing import Any
 
+import folium
 from branca.element import Figure, MacroElement
 from folium.template import Template
 
 from geo.model import Category, Place
-from layers.folium.cards import _color, _label, _mark, e, layer_name, pin_html, popup_html
+from layers.folium.cards import _color, _label, _mark, e, layer_name, popup_html
 from layers.folium.elements import Raw, js
 from layers.messages import translator
 from layers.schedule import Lang, date_text
@@ -52,21 +54,27 @@ body { display: grid; grid-template-columns: minmax(240px, 340px) 1fr;
 _SCRIPT = """
 (function () {
   var map = MAP, control = CONTROL, data = DATA;
+  var box = map.getContainer();  // a landmark of its own beside the list (the main content)
+  box.setAttribute('role', 'region');
+  box.setAttribute('aria-label', LABEL);
   var byId = {}, markers = {}, groups = {};
   var list = document.getElementById('tsudoi-list');
   var card = document.getElementById('tsudoi-card');
   var body = document.getElementById('tsudoi-card-body');
   var count = document.getElementById('tsudoi-count');
+  var pins = {}, labels = {};
   data.categories.forEach(function (c) {
+    pins[c.slug] = c.pin;
+    labels[c.slug] = c.label;
     var g = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
     groups[c.slug] = g;
     if (c.show) { g.addTo(map); }
     control.addOverlay(g, c.layer);
   });
   function show(id) {
-    var p = byId[id];
-    if (!p) { return; }
-    body.innerHTML = p.card;
+    var p = byId[id], tpl = document.getElementById('tsudoi-c-' + id);
+    if (!p || !tpl) { return; }
+    body.replaceChildren(tpl.content.cloneNode(true));
     list.hidden = true; count.hidden = true; card.hidden = false;
     var h = body.querySelector('h2');
     if (h) { h.tabIndex = -1; h.focus(); }
@@ -76,8 +84,15 @@ _SCRIPT = """
   }
   data.places.forEach(function (p) {
     byId[p.id] = p;
+    var pin = document.createElement('span');
+    pin.innerHTML = pins[p.c];  // the category's colour and mark, made and escaped in Python
+    if (p.town) { pin.firstChild.className += ' tsudoi-pin-town'; }
+    var said = document.createElement('span');
+    said.className = 'tsudoi-sr';
+    said.textContent = p.name + '（' + labels[p.c] + '）';
+    pin.appendChild(said);
     var m = L.marker([p.lat, p.lon], {
-      icon: L.divIcon({ html: p.pin, className: 'tsudoi-pin-icon', iconSize: [30, 30],
+      icon: L.divIcon({ html: pin, className: 'tsudoi-pin-icon', iconSize: [30, 30],
                         iconAnchor: [15, 15] }),
       title: p.name, keyboard: true
     });
@@ -159,8 +174,8 @@ def panel_data(
                 "slug": slug,
                 "layer": layer_name(cat, len(members), lang),
                 "show": cat is None or cat.kind == "gathering",
-                "color": _color(cat.color if cat else None),
-                "mark": _mark(cat, lang),
+                "pin": _pin(cat, lang),
+                "label": _label(cat, lang),
             }
         )
         for p in members:
@@ -171,12 +186,31 @@ def panel_data(
                     "name": p.name,
                     "lat": round(p.lat, 6),
                     "lon": round(p.lon, 6),
-                    "pin": pin_html(p, cat, lang),
-                    "card": popup_html(p, cat, now, lang),
+                    "town": p.location_precision == "town",
                     "sub": _sub_line(p, cat, now, lang),
                 }
             )
     return {"categories": categories, "places": places}
+
+
+def _pin(cat: Category | None, lang: Lang) -> str:
+    """A category's pin without the place's name (the script adds it as text)."""
+    return (
+        f'<span class="tsudoi-pin" style="background:{_color(cat.color if cat else None)}" '
+        f'aria-hidden="true">{e(_mark(cat, lang))}</span>'
+    )
+
+
+def cards_markup(
+    groups: Sequence[tuple[Category | None, list[Place]]], now: datetime, lang: Lang
+) -> str:
+    """Every place's card as an inert <template> (nothing in it loads or runs until shown),
+    as HTML rather than JSON strings, whose escaped tags would double their weight."""
+    return "".join(
+        f'<template id="tsudoi-c-{e(p.id)}">{popup_html(p, cat, now, lang)}</template>'
+        for cat, members in groups
+        for p in members
+    )
 
 
 def panel_markup(count: int, now: datetime, lang: Lang) -> str:
@@ -184,7 +218,7 @@ def panel_markup(count: int, now: datetime, lang: Lang) -> str:
     t = translator(lang)
     as_of = t("Next dates as of {date}", date=date_text(now.date(), lang, weekday=False))
     return (
-        f'<aside id="tsudoi-panel" aria-label="{e(t("Places"))}">'
+        f'<main id="tsudoi-panel" aria-label="{e(t("Places"))}">'
         f"<h2>{e(t('Places'))}</h2>"
         f'<p class="tsudoi-asof">{e(as_of)}</p>'
         f'<p id="tsudoi-count" class="tsudoi-asof">{e(t("{n} places shown", n=count))}</p>'
@@ -192,7 +226,7 @@ def panel_markup(count: int, now: datetime, lang: Lang) -> str:
         '<div id="tsudoi-card" hidden>'
         f'<button type="button" id="tsudoi-back" class="tsudoi-back">{e(t("Back to the list"))}'
         "</button>"
-        '<div id="tsudoi-card-body" aria-live="polite"></div></div></aside>'
+        '<div id="tsudoi-card-body" aria-live="polite"></div></div></main>'
     )
 
 
@@ -213,5 +247,19 @@ def add_panel(
         _SCRIPT.replace("MAP", map_name, 1)
         .replace("CONTROL", control_name, 1)
         .replace("DATA", js(data), 1)
+        .replace("LABEL", js(translator(lang)("Map of the places (the list is the same content)")))
     )
-    return PlacePanel(panel_markup(len(data["places"]), now, lang), script)
+    markup = panel_markup(len(data["places"]), now, lang) + cards_markup(groups, now, lang)
+    return PlacePanel(markup, script)
+
+
+_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+
+
+def page_html(m: folium.Map) -> str:
+    """The saved page: folium's own, with a viewport that lets a reader zoom the text
+    (folium's forbids it, which fails WCAG 1.4.4)."""
+    html = m.get_root().render()
+    return _VIEWPORT.sub(
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">', html, count=1
+    )

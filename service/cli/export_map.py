@@ -14,7 +14,7 @@ import typer
 
 from geo.errors import InvalidParameter
 from geo.japan.municipalities import get_city
-from layers.folium import listing_map
+from layers.folium import listing_map, page_html
 from layers.messages import translator
 from layers.place_privacy import published
 from service.cli.common import CityOption, DbOption, opened, plain
@@ -53,7 +53,9 @@ def map_file(
     label = (held.name_en or held.name) if lang == "en" else held.name
     title = t("{city}: places where neighbours gather", city=label)
     credits = demo_credits(code) if code in DEMO_CITIES else {}
-    notice = credits.get("demo_notice_en" if lang == "en" else "demo_notice_ja")
+    notice = None  # the demo's own notice, when the file holds any of its stand-in records
+    if any(p.demo for p in places) or any(a.demo for a in areas):
+        notice = credits.get("demo_notice_en" if lang == "en" else "demo_notice_ja")
     m = listing_map(
         places,
         categories,
@@ -68,6 +70,6 @@ def map_file(
         now=now,
         panel=True,
     )
-    m.save(str(output))
+    output.write_text(page_html(m), encoding="utf-8")
     size = output.stat().st_size
     plain(f"wrote {output} ({len(places)} places, {size:,} bytes)")
