@@ -12,7 +12,7 @@ from typing import Any
 def _flat(value: Any) -> Any:
     """Lists and objects (rules, contacts, notes) as JSON text: they are no GeoPackage type."""
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return value
 
 
