@@ -196,13 +196,22 @@ def test_kml_splits_a_category_beyond_my_maps_layer_limit(
     assert "2005件あるため" in path.read_text(encoding="utf-8")
 
 
+def _download(
+    store: GpkgStore, tmp_path: Path, fmt: str, params: dict[str, str]
+) -> tuple[Any, dict[str, Any]]:
+    """The file the API gives for the filters, and the listing it must match."""
+    _load(store, tmp_path)
+    with TestClient(create_app(store)) as client:
+        r = client.get("/api/cities/15100/places", params={"format": fmt, **params})
+        listing = client.get("/api/cities/15100/places", params=params).json()
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["content-disposition"] == f'attachment; filename="places-15100.{fmt}"'
+    return r, listing
+
+
 def test_geopackage_has_places_and_areas_layers(gpkg_store: GpkgStore, tmp_path: Path) -> None:
-    _load(gpkg_store, tmp_path)
-    with TestClient(create_app(gpkg_store)) as client:
-        r = client.get("/api/cities/15100/places", params={"format": "gpkg", "category": "salon"})
-        listing = client.get("/api/cities/15100/places", params={"category": "salon"}).json()
+    r, listing = _download(gpkg_store, tmp_path, "gpkg", {"category": "salon"})
     assert r.headers["content-type"] == "application/geopackage+sqlite3"
-    assert r.headers["content-disposition"] == 'attachment; filename="places-15100.gpkg"'
     path = tmp_path / "places.gpkg"
     path.write_bytes(r.content)
     layers = {str(n): pyogrio.read_info(path, layer=str(n))["features"]
@@ -214,12 +223,8 @@ def test_geopackage_has_places_and_areas_layers(gpkg_store: GpkgStore, tmp_path:
 
 
 def test_geojson_download_is_the_listing(gpkg_store: GpkgStore, tmp_path: Path) -> None:
-    _load(gpkg_store, tmp_path)
-    with TestClient(create_app(gpkg_store)) as client:
-        r = client.get("/api/cities/15100/places", params={"format": "geojson", "q": "茶の間"})
-        listing = client.get("/api/cities/15100/places", params={"q": "茶の間"}).json()
+    r, listing = _download(gpkg_store, tmp_path, "geojson", {"q": "茶の間"})
     assert r.headers["content-type"] == "application/geo+json"
-    assert r.headers["content-disposition"] == 'attachment; filename="places-15100.geojson"'
     body = r.json()
     assert [f["id"] for f in body["features"]] == [f["id"] for f in listing["features"]]
     assert all("internal_contact" not in f["properties"] for f in body["features"])

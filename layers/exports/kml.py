@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import datetime
 
-from geo.model import Category, Place
+from geo.model import PUBLIC_PLACE_FIELDS, Category, Place
 from layers.exports.columns import category_label, identity, schedule_words
 from layers.folium.cards import next_text
 from layers.messages import translator
@@ -21,22 +21,12 @@ from layers.schedule import Lang, date_text
 KML_NS = "http://www.opengis.net/kml/2.2"
 MAX_PER_FOLDER = 2000  # Google My Maps' limit of features per layer
 
-# The public fields that go to ExtendedData (name, address, phone and schedule are the
-# description; the identity columns come from columns.identity).
-EXTENDED = (
-    "kana",
-    "category",
-    "kind",
-    "fee",
-    "organiser",
-    "email",
-    "description",
-    "url",
-    "accessibility",
-    "status",
-    "location_precision",
-    "last_verified",
-)
+# The public fields that go to ExtendedData: all but those the Placemark says itself (name,
+# point, and the description's schedule, address and phone), the identity columns (from
+# columns.identity), demo (added as a flag) and the store's clock.
+_OWN = {"id", "city", "name", "address", "phone", "schedule", "schedule_rules", "source",
+        "demo", "updated_at"}  # fmt: skip
+EXTENDED = tuple(f for f in PUBLIC_PLACE_FIELDS if f not in _OWN)
 
 
 def _kml_color(color: str) -> str:
