@@ -17,6 +17,7 @@ from geo.store.base import PlaceQuery, Store
 from layers.exports.csv_table import places_csv
 from layers.exports.geopackage import geopackage_layers
 from layers.exports.kml import places_kml
+from layers.messages import translator
 from layers.place_privacy import published
 from layers.schedule import Lang
 from service.serialize import area_feature, feature_collection, place_feature
@@ -37,6 +38,13 @@ class Export:
     body: bytes
     media_type: str
     filename: str
+
+
+def city_title(code: str, lang: Lang) -> str:
+    """「新潟市の集いの場」, or "Niigata: places where neighbours gather", for a file's title."""
+    city = get_city(code)
+    name = (city.name_en or city.name) if lang == "en" else city.name
+    return translator(lang)("{city}: places where neighbours gather", city=name)
 
 
 def check_area(store: Store, code: str, area: str | None) -> None:
@@ -62,9 +70,8 @@ def export_places(
     if fmt == "csv":
         body = places_csv(shown, now, lang).encode("utf-8")
     elif fmt == "kml":
-        city = get_city(code)
         categories = store.categories(code)
-        body = places_kml(shown, categories, f"{city.name}の集いの場", now, lang).encode()
+        body = places_kml(shown, categories, city_title(code, lang), now, lang).encode()
     elif fmt == "gpkg":
         places = [place_feature(p, now=now) for p in shown]
         areas = [area_feature(a) for a in store.areas(code)]

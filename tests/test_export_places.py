@@ -241,7 +241,7 @@ def test_unknown_format_or_filter_is_a_problem(
     assert r.headers["content-type"] == "application/problem+json"
 
 
-def test_cli_refuses_an_unknown_format_and_an_unheld_city(
+def test_cli_refuses_an_unknown_format_city_or_area(
     gpkg_store: GpkgStore, tmp_path: Path, tsudoi: Tsudoi
 ) -> None:
     _load(gpkg_store, tmp_path)
@@ -252,4 +252,7 @@ def test_cli_refuses_an_unknown_format_and_an_unheld_city(
     r = tsudoi("export", "places", "--city", "10202", "--format", "csv", "-o",
                tmp_path / "x", "--db", db, cwd=tmp_path)  # fmt: skip
     assert r.returncode == 2 and "10202" in r.stderr
+    r = tsudoi("export", "map", "--city", "15100", "--area", "nope", "-o",
+               tmp_path / "x", "--db", db, cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 2 and "--area" in r.stderr
     assert not (tmp_path / "x").exists()

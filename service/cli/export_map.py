@@ -13,15 +13,19 @@ from typing import Annotated
 import typer
 
 from geo.errors import InvalidParameter
-from geo.japan.municipalities import get_city
 from layers.folium import listing_map, page_html
-from layers.messages import translator
 from layers.place_privacy import published
 from service.cli.common import CityOption, DbOption, opened, plain
-from service.cli.export_places import AreaFilter, CategoryFilter, LangOption, held_code
+from service.cli.export_places import (
+    AreaFilter,
+    CategoryFilter,
+    LangOption,
+    check_area_option,
+    held_code,
+)
 from service.demo import DEMO_CITIES, demo_credits
 from service.deps import PlaceFilterParams
-from service.place_export import check_area
+from service.place_export import city_title
 from service.serialize import now_in_japan
 from service.settings import Settings
 
@@ -41,17 +45,14 @@ def map_file(
     now = now_in_japan().replace(second=0, microsecond=0, tzinfo=None)
     with opened(db) as store:
         code = held_code(store, city)
-        check_area(store, code, area)
+        check_area_option(store, code, area)
         query = replace(PlaceFilterParams(category=category).query(code), area=area)
         places = published(store, store.places(query))
         categories = store.categories(code)
         areas = store.areas(code)
     if area is not None:  # the chosen area and the areas inside it, not the whole city
         areas = [a for a in areas if a.id == area or a.parent == area]
-    t = translator(lang)
-    held = get_city(code)
-    label = (held.name_en or held.name) if lang == "en" else held.name
-    title = t("{city}: places where neighbours gather", city=label)
+    title = city_title(code, lang)  # type: ignore[arg-type]
     credits = demo_credits(code) if code in DEMO_CITIES else {}
     notice = None  # the demo's own notice, when the file holds any of its stand-in records
     if any(p.demo for p in places) or any(a.demo for a in areas):

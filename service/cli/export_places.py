@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from geo.errors import InvalidParameter, UnknownCity
+from geo.errors import InvalidParameter, NotFound, UnknownCity
 from geo.japan.municipalities import get_city
 from geo.store.base import Store
 from service.cli.common import CityOption, DbOption, opened, plain
@@ -45,7 +45,7 @@ def places(
         raise InvalidParameter("lang", "must be ja or en")
     with opened(db) as store:
         code = held_code(store, city)
-        check_area(store, code, area)
+        check_area_option(store, code, area)
         query = PlaceFilterParams(category=category, kind=kind, status=status, q=q).query(code)
         query = replace(query, area=area)
         now = now_in_japan().replace(second=0, microsecond=0, tzinfo=None)
@@ -60,3 +60,11 @@ def held_code(store: Store, city: str) -> str:
     if code not in {c.code for c in store.cities()}:
         raise UnknownCity(code, f"the store holds no data for city {code}; import it first")
     return code
+
+
+def check_area_option(store: Store, code: str, area: str | None) -> None:
+    """--area must name one of the city's areas: a usage error (exit 2) otherwise."""
+    try:
+        check_area(store, code, area)
+    except NotFound as exc:
+        raise InvalidParameter("area", str(exc)) from exc
