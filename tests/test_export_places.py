@@ -222,6 +222,16 @@ def test_geopackage_has_places_and_areas_layers(gpkg_store: GpkgStore, tmp_path:
     assert "internal_contact" not in places.columns and "next_date" in places.columns
 
 
+def test_geopackage_of_no_place_still_has_its_layers(gpkg_store: GpkgStore, tmp_path: Path) -> None:
+    r, listing = _download(gpkg_store, tmp_path, "gpkg", {"q": "どこにもない名前"})
+    assert listing["features"] == []
+    path = tmp_path / "none.gpkg"
+    path.write_bytes(r.content)
+    layers = {str(n): pyogrio.read_info(path, layer=str(n))["features"]
+              for n, _ in pyogrio.list_layers(path)}  # fmt: skip
+    assert layers == {"places": 0, "areas": 8}
+
+
 def test_geojson_download_is_the_listing(gpkg_store: GpkgStore, tmp_path: Path) -> None:
     r, listing = _download(gpkg_store, tmp_path, "geojson", {"q": "茶の間"})
     assert r.headers["content-type"] == "application/geo+json"

@@ -19,7 +19,8 @@ def _flat(value: Any) -> Any:
 def geopackage_layers(layers: Mapping[str, Sequence[Mapping[str, Any]]]) -> bytes:
     """A GeoPackage file's bytes with one layer per name, from GeoJSON features (WGS84).
 
-    Features without geometry are left out; a layer with no feature is left out too.
+    Features without geometry are left out; a layer with none is written empty, so the file
+    always opens with the layers it promises.
     """
     import geopandas as gpd
     import pyogrio
@@ -28,11 +29,19 @@ def geopackage_layers(layers: Mapping[str, Sequence[Mapping[str, Any]]]) -> byte
         path = Path(tmp) / "export.gpkg"
         for name, features in layers.items():
             kept = [f for f in features if f.get("geometry")]
-            if not kept:
-                continue
-            frame = gpd.GeoDataFrame.from_features(kept, crs="EPSG:4326")
+            if kept:
+                frame = gpd.GeoDataFrame.from_features(kept, crs="EPSG:4326")
+            else:
+                frame = gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
             for column in frame.columns:
                 if column != "geometry":
                     frame[column] = frame[column].map(_flat)
-            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists())
+            pyogrio.write_dataframe(
+                frame,
+                path,
+                layer=name,
+                driver="GPKG",
+                append=path.exists(),
+                geometry_type=None if kept else "Unknown",
+            )
         return path.read_bytes()

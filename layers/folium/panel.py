@@ -1,10 +1,11 @@
 """The single-file map's list panel and details card, and its clustered markers.
 
 A saved map for a city's website must work with no server: the places travel as one JSON
-array inlined in the page (about a tenth of what one folium Marker per place costs), and a
-short script makes the cluster layers, the list and the card from it. The card's HTML and the
-pins are made here by ``cards`` (every text escaped); the script only puts them in place and
-sets names with ``textContent``. The cluster plugin is the vendored copy, inlined.
+array inlined in the page (a fraction of what one folium Marker per place costs), and a short
+script makes the cluster layers, the list and the markers from it. Each card is made here by
+``cards.popup_html`` (every text escaped) and kept in an inert ``<template>``; the script only
+clones it into place and sets names with ``textContent``. The cluster plugin is the vendored
+copy, inlined.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from branca.element import Figure, MacroElement
 from folium.template import Template
 
 from geo.model import Category, Place
-from layers.folium.cards import _color, _label, _mark, e, layer_name, popup_html
+from layers.folium.cards import _color, _label, _mark, e, layer_name, next_text, popup_html
 from layers.folium.elements import Raw, js
 from layers.messages import translator
 from layers.schedule import Lang, date_text
@@ -152,8 +153,6 @@ def cluster_assets() -> tuple[str, str]:
 
 def _sub_line(place: Place, cat: Category | None, now: datetime, lang: Lang) -> str:
     """Under a name in the list: the kind of place and, when known, the next date."""
-    from layers.folium.cards import next_text
-
     bits = [_label(cat, lang)]
     upcoming = next_text(place, now, lang)
     if upcoming:
