@@ -79,6 +79,13 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "last_verified": ("last_verified", "最終確認日", "確認日"),
     "internal_contact": ("internal_contact", "内部連絡先", "代表者連絡先"),
     "demo": ("demo",),
+    # Tsudoi's own exports (layers.exports.columns): the id and source a place had, kept as given
+    "place_id": ("place_id",),
+    "place_source": ("place_source",),
+    # read and not kept: the city is --city's, 次回開催 is computed from the rules when shown
+    "city_code": ("都道府県コード又は市区町村コード", "市区町村コード"),
+    "city_name": ("市区町村名",),
+    "next_date": ("次回開催",),
 }
 
 _STATUS_WORDS = {
@@ -369,8 +376,11 @@ class _PlaceReader:
         if r.failed or name is None or category is None or kind is None:
             return None
         v = r.v
+        given = self.given_id(r)
+        if r.failed:
+            return None
         place = Place(
-            id=place_id(self.opts.city, self.source, v["id"], name, lon, lat),
+            id=given or place_id(self.opts.city, self.source, v["id"], name, lon, lat),
             city=self.opts.city,
             kind=kind,  # type: ignore[arg-type]
             category=category,
@@ -392,7 +402,7 @@ class _PlaceReader:
             location_precision=precision,  # type: ignore[arg-type]
             last_verified=_date(v["last_verified"]),
             internal_contact=v["internal_contact"],
-            source=self.source,
+            source=v["place_source"] or self.source,
             source_id=v["id"],
             extra=self.extra(r.row),
             demo=_is_true(r.row.props.get(self.cols["demo"]) if self.cols["demo"] else None),
@@ -400,6 +410,14 @@ class _PlaceReader:
         if r.placed_from_address:
             place = replace(place, location_precision="town", placed_from="address")
         return place
+
+    def given_id(self, r: _Reading) -> str | None:
+        """The id a Tsudoi export wrote (``place_id``), kept so the place keeps its id; it must
+        be one of this city's (``{city}-…``)."""
+        given = r.v["place_id"]
+        if given and not given.startswith(f"{self.opts.city}-"):
+            r.refuse(self.cols["place_id"], f"not an id of city {self.opts.city}", given)
+        return given
 
     def category(self, r: _Reading) -> str | None:
         """The row's category slug: --category's, else the row's (created when asked to)."""

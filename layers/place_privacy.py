@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from geo.model import Place, Town
+from geo.store.base import Store
 from geo.walk.distance import geodesic_m
 
 GRID_DEG = 0.005  # fallback cell when a city has no towns: ~550 m north–south at 35°N
@@ -68,3 +69,14 @@ def public_place(place: Place, towns: TownPoints | None) -> Place:
 def public_distance_m(place: Place, lon: float, lat: float) -> float:
     """Metres from a point to where the place is shown (for a town-level place, its town)."""
     return geodesic_m(lon, lat, place.lon, place.lat)
+
+
+def published(store: Store, places: list[Place]) -> list[Place]:
+    """The places as the public may see them: private homes moved to their town's point."""
+    towns: dict[str, TownPoints] = {}
+    out = []
+    for p in places:
+        if needs_town_point(p) and p.city not in towns:
+            towns[p.city] = TownPoints(store.towns(p.city))
+        out.append(public_place(p, towns.get(p.city)))
+    return out

@@ -11,6 +11,7 @@ from shapely.geometry import mapping
 
 from geo.analysis.coverage import CoverageResult, GapsResult
 from geo.model import Area
+from layers.exports.geopackage import geopackage_layers
 
 AREA_COLUMNS = (
     "area_id",
@@ -113,18 +114,4 @@ def gaps_csv(result: GapsResult) -> str:
 
 def geopackage(collection: dict[str, Any], layer: str) -> bytes:
     """A FeatureCollection as a GeoPackage file's bytes, for QGIS (figures as attributes)."""
-    import tempfile
-    from pathlib import Path
-
-    import geopandas as gpd
-    import pyogrio
-
-    features = [f for f in collection["features"] if f.get("geometry")]
-    frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
-    for column in frame.columns:  # lists (notes, contacts) are not GeoPackage types
-        if column != "geometry" and frame[column].map(lambda v: isinstance(v, list | dict)).any():
-            frame[column] = frame[column].map(str)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{layer}.gpkg"
-        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
-        return path.read_bytes()
+    return geopackage_layers({layer: collection["features"]})

@@ -20,12 +20,12 @@ from geo.walk.network import WalkNetwork
 from layers.messages import pick_language, translator
 from layers.paper.map_svg import Marker, area_map_svg
 from layers.paper.sheet import area_contacts, entries
+from layers.place_privacy import published
 from layers.schedule import Lang, date_text
 from service.analysis import known_categories
 from service.deps import held_city
 from service.routes.embed import ShareChoice, form_query
 from service.routes.pages import city_name, render_template
-from service.routes.places import published
 
 
 @dataclass(frozen=True)

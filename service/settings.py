@@ -28,8 +28,11 @@ from layers.basemaps import BASEMAPS, Basemap
 __all__ = ["BASEMAPS", "Basemap", "Settings"]
 
 # An origin as CSP writes it: scheme, host (a leading "*." for every subdomain), optional port.
-_ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
-                     r"(:\d{1,5})?", re.IGNORECASE)
+_ORIGIN = re.compile(
+    r"https?://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
+    r"(:\d{1,5})?",
+    re.IGNORECASE,
+)
 
 
 def embed_origins(text: str) -> tuple[str, ...]:
@@ -102,7 +105,5 @@ def _basemap(env: Mapping[str, str]) -> Basemap:
         return basemap
     name = env.get("TSUDOI_BASEMAP", "gsi-pale").strip() or "gsi-pale"
     if name not in BASEMAPS:
-        raise UsageError(
-            f"TSUDOI_BASEMAP must be one of {', '.join(BASEMAPS)}, not {name!r}"
-        )
+        raise UsageError(f"TSUDOI_BASEMAP must be one of {', '.join(BASEMAPS)}, not {name!r}")
     return BASEMAPS[name]

@@ -636,7 +636,7 @@ def test_standard_dataset_japanese_headers_in_xlsx(store: Store, tmp_path: Path)
     ]
     assert place.description == "駐車場あり"  # 備考, trimmed
     assert place.url == "https://www.city.takasaki.gunma.jp/"
-    assert place.extra == {"都道府県コード又は市区町村コード": "102024"}
+    assert place.extra == {}  # the layout's city code is --city's: read, not kept as an extra
 
 
 def test_cp932_text_is_stored_as_given(store: Store, tmp_path: Path) -> None:
@@ -763,7 +763,8 @@ def test_real_takamatsu_file_imports_whole_with_its_island_centres(gpkg_store: S
     with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert [r["name"] for r in rows[35:37]] == [
-        "高松市女木コミュニティセンター", "高松市男木コミュニティセンター"
+        "高松市女木コミュニティセンター",
+        "高松市男木コミュニティセンター",
     ]
     islands = [(float(r["longitude"]), float(r["latitude"])) for r in rows[35:37]]
     assert all(distance_outside_m(TAKAMATSU, lon, lat) == 0.0 for lon, lat in islands)

@@ -78,6 +78,12 @@ def _asks() -> list[Ask]:
         Ask(places, "/api/cities/35202/places", {"status": "active,paused", "kind": "all"}),
         Ask(places, "/api/cities/35202/places",
             {"category": "salon,dementia-cafe", "area": "35202-L2-d03"}),
+        Ask(places, "/api/cities/15100/places",
+            {"format": "csv", "status": "all", "kind": "all"}),
+        Ask(places, "/api/cities/15100/places", {"format": "kml", "area": "15100-L1-15103"}),
+        Ask(places, "/api/cities/35202/places", {"format": "gpkg", "category": "salon"}),
+        Ask(places, "/api/cities/35202/places", {"format": "geojson", "q": "サロン"}),
+        Ask(places, "/api/cities/15100/places", {"format": "xlsx"}, ok=False),
         Ask(places, "/api/cities/15100/places", {"bbox": "139.0,37.8"}, ok=False),
         Ask(places, "/api/cities/15100/places", {"kind": "hall"}, ok=False),
         Ask("/api/places/{place_id}", f"/api/places/{UBE_PLACE}"),
@@ -205,13 +211,14 @@ def _strip(value: Any) -> Any:
 
 
 def _geopackage(data: bytes) -> list[tuple[str, Any]]:
-    """Each layer's attribute rows and geometries (the files' own timestamps differ)."""
+    """Each layer's attribute rows and geometries (the files' own timestamps differ, and so do
+    the places' updated_at, as in the JSON answers)."""
     path = io.BytesIO(data)
     layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     out = []
     for layer in layers:
         frame = pyogrio.read_dataframe(io.BytesIO(data), layer=layer)
-        rows = frame.drop(columns="geometry").astype(object)
+        rows = frame.drop(columns=["geometry", "updated_at"], errors="ignore").astype(object)
         out.append((layer, rows.where(rows.notna(), None).to_dict("records")))
         out.append((layer, frame.geometry.to_wkb().tolist()))
     return out

@@ -16,5 +16,6 @@ service uses) and 次回開催 from the schedule engine's stored-rule path, as t
 
 from layers.folium.assets import LEAFLET_DIR, leaflet_assets
 from layers.folium.map import listing_map
+from layers.folium.panel import page_html
 
-__all__ = ["LEAFLET_DIR", "leaflet_assets", "listing_map"]
+__all__ = ["LEAFLET_DIR", "leaflet_assets", "listing_map", "page_html"]

@@ -28,16 +28,19 @@ from layers.folium.cards import (
     safe_url,
 )
 from layers.folium.elements import FIGURE_TEMPLATE, Attribution, Banner, Bind, Raw
+from layers.folium.panel import add_panel
 from layers.messages import translator
 from layers.schedule import JST, Lang
 
 _POPUP_OPTIONS: dict[str, Any] = {"maxWidth": 340, "maxHeight": 420}  # scrolls on a phone
 
 
-def _area_geojson(area: Area) -> dict[str, Any]:
-    """The boundary, simplified to about 2 m and rounded, so a city's areas stay light."""
-    geom = area.geometry.simplify(0.00002, preserve_topology=True)
-    geom = shapely.set_precision(geom, 0.000001)
+def _area_geojson(area: Area, tolerance: float = 0.00002) -> dict[str, Any]:
+    """The boundary, simplified (by default to about 2 m) and rounded, so a city's areas stay
+    light; the single-file map takes about 10 m, which a city-wide view cannot tell apart."""
+    geom = area.geometry.simplify(tolerance, preserve_topology=True)
+    grid = 0.000001 if tolerance <= 0.00002 else 0.00001  # about 0.1 m, or 1 m
+    geom = shapely.set_precision(geom, grid)
     return {"type": "Feature", "properties": {"level": area.level}, "geometry": mapping(geom)}
 
 
@@ -131,7 +134,9 @@ def _frame(m: folium.Map, lang: Lang, title: str | None, inline: bool, static_pr
     figure.title = e(title) if title else None
 
 
-def _add_areas(m: folium.Map, areas: Sequence[Area], lang: Lang) -> None:
+def _add_areas(
+    m: folium.Map, areas: Sequence[Area], lang: Lang, tolerance: float = 0.00002
+) -> None:
     """One layer per level, the name as a tooltip and the contacts as a popup."""
     for level in sorted({a.level for a in areas}):
         level_areas = [a for a in areas if a.level == level]
@@ -145,7 +150,7 @@ def _add_areas(m: folium.Map, areas: Sequence[Area], lang: Lang) -> None:
         }
         for area in level_areas:
             layer = folium.GeoJson(
-                _area_geojson(area),
+                _area_geojson(area, tolerance),
                 style_function=lambda _f, s=style: s,
                 zoom_on_click=False,
                 control=False,
@@ -190,12 +195,12 @@ def _add_places(
 def _banner(title: str | None, notice: str | None) -> str | None:
     if not (title or notice):
         return None
-    banner = '<div class="tsudoi-banner">'
+    banner = '<header class="tsudoi-banner">'
     if title:
         banner += f"<h1>{e(title)}</h1>"
     if notice:
         banner += f'<p class="tsudoi-demo-notice" role="note">{e(notice)}</p>'
-    return banner + "</div>"
+    return banner + "</header>"
 
 
 def listing_map(
@@ -212,6 +217,7 @@ def listing_map(
     inline_assets: bool = False,
     static_prefix: str = "/static",
     now: date | datetime | None = None,
+    panel: bool = False,
 ) -> folium.Map:
     """Build the listing map: one layer per category, area boundaries, details popups.
 
@@ -251,6 +257,10 @@ def listing_map(
         When 次回開催 is counted from (default: now in Japan).  Popups say "as of" this date,
         since a saved export keeps it.  次回開催 comes from the stored rules, as the API's
         ``next_date`` does; a place without rules shows none.
+    panel
+        True for the single-file map (``tsudoi export map``): markers in clusters, a list
+        panel beside the map and the details card in it, the places inlined as one JSON
+        array; implies ``inline_assets``.
 
     Returns
     -------
@@ -277,19 +287,26 @@ def listing_map(
         tiles=None,
         control_scale=True,
     )
-    _frame(m, lang, title, inline_assets, static_prefix)
+    _frame(m, lang, title, inline_assets or panel, static_prefix)
     tiles = _tiles(basemap, basemap_attribution) if basemap is not None else None
     if tiles is not None:
         url, attr, max_zoom = tiles
         folium.TileLayer(tiles=url, attr=attr, max_zoom=max_zoom, control=False).add_to(m)
-    _add_areas(m, areas, lang)
-    _add_places(m, places, categories, now_dt, lang)
+    _add_areas(m, areas, lang, 0.0001 if panel else 0.00002)
+    if not panel:
+        _add_places(m, places, categories, now_dt, lang)
 
     # The layer list is the legend: open on a wide screen, folded behind its button on a phone.
-    folium.LayerControl(
+    control = folium.LayerControl(
         collapsed=JsCode("window.matchMedia('(max-width: 600px)').matches"),  # type: ignore[arg-type]
         position="topright",
-    ).add_to(m)
+    )
+    control.add_to(m)
+    if panel:
+        figure = m.get_root()
+        assert isinstance(figure, Figure)
+        groups = _by_category(places, categories)
+        m.add_child(add_panel(figure, m.get_name(), control.get_name(), groups, now_dt, lang))
     banner = _banner(title, notice)
     if banner:
         m.add_child(Banner(banner))

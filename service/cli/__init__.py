@@ -1,4 +1,5 @@
-"""The `tsudoi` command: serve, load the demo, import areas and places, upgrade the database.
+"""The `tsudoi` command: serve, load the demo, import areas and places, export them, upgrade the
+database.
 
 Exit codes: 0 done, 1 the input was refused (nothing changed), 2 a usage error; commands raise
 typed errors and service/cli/common.py maps them to codes and messages in one place.
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(imports.app, name="import")
 app.add_typer(db.app, name="db")
+app.add_typer(export.app, name="export")
 app.add_typer(network.app, name="network")
 app.add_typer(export.app, name="export")
 app.command()(analysis.coverage)

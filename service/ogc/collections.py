@@ -20,10 +20,11 @@ from geo.errors import InvalidParameter, NotFound
 from geo.model import Area, City
 from geo.store.base import PlaceQuery, Store
 from layers.messages import translator
+from layers.place_privacy import published
 from service.deps import StoreDep, Text
 from service.ogc.params import AreaFilters, ItemsPage, PlaceFilters
 from service.routes.pages import city_name
-from service.routes.places import listing, published
+from service.routes.places import listing
 from service.serialize import area_feature, place_feature
 
 Kind = Literal["places", "areas"]

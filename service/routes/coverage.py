@@ -22,7 +22,8 @@ GPKG = "application/geopackage+sqlite3"
 router = APIRouter(tags=["coverage"])
 
 
-def _download(body: str | bytes, media_type: str, filename: str) -> Response:
+def download(body: str | bytes, media_type: str, filename: str) -> Response:
+    """An attachment the browser saves under ``filename``."""
     return Response(
         body,
         media_type=media_type,
@@ -42,12 +43,12 @@ def coverage(
     code = city.code
     result = analysis.model(store, code).coverage(**params.arguments(store, city))
     if format == "csv":
-        return _download(coverage_csv(result), "text/csv; charset=utf-8", f"coverage-{code}.csv")
+        return download(coverage_csv(result), "text/csv; charset=utf-8", f"coverage-{code}.csv")
     if format == "geojson":
         return coverage_geojson(result, store.areas(code))
     if format == "gpkg":
         data = geopackage(coverage_geojson(result, store.areas(code)), f"coverage_{code}")
-        return _download(data, GPKG, f"coverage-{code}.gpkg")
+        return download(data, GPKG, f"coverage-{code}.gpkg")
     return result.as_dict()
 
 
@@ -69,10 +70,10 @@ def gaps(
         **params.arguments(store, city), min_uncovered_share=min_uncovered_share, limit=limit
     )
     if format == "csv":
-        return _download(gaps_csv(result), "text/csv; charset=utf-8", f"gaps-{code}.csv")
+        return download(gaps_csv(result), "text/csv; charset=utf-8", f"gaps-{code}.csv")
     geoms = {c.id: c.geometry for c in store.population(code)}
     if format == "gpkg":
-        return _download(
+        return download(
             geopackage(gaps_geojson(result, geoms), f"gaps_{code}"), GPKG, f"gaps-{code}.gpkg"
         )
     return gaps_geojson(result, geoms)

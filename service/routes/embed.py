@@ -44,24 +44,30 @@ def form_query(pairs: Iterable[tuple[str, str]]) -> str:
     """A query string encoded as the browser's URLSearchParams does, so the page's script and
     the server write the same addresses ("*" kept, "~" and "," escaped, spaces as "+")."""
     return "&".join(
-        f"{quote_plus(k, safe='*')}={quote_plus(v, safe='*')}".replace("~", "%7E")
-        for k, v in pairs
+        f"{quote_plus(k, safe='*')}={quote_plus(v, safe='*')}".replace("~", "%7E") for k, v in pairs
     )
 
 
 def escape_attr(text: str) -> str:
     """Text for an HTML attribute, escaped as common.js escapeHtml does."""
-    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"),
-                      ("'", "&#39;")):
+    for raw, safe in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&quot;"),
+        ("'", "&#39;"),
+    ):
         text = text.replace(raw, safe)
     return text
 
 
 def iframe_snippet(src: str, title: str, width: int, height: int) -> str:
     """The code a website pastes: titled for screen readers, location allowed, loaded lazily."""
-    return (f'<iframe src="{escape_attr(src)}" title="{escape_attr(title)}" width="{width}" '
-            f'height="{height}" style="border:0;max-width:100%" allow="geolocation" '
-            f'loading="lazy"></iframe>')
+    return (
+        f'<iframe src="{escape_attr(src)}" title="{escape_attr(title)}" width="{width}" '
+        f'height="{height}" style="border:0;max-width:100%" allow="geolocation" '
+        f'loading="lazy"></iframe>'
+    )
 
 
 def _with_query(path: str, pairs: list[tuple[str, str]]) -> str:
@@ -123,10 +129,16 @@ def _categories(values: list[str] | None, offered: list[str]) -> tuple[str, ...]
 def _area_groups(areas: list[Area]) -> list[dict[str, Any]]:
     """The city's areas as the map's menu groups them: each wider area, then those inside it."""
     by_id = {a.id: a for a in areas}
-    roots = sorted((a for a in areas if not (a.parent and a.parent in by_id)),
-                   key=lambda a: (a.level, a.name))
-    return [{"area": root, "children": sorted((a for a in areas if a.parent == root.id),
-                                              key=lambda a: a.name)} for root in roots]
+    roots = sorted(
+        (a for a in areas if not (a.parent and a.parent in by_id)), key=lambda a: (a.level, a.name)
+    )
+    return [
+        {
+            "area": root,
+            "children": sorted((a for a in areas if a.parent == root.id), key=lambda a: a.name),
+        }
+        for root in roots
+    ]
 
 
 def public_base(request: Request) -> str:
@@ -137,7 +149,11 @@ def public_base(request: Request) -> str:
 
 @router.get("/embed/{code}", response_class=HTMLResponse, summary="A city's map for an iframe")
 def embed_page(
-    request: Request, code: str, store: StoreDep, view: ViewParam = None, lang: LangParam = None,
+    request: Request,
+    code: str,
+    store: StoreDep,
+    view: ViewParam = None,
+    lang: LangParam = None,
 ) -> HTMLResponse:
     """The residents' map, compact, for a frame on another website; framed as the settings say."""
     follow_renamed_state(store, request)
@@ -148,18 +164,32 @@ def embed_page(
         state.append(("lang", pick_language(lang)))
     settings = request.app.state.settings
     return _city_page(
-        request, store, code, lang, "embed.html", map_api(code), demo_flag=True,
+        request,
+        store,
+        code,
+        lang,
+        "embed.html",
+        map_api(code),
+        demo_flag=True,
         extra_config={"embed": {"view": view}},
         frame_ancestors=settings.embed_frame_ancestors(),
-        view=view, full_map_url=_with_query(f"/map/{code}", state),
+        view=view,
+        full_map_url=_with_query(f"/map/{code}", state),
     )
 
 
 @router.get("/share/{code}", response_class=HTMLResponse, summary="Embed code, link and QR code")
 def share_page(
-    request: Request, code: str, store: StoreDep, lang: LangParam = None,
-    category: ListParam = None, area: str | None = None, width: str | None = None,
-    height: str | None = None, map_lang: str | None = None, view: ViewParam = None,
+    request: Request,
+    code: str,
+    store: StoreDep,
+    lang: LangParam = None,
+    category: ListParam = None,
+    area: str | None = None,
+    width: str | None = None,
+    height: str | None = None,
+    map_lang: str | None = None,
+    view: ViewParam = None,
 ) -> HTMLResponse:
     """Choose kinds, area, size, language and view; preview, copy the code, the link, the QR."""
     kinds = [c for c in store.categories(code) if c.kind == "gathering"]
@@ -175,12 +205,18 @@ def share_page(
     base = public_base(request)
     city = next((c for c in store.cities() if c.code == code), None)
     titles = {
-        lg: translator(lg)("{city}: places where neighbours gather",
-                           city=city_name(city, lg) if city else code)
+        lg: translator(lg)(
+            "{city}: places where neighbours gather", city=city_name(city, lg) if city else code
+        )
         for lg in LANGUAGES
     }
     return _city_page(
-        request, store, code, lang, "share.html", {},
+        request,
+        store,
+        code,
+        lang,
+        "share.html",
+        {},
         extra_config={"share": {"base": base, "titles": titles, "sizes": SIZES}},
         choice=choice, kinds=kinds, area_groups=_area_groups(areas), sizes=SIZES,
         languages=LANGUAGES, views=VIEWS, embed_origins=request.app.state.settings.embed_origins,
@@ -211,10 +247,15 @@ def share_qr(
     choice = ShareChoice(categories=tuple(slugs), area=area or "", lang=pick_language(lang))
     link = public_base(request) + choice.map_path(city.code)
     out = io.BytesIO()
-    segno.make(link, error="m").save(out, kind="svg", scale=4, border=4, dark="#000",
-                                     light="#fff", title=link, xmldecl=False)
-    return Response(out.getvalue(), media_type="image/svg+xml", headers={
-        "Content-Security-Policy": "default-src 'none'",
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "public, max-age=3600",
-    })
+    segno.make(link, error="m").save(
+        out, kind="svg", scale=4, border=4, dark="#000", light="#fff", title=link, xmldecl=False
+    )
+    return Response(
+        out.getvalue(),
+        media_type="image/svg+xml",
+        headers={
+            "Content-Security-Policy": "default-src 'none'",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=3600",
+        },
+    )

@@ -101,7 +101,8 @@ def html_page(
     """A page with the headers every page carries (its CSP among them)."""
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Security-Policy"] = content_security_policy(
-        _settings(request), frame_ancestors)
+        _settings(request), frame_ancestors
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     return response
@@ -146,9 +147,17 @@ def index_page(
 
 
 def _city_page(
-    request: Request, store: Store, code: str, lang: str | None, template: str,
-    api: dict[str, str], demo_flag: bool = False, *, extra_config: dict[str, Any] | None = None,
-    frame_ancestors: str | None = None, **context: Any,
+    request: Request,
+    store: Store,
+    code: str,
+    lang: str | None,
+    template: str,
+    api: dict[str, str],
+    demo_flag: bool = False,
+    *,
+    extra_config: dict[str, Any] | None = None,
+    frame_ancestors: str | None = None,
+    **context: Any,
 ) -> HTMLResponse:
     """What the city's pages share: the city, credits, basemap, config; a page adds its own
     config (``extra_config``) and template values (``context``)."""

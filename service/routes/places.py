@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
@@ -20,7 +20,7 @@ from geo.walk.distance import geodesic_many_m
 from geo.walk.network import WalkNetwork
 from geo.walk.shortest import nearest_source_distances
 from geo.walk.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN, walking_minutes
-from layers.place_privacy import TownPoints, needs_town_point, public_distance_m, public_place
+from layers.place_privacy import needs_town_point, public_distance_m, published
 from service.deps import (
     MAX_ID,
     AnalysisDep,
@@ -37,22 +37,13 @@ from service.deps import (
     follow_renamed,
 )
 from service.listing_cache import ListingCache, data_fingerprint
+from service.place_export import export_places
+from service.routes.coverage import download
 from service.serialize import feature_collection, now_in_japan, place_feature
 
 WALK_SEARCH_M = 5000.0  # farther walks fall back to the straight line
 
 router = APIRouter(tags=["places"])
-
-
-def published(store: Store, places: list[Place]) -> list[Place]:
-    """The places as the public may see them: private homes moved to their town's point."""
-    towns: dict[str, TownPoints] = {}
-    out = []
-    for p in places:
-        if needs_town_point(p) and p.city not in towns:
-            towns[p.city] = TownPoints(store.towns(p.city))
-        out.append(public_place(p, towns.get(p.city)))
-    return out
 
 
 @router.get("/api/cities/{code}/places", summary="The city's places as GeoJSON")
@@ -67,11 +58,18 @@ def list_places(
         Text | None,
         Query(max_length=MAX_ID, description="Only places inside this area (its id)"),
     ] = None,
+    format: Annotated[
+        Literal["json", "geojson", "csv", "kml", "gpkg"],
+        Query(description="json (default), or a file: geojson, csv, kml or gpkg"),
+    ] = "json",
 ) -> Response:
     """Active gathering places by default; narrow by category, kind, status, area, bbox or text.
 
     Each place carries ``areas``: the ids of the city's areas it lies in, widest first, and
     ``next_date`` (次回開催). Built once per change of the city's data (and per minute).
+    ``format`` gives the same places as a file to download: GeoJSON, CSV in the
+    自治体標準オープンデータセット layout (UTF-8 with BOM), KML for Google My Maps, or GeoPackage
+    with places and areas for QGIS.
     """
     code = city.code
     query = filters.query(code)
@@ -83,6 +81,9 @@ def list_places(
             raise NotFound(f"city {code} has no area {area!r}")
     query = replace(query, area=area, bbox=bbox.box, limit=paging.limit, offset=paging.offset)
     now = now_in_japan().replace(second=0, microsecond=0)  # one clock for the whole listing
+    if format != "json":
+        file = export_places(store, code, query, format, now.replace(tzinfo=None))
+        return download(file.body, file.media_type, file.filename)
     key = (code, repr(query), data_fingerprint(store, code), now)
     cache = _listing_cache(request)
     body = cache.get(key)
