@@ -11,8 +11,10 @@ import sqlite3
 from pathlib import Path
 
 from geo.errors import StoreError
+from geo.store import gpkg_rtree
 
-SCHEMA_VERSION = 4  # 2: towns; 3: networks, population; 4: areas.geometry_source
+SCHEMA_VERSION = 7  # 2: towns; 3: networks, population; 4: areas.geometry_source;
+# 7: the R-tree on places.geom (gpkg_rtree_index)
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10400  # GeoPackage 1.4
 
@@ -165,6 +167,7 @@ def create(db: sqlite3.Connection) -> None:
         [*_V1_CONTENTS, *_V2_CONTENTS, *_V1_ATTRIBUTES, *_V3_CONTENTS],
         [*_V1_GEOMETRY_COLUMNS, *_V2_GEOMETRY_COLUMNS, *_V3_GEOMETRY_COLUMNS],
     )
+    gpkg_rtree.create(db)
     _set_version(db)
 
 
@@ -180,6 +183,8 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
         _register(db, _V3_CONTENTS, _V3_GEOMETRY_COLUMNS)
     if version < 4:
         _add_column(db, "areas", _GEOMETRY_SOURCE)
+    if version < 7:  # the places' R-tree, filled from the rows already there
+        gpkg_rtree.create(db)
     _set_version(db)
 
 
