@@ -88,6 +88,12 @@ class GpkgStore(Store):
             else:
                 self._db.execute("COMMIT")
 
+    def use_wal(self) -> None:
+        """Switch the file to write-ahead logging (kept in the file): readers in other
+        processes are never blocked by the one writer. GDAL and QGIS read such files too."""
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+
     def revision(self) -> int:
         row = self._query("SELECT value FROM tsudoi_meta WHERE key='revision'")
         return int(row[0][0]) if row else 0

@@ -171,6 +171,7 @@ class PostgisStore(Store):
     def __init__(self, url: str, auto_upgrade: bool = False, pool_size: int = POOL_SIZE) -> None:
         target = migrate.database_url(url)
         self.url = target.render_as_string(hide_password=True)
+        self.pool_size = pool_size
         # Reads run in autocommit on a pool as large as the server's worker threads: no BEGIN,
         # no ROLLBACK and no liveness ping per checkout, so a read is one round trip. A
         # connection the server dropped is found by the read that uses it, which retries once

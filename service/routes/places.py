@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from numpy.typing import NDArray
 
-from boundaries.area_membership import area_ids_at_points
+from boundaries.area_membership import AreaIndex
 from geo.errors import NotFound
 from geo.model import Place
 from geo.store.base import PlaceQuery, Store
@@ -32,10 +32,13 @@ from service.deps import (
     PlaceId,
     PointDep,
     PointParams,
+    ReadCacheDep,
+    RevisionDep,
     StoreDep,
     Text,
 )
-from service.listing_cache import ListingCache, data_fingerprint
+from service.fast_json import Body, FastJSONResponse, json_bytes
+from service.listing_cache import ListingCache
 from service.serialize import feature_collection, now_in_japan, place_feature
 
 WALK_SEARCH_M = 5000.0  # farther walks fall back to the straight line
@@ -62,6 +65,8 @@ def list_places(
     bbox: BboxDep,
     paging: PagingDep,
     store: StoreDep,
+    revision: RevisionDep,
+    read_cache: ReadCacheDep,
     area: Annotated[
         Text | None,
         Query(max_length=MAX_ID, description="Only places inside this area (its id)"),
@@ -80,13 +85,16 @@ def list_places(
             raise NotFound(f"city {code} has no area {area!r}")
     query = replace(query, area=area, bbox=bbox.box, limit=paging.limit, offset=paging.offset)
     now = now_in_japan().replace(second=0, microsecond=0)  # one clock for the whole listing
-    key = (code, repr(query), data_fingerprint(store, code), now)
+    key = (code, repr(query), store.url, revision, now)
     cache = _listing_cache(request)
     body = cache.get(key)
     if body is None:
-        body = _listing_body(store, code, query, now)
+        areas = read_cache.get(
+            ("area-index", code), revision, lambda: AreaIndex(store.areas(code))
+        )
+        body = Body(_listing_body(store, areas, query, now))
         cache.put(key, body)
-    return Response(body, media_type="application/json")
+    return body.response(request)
 
 
 def _listing_cache(request: Request) -> ListingCache:
@@ -96,22 +104,20 @@ def _listing_cache(request: Request) -> ListingCache:
     return cache
 
 
-def _listing_body(store: Store, code: str, query: PlaceQuery, now: datetime) -> bytes:
+def _listing_body(store: Store, areas: AreaIndex, query: PlaceQuery, now: datetime) -> bytes:
     """The listing as JSON bytes (sent as built: a response model would re-validate thousands
     of plain features, which costs more than the query)."""
     places = published(store, store.places(query))
     # Count only when the page is full: a full count() on every request is what slows peers down.
     truncated = query.limit is not None and len(places) == query.limit
     matched = store.count_places(query) if truncated or query.offset else query.offset + len(places)
-    in_areas = area_ids_at_points(
-        store.areas(code), [p.lon for p in places], [p.lat for p in places]
-    )
+    in_areas = areas.ids_at([p.lon for p in places], [p.lat for p in places])
     collection = feature_collection(
         [place_feature(p, areas=a, now=now) for p, a in zip(places, in_areas, strict=True)],
         numberMatched=matched,
         numberReturned=len(places),
     )
-    return bytes(JSONResponse(collection).body)
+    return json_bytes(collection)
 
 
 def _walked(net: WalkNetwork, point: PointParams, places: list[Place]) -> NDArray[np.float64]:
@@ -133,8 +139,9 @@ def nearby(
     store: StoreDep,
     analysis: AnalysisDep,
     city: OptionalCityDep,
+    revision: RevisionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 10,
-) -> dict[str, Any]:
+) -> Response:
     """Nearest first, each with distance_m and walking_min; ``method`` says how they were measured.
 
     Along the streets when the city has a walking network (the straight-line nearest few are
@@ -145,7 +152,7 @@ def nearby(
     # one query: the straight-line nearest few, which walks re-rank when the city has a network
     found = store.nearby(point.lon, point.lat, max(3 * limit, limit + 20), query)
     cities = {code} if code else {p.city for p, _ in found[:1]}
-    net = analysis.network(store, cities.pop()) if cities else None
+    net = analysis.network(store, cities.pop(), revision) if cities else None
     if net is None:
         found = found[:limit]
     shown = published(store, [p for p, _ in found])
@@ -168,12 +175,14 @@ def nearby(
         if method == "network"
         else "geodesic straight-line distance in metres; walking distance is longer"
     )
-    return feature_collection(
-        [place_feature(p, d) for p, d in hits],
-        numberReturned=len(hits),
-        method=method,
-        speed_m_per_min=WALK_SPEED_M_PER_MIN,
-        note=note,
+    return FastJSONResponse(
+        feature_collection(
+            [place_feature(p, d) for p, d in hits],
+            numberReturned=len(hits),
+            method=method,
+            speed_m_per_min=WALK_SPEED_M_PER_MIN,
+            note=note,
+        )
     )
 
 
