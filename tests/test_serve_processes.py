@@ -64,12 +64,16 @@ def _serving(db: str, *args: str) -> Iterator[str]:
                 time.sleep(0.3)
         yield base
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        proc.terminate()  # the server stops its own worker processes
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            proc.kill()
             proc.wait()
+        try:  # and nothing it started outlives it
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         if proc.stdout:
             proc.stdout.close()
 

@@ -38,6 +38,7 @@ from geo.walk.distance import geodesic_many_m
 _FIRST_RING_M = 1_000.0
 _RING_GROWTH = 4.0
 _WHOLE_EARTH_M = 20_100_000.0
+_NEAR_COLUMNS = "fid, id, lon, lat"  # what ranking needs; the rest is read for the few kept
 
 # Place fields stored as plain columns: every field but those with their own encoding.
 _PLACE_TEXT_FIELDS = tuple(
@@ -259,11 +260,15 @@ class GpkgStore(Store):
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def _matching_rows(
-        self, query: PlaceQuery, ring: tuple[float, float, float, float] | None = None
+        self,
+        query: PlaceQuery,
+        ring: tuple[float, float, float, float] | None = None,
+        columns: str = "*",
     ) -> list[sqlite3.Row]:
-        """Rows matching the query (and within ``ring``, a search box of nearby()), by id."""
+        """Rows matching the query (and within ``ring``, a search box of nearby()), by id;
+        ``columns`` must include lon and lat."""
         where, params = self._where(query, ring)
-        rows = self._query(f"SELECT * FROM places{where} ORDER BY id", params)
+        rows = self._query(f"SELECT {columns} FROM places{where} ORDER BY id", params)
         if query.area is not None:
             area = self.area(query.area)
             if area is None:
@@ -302,14 +307,38 @@ class GpkgStore(Store):
         radius = _FIRST_RING_M
         while radius < _WHOLE_EARTH_M:
             box = shared.search_box(lon, lat, radius)
-            rows = self._matching_rows(query, ring=box)
-            dist = geodesic_many_m(lon, lat, [r["lon"] for r in rows], [r["lat"] for r in rows])
-            if int((dist <= radius).sum()) >= limit:
-                found = [self._place_from_row(r) for r in rows]
-                return shared.nearest(lon, lat, found, radius, limit)
+            rows = self._matching_rows(query, ring=box, columns=_NEAR_COLUMNS)
+            found = self._nearest_rows(lon, lat, rows, radius)
+            if len(found) >= limit:
+                break
             radius *= _RING_GROWTH
-        found = [self._place_from_row(r) for r in self._matching_rows(query)]
-        return shared.nearest(lon, lat, found, math.inf, limit)
+        else:
+            rows = self._matching_rows(query, columns=_NEAR_COLUMNS)
+            found = self._nearest_rows(lon, lat, rows, math.inf)
+        found = found[:limit]
+        full = {
+            r["fid"]: r
+            for r in self._query(
+                f"SELECT * FROM places WHERE fid IN ({','.join('?' * len(found))})",
+                [r["fid"] for r, _ in found],
+            )
+        }
+        return [(self._place_from_row(full[r["fid"]]), d) for r, d in found]
+
+    @staticmethod
+    def _nearest_rows(
+        lon: float, lat: float, rows: list[sqlite3.Row], radius: float
+    ) -> list[tuple[sqlite3.Row, float]]:
+        """The rows within ``radius`` geodesic metres, by (metres, id); records are made only
+        for the few a caller keeps."""
+        dist = geodesic_many_m(lon, lat, [r["lon"] for r in rows], [r["lat"] for r in rows])
+        within = [
+            (float(d), r["id"], i)
+            for i, (r, d) in enumerate(zip(rows, dist, strict=True))
+            if d <= radius
+        ]
+        within.sort()
+        return [(rows[i], d) for d, _, i in within]
 
     def place_hashes(self, city: str) -> dict[str, tuple[str, str | None, str]]:
         return {

@@ -149,10 +149,13 @@ def nearby(
     """
     code = city.code if city is not None else None
     query = filters.query(code)
-    # one query: the straight-line nearest few, which walks re-rank when the city has a network
-    found = store.nearby(point.lon, point.lat, max(3 * limit, limit + 20), query)
-    cities = {code} if code else {p.city for p, _ in found[:1]}
-    net = analysis.network(store, cities.pop(), revision) if cities else None
+    # one query: the straight-line nearest, and a few more for walks to re-rank when the city
+    # has a network (known before the query when the city is given)
+    net = analysis.network(store, code, revision) if code else None
+    wanted = limit if code and net is None else max(3 * limit, limit + 20)
+    found = store.nearby(point.lon, point.lat, wanted, query)
+    if not code and found:
+        net = analysis.network(store, found[0][0].city, revision)
     if net is None:
         found = found[:limit]
     shown = published(store, [p for p, _ in found])
