@@ -151,7 +151,7 @@ def test_postgis_opens_no_more_connections_than_its_pool(postgis_url: str) -> No
     try:
         with ThreadPoolExecutor(12) as ex:
             list(ex.map(lambda _: store.revision(), range(200)))
-        pool_ = store._engine.pool
+        pool_ = store._reader.pool
         assert pool_.checkedin() + pool_.checkedout() <= 3
     finally:
         store.close()

@@ -131,9 +131,10 @@ _AREA_COLUMNS = [c for c in areas_t.c if c.name != "content_hash"]
 _PLACE_COLUMNS = [c for c in places_t.c if c.name not in ("content_hash", "search")]
 _PLACE_FIELDS = [c.name for c in _PLACE_COLUMNS if c.name != "geom"]
 
-# Reads per connection pool (one per worker process): as many as the server's worker threads,
+# Connections for reads (one pool per worker process): as many as the server's worker threads,
 # so no thread waits for a connection and no more are ever opened (see service.app).
 POOL_SIZE = 20
+_WRITERS = 2  # connections for writes, beside the readers' pool
 _RECYCLE_S = 1800  # replace a pooled connection after 30 minutes, before idle time-outs bite
 _REVISION = text("SELECT rev FROM store_revision WHERE id = 1")
 T = TypeVar("T")
@@ -176,14 +177,22 @@ class PostgisStore(Store):
         # no ROLLBACK and no liveness ping per checkout, so a read is one round trip. A
         # connection the server dropped is found by the read that uses it, which retries once
         # on a new one (_read); pool_recycle replaces connections before any idle time-out.
-        self._engine = create_engine(
-            target, pool_size=pool_size, max_overflow=0, pool_recycle=_RECYCLE_S
+        self._reader = create_engine(
+            target,
+            isolation_level="AUTOCOMMIT",  # set once per connection, never switched
+            pool_reset_on_return=None,  # autocommit: nothing to roll back on check-in
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_recycle=_RECYCLE_S,
         )
-        self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        # writes (imports, a few at a time) have their own small pool, opened when first used
+        self._engine = create_engine(
+            target, pool_size=_WRITERS, max_overflow=0, pool_recycle=_RECYCLE_S
+        )
         try:
             self._check_schema(target, auto_upgrade)
         except BaseException:
-            self._engine.dispose()
+            self.close()
             raise
 
     def _check_schema(self, target: URL, auto_upgrade: bool) -> None:
@@ -209,6 +218,7 @@ class PostgisStore(Store):
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
+        self._reader.dispose()
         self._engine.dispose()
 
     @contextmanager
