@@ -419,30 +419,32 @@ class PostgisStore(Store):
             return []
         where = self._where(query)
 
-        def within(conn: Connection) -> tuple[Sequence[Row[Any]], float]:
-            knn = conn.execute(
-                select(*_PLACE_COLUMNS)
+        x, y = func.ST_X(places_t.c.geom).label("x"), func.ST_Y(places_t.c.geom).label("y")
+
+        def within(conn: Connection) -> tuple[Sequence[Any], float]:
+            knn = conn.execute(  # only the coordinates: they give the radius
+                select(x, y)
                 .where(*where)
                 .order_by(places_t.c.geom.op("<->")(_point(lon, lat)))
                 .limit(limit)
             ).all()
-            if len(knn) < limit:  # fewer matches than asked for: these are all of them
-                return knn, math.inf
-            candidates = [self._place(r) for r in knn]
-            radius = float(
-                geodesic_many_m(
-                    lon, lat, [p.lon for p in candidates], [p.lat for p in candidates]
-                ).max()
-            )
-            env = _envelope(shared.search_box(lon, lat, radius))
-            rows = conn.execute(
-                select(*_PLACE_COLUMNS).where(*where, places_t.c.geom.op("&&")(env))
-            ).all()
+            radius = math.inf
+            if len(knn) == limit:  # else fewer matches than asked for: all of them are wanted
+                radius = float(
+                    geodesic_many_m(lon, lat, [r.x for r in knn], [r.y for r in knn]).max()
+                )
+            box = shared.search_box(lon, lat, radius) if math.isfinite(radius) else None
+            near = [] if box is None else [places_t.c.geom.op("&&")(_envelope(box))]
+            rows = conn.execute(select(*_PLACE_COLUMNS, x, y).where(*where, *near)).all()
             return rows, radius
 
         rows, radius = self._read(within)
-        found = [self._place(r) for r in rows]
-        return shared.nearest(lon, lat, found, radius, limit)
+        dist = geodesic_many_m(lon, lat, [r.x for r in rows], [r.y for r in rows])
+        kept = sorted(
+            (float(d), r.id, i) for i, (r, d) in enumerate(zip(rows, dist, strict=True))
+            if d <= radius
+        )[:limit]
+        return [(self._place(rows[i]), d) for d, _, i in kept]
 
     def place_hashes(self, city: str) -> dict[str, tuple[str, str | None, str]]:
         p = places_t.c
