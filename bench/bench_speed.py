@@ -44,8 +44,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.error import HTTPError, URLError
 from urllib.request import urlopen
 
@@ -69,13 +70,14 @@ class Target:
     paths: Path
 
 
-@dataclass
-class Figures:
-    rps: list[float] = field(default_factory=list)
-    p50: list[float] = field(default_factory=list)
-    p99: list[float] = field(default_factory=list)
-    sessions: list[int] = field(default_factory=list)
-    errors: list[int] = field(default_factory=list)
+class Run(NamedTuple):
+    """One wrk run's figures: req/s, p50 and p99 ms, PostgreSQL sessions opened, errors."""
+
+    rps: float
+    p50: float
+    p99: float
+    sessions: int
+    errors: int
 
 
 def write_paths(folder: Path) -> dict[str, Path]:
@@ -122,16 +124,9 @@ def serving(cmd: list[str], port: int, ready: str, env: dict[str, str]) -> Itera
                 time.sleep(0.5)
         yield
     finally:
-        proc.terminate()  # the server stops its own worker processes
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        try:  # and nothing it started outlives it
+        os.killpg(proc.pid, signal.SIGINT)  # one process each: Ctrl+C as a user would stop it
+        if proc.wait(timeout=60) is None:  # pragma: no cover - wait raises on a time-out
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         log.close()
 
 
@@ -161,8 +156,10 @@ def wrk(target: Target, seconds: int) -> tuple[float, float, float, int]:
     return rps, float(found[1]), float(found[2]), int(found[3]) + int(found[4])
 
 
-def load_run(targets: list[Target], runs: int, seconds: int, admin_url: str) -> dict[str, Figures]:
-    figures = {t.name: Figures() for t in targets}
+def load_run(
+    targets: list[Target], runs: int, seconds: int, admin_url: str
+) -> dict[str, list[Run]]:
+    figures: dict[str, list[Run]] = {t.name: [] for t in targets}
     for t in targets:  # warm up: imports, caches of cities and areas, JIT-free but first touches
         wrk(t, 2)
     for i in range(runs):
@@ -172,12 +169,7 @@ def load_run(targets: list[Target], runs: int, seconds: int, admin_url: str) -> 
             # the look-up before the run is itself counted when it ends (the GeoPackage runs,
             # which never touch PostgreSQL, show 0 with this correction)
             opened = sessions(admin_url) - before - 1
-            f = figures[t.name]
-            f.rps.append(rps)
-            f.p50.append(p50)
-            f.p99.append(p99)
-            f.sessions.append(opened)
-            f.errors.append(errors)
+            figures[t.name].append(Run(rps, p50, p99, opened, errors))
             print(
                 f"run {i + 1} {t.name:<22} {rps:7.1f} req/s  p50 {p50:6.1f} ms  "
                 f"p99 {p99:6.1f} ms  sessions {opened:4d}  errors {errors}",
@@ -186,19 +178,18 @@ def load_run(targets: list[Target], runs: int, seconds: int, admin_url: str) -> 
     return figures
 
 
-def report(figures: dict[str, Figures], baseline: str | None) -> None:
-    base = statistics.median(figures[baseline].rps) if baseline else None
+def report(figures: dict[str, list[Run]], baseline: str | None) -> None:
+    """Medians of the runs, the ratio to tipg's bbox rate, the most sessions any run opened."""
+    base = statistics.median(r.rps for r in figures[baseline]) if baseline else None
     print(
         f"\n{'target':<22} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'× tipg bbox':>11} "
         f"{'sessions':>8} {'errors':>6}"
     )
-    for name, f in figures.items():
-        rps = statistics.median(f.rps)
+    for name, runs in figures.items():
+        rps, p50, p99 = (statistics.median(getattr(r, k) for r in runs) for k in Run._fields[:3])
         ratio = f"{rps / base:.2f}" if base else "-"
-        print(
-            f"{name:<22} {rps:8.1f} {statistics.median(f.p50):7.1f} "
-            f"{statistics.median(f.p99):7.1f} {ratio:>11} {max(f.sessions):8d} {sum(f.errors):6d}"
-        )
+        opened, errors = max(r.sessions for r in runs), sum(r.errors for r in runs)
+        print(f"{name:<22} {rps:8.1f} {p50:7.1f} {p99:7.1f} {ratio:>11} {opened:8d} {errors:6d}")
 
 
 def fault_run(port: int, paths: Path, restart: str, seconds: float) -> None:
