@@ -42,8 +42,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serving(db: str, *args: str) -> Iterator[str]:
-    """`tsudoi serve --db DB ARGS` in its own process group; its base URL once it answers."""
+def _serving(db: str, *args: str, output: list[str] | None = None) -> Iterator[str]:
+    """`tsudoi serve --db DB ARGS` in its own process group; its base URL once it answers.
+
+    What it printed is appended to ``output`` once it has stopped."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "TSUDOI_DATABASE_URL"}
     proc = subprocess.Popen(
@@ -75,6 +77,8 @@ def _serving(db: str, *args: str) -> Iterator[str]:
         except ProcessLookupError:
             pass
         if proc.stdout:
+            if output is not None:
+                output.append(proc.stdout.read().decode())
             proc.stdout.close()
 
 
@@ -155,3 +159,26 @@ def test_postgis_opens_no_more_connections_than_its_pool(postgis_url: str) -> No
         assert pool_.checkedin() + pool_.checkedout() <= 3
     finally:
         store.close()
+
+
+def test_serve_logs_requests_only_when_asked(tmp_path: Path) -> None:
+    from geo.store.gpkg import GpkgStore
+
+    path = tmp_path / "t.gpkg"
+    GpkgStore(path).close()
+    quiet: list[str] = []
+    with _serving(str(path), output=quiet) as base:
+        urlopen(f"{base}/api/cities", timeout=30).close()
+    loud: list[str] = []
+    with _serving(str(path), "--access-log", "--log-level", "debug", output=loud) as base:
+        urlopen(f"{base}/api/cities", timeout=30).close()
+    assert "Tsudoi serving" in quiet[0] and "GET /api/cities" not in quiet[0]
+    assert "GET /api/cities" in loud[0]
+
+
+def test_serve_refuses_an_unknown_log_level(tmp_path: Path) -> None:
+    from tests.conftest import run_tsudoi
+
+    done = run_tsudoi("serve", "--db", tmp_path / "t.gpkg", "--log-level", "loud", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--log-level must be one of critical, error, warning, info, debug" in done.stderr
