@@ -81,21 +81,38 @@ class AnalysisCache:
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self._networks: dict[str, tuple[str, WalkNetwork]] = {}
+        self._seen: dict[str, tuple[int, WalkNetwork | None]] = {}  # by revision, see network()
 
-    def network(self, store: Store, city: str) -> WalkNetwork | None:
-        """The city's walking network, loaded once per stored version (isochrones need no more)."""
+    def network(self, store: Store, city: str, revision: int | None = None) -> WalkNetwork | None:
+        """The city's walking network, loaded once per stored version (isochrones need no more).
+
+        Given the store's ``revision`` already read for this request, a city whose network was
+        looked up at that revision is answered without another read.
+        """
+        if revision is not None:
+            with self._lock:
+                seen = self._seen.get(city)
+            if seen is not None and seen[0] == revision:
+                return seen[1]
         meta = store.network_meta(city)
         if meta is None:
+            if revision is not None:
+                with self._lock:
+                    self._seen[city] = (revision, None)
             return None
         key = repr(sorted(meta.items()))
         with self._lock:
             cached = self._networks.get(city)
             if cached is not None and cached[0] == key:
+                if revision is not None:
+                    self._seen[city] = (revision, cached[1])
                 return cached[1]
             loaded = load_network(store, city)
             net = loaded[0] if loaded is not None else None
             if net is not None:
                 self._networks[city] = (key, net)
+                if revision is not None:
+                    self._seen[city] = (revision, net)
             return net
 
     def model(self, store: Store, city: str) -> CoverageModel:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import as_file, files
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from geo.store.base import Store
 from layers.categories import ensure_default_categories
+from service.fast_json import GZIP_LEVEL, GZIP_MIN_BYTES
 from service.framing import SameOriginFraming
 from service.ogc import router as ogc_router
 from service.problems import install_problem_handlers
+from service.read_cache import RevisionCache
 from service.routes import (
     categories,
     cities,
@@ -36,9 +41,20 @@ def _static_folder() -> Path:
         return Path(folder)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """As many worker threads as the store has connections (PostGIS): a request never waits
+    in a thread for a connection, and no more connections are opened than the pool holds."""
+    pool_size = getattr(app.state.store, "pool_size", None)
+    if pool_size:
+        to_thread.current_default_thread_limiter().total_tokens = pool_size
+    yield
+
+
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """An app serving one store; tests build it on a temporary store (settings default to env)."""
     app = FastAPI(
+        lifespan=_lifespan,
         title="Tsudoi",
         summary="Gathering places and daily-living areas for older residents' mutual aid",
         version="0.1.0",
@@ -48,7 +64,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     ensure_default_categories(store)
     app.state.store = store
     app.state.settings = settings or Settings.from_env()
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.state.read_cache = RevisionCache()
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(SameOriginFraming)  # HTML outside /embed: framed by this service only
     install_problem_handlers(app)
     for module in (

@@ -7,13 +7,16 @@ answered with a 4xx by the web layer before it can reach a store, and both store
 
 from __future__ import annotations
 
+import inspect
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
+from starlette.concurrency import run_in_threadpool
 
 from geo.analysis.coverage import DEFAULT_MINUTES, DEFAULT_SPEED_KMH
 from geo.errors import InvalidParameter, Renamed, UnknownCity
@@ -30,14 +33,17 @@ from service.analysis import (
     known_categories,
     split_list,
 )
+from service.read_cache import RevisionCache
+
+T = TypeVar("T")
 
 MAX_OFFSET = 10**9  # far beyond any city's places, far below the 2^63 a database integer holds
 MAX_PLACES = 50_000
 MAX_ID = 1000  # place and area ids: city, category and the source's own id, made URL-safe
 
 
-def get_store(request: Request) -> Store:
-    """The store the app was created with."""
+async def get_store(request: Request) -> Store:
+    """The store the app was created with (async: no thread is needed to read app state)."""
     store: Store = request.app.state.store
     return store
 
@@ -45,7 +51,22 @@ def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def analysis_cache(request: Request) -> AnalysisCache:
+def store_revision(store: StoreDep) -> int:
+    """The store's revision, read once per request (every dependency that asks shares it)."""
+    return store.revision()
+
+
+async def get_read_cache(request: Request) -> RevisionCache:
+    """The app's cities, areas and networks, kept per store revision."""
+    cache: RevisionCache = request.app.state.read_cache
+    return cache
+
+
+RevisionDep = Annotated[int, Depends(store_revision)]
+ReadCacheDep = Annotated[RevisionCache, Depends(get_read_cache)]
+
+
+async def analysis_cache(request: Request) -> AnalysisCache:
     """The app's prepared coverage models and networks, made on first use."""
     cache: AnalysisCache | None = getattr(request.app.state, "analysis", None)
     if cache is None:
@@ -84,31 +105,49 @@ def follow_renamed_state(store: Store, request: Request) -> None:
         follow_renamed(store, "area", area, "area")
 
 
-def _held(store: Store, code: str) -> City:
-    for city in store.cities():
-        if city.code == code:
-            return city
+async def _held(store: Store, code: str, revision: int, cache: RevisionCache) -> City:
+    """The city, from the cities held at this revision (read in a worker thread when new)."""
+    held: dict[str, City] | None = cache.peek(("cities",), revision)
+    if held is None:
+        held = await run_in_threadpool(
+            cache.get, ("cities",), revision, lambda: {c.code: c for c in store.cities()}
+        )
+    return _one_of(held, code)
+
+
+def city_of(store: Store, code: str) -> City:
+    """The city, read from the store now: for what runs outside a request (the command line)."""
+    return _one_of({c.code: c for c in store.cities()}, code)
+
+
+def _one_of(held: dict[str, City], code: str) -> City:
+    if code in held:
+        return held[code]
     if not (len(code) == 5 and code.isdigit()):
         raise UnknownCity(code, f"{code!r} is not a municipal code: give 5 digits such as 15100")
     raise UnknownCity(code, f"this service holds no data for city {code}")
 
 
-def held_city(
+async def held_city(
     code: Annotated[Text, Path(max_length=16, description="JIS municipal code, e.g. 15100")],
     store: StoreDep,
+    revision: RevisionDep,
+    cache: ReadCacheDep,
 ) -> City:
     """The city of the path if the store holds it, else a 404 that says why."""
-    return _held(store, code)
+    return await _held(store, code, revision, cache)
 
 
-def held_city_or_none(
+async def held_city_or_none(
     store: StoreDep,
+    revision: RevisionDep,
+    cache: ReadCacheDep,
     city: Annotated[
         Text | None, Query(max_length=16, description="A municipal code held, e.g. 15100")
     ] = None,
 ) -> City | None:
     """The city named by ``city=``, checked like a path's; None when not given (or empty)."""
-    return _held(store, city) if city else None
+    return await _held(store, city, revision, cache) if city else None
 
 
 CityDep = Annotated[City, Depends(held_city)]
@@ -259,10 +298,24 @@ class CoverageParams(WalkParams):
         }
 
 
+def on_loop(cls: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """A parameter bundle as an async dependency with the same query parameters.
+
+    FastAPI runs a class dependency in a worker thread; a bundle only checks numbers and text,
+    and each hop to a thread and back costs more than that, so it is built on the event loop.
+    """
+
+    async def build(**values: Any) -> T:
+        return cls(**values)
+
+    build.__signature__ = inspect.signature(cls)  # type: ignore[attr-defined]
+    return build
+
+
 # The bundles as route parameters: each built from the query string and checked once.
-PointDep = Annotated[PointParams, Depends()]
-FiltersDep = Annotated[PlaceFilterParams, Depends()]
-PagingDep = Annotated[PagingParams, Depends()]
-BboxDep = Annotated[BboxParams, Depends()]
-CoverageDep = Annotated[CoverageParams, Depends()]
-IsochroneWalkDep = Annotated[IsochroneWalkParams, Depends()]
+PointDep = Annotated[PointParams, Depends(on_loop(PointParams))]
+FiltersDep = Annotated[PlaceFilterParams, Depends(on_loop(PlaceFilterParams))]
+PagingDep = Annotated[PagingParams, Depends(on_loop(PagingParams))]
+BboxDep = Annotated[BboxParams, Depends(on_loop(BboxParams))]
+CoverageDep = Annotated[CoverageParams, Depends(on_loop(CoverageParams))]
+IsochroneWalkDep = Annotated[IsochroneWalkParams, Depends(on_loop(IsochroneWalkParams))]

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 
 from geo.store.base import Store
+from service.fast_json import Body
 
 
 def data_fingerprint(store: Store, city: str) -> str:
@@ -24,14 +25,15 @@ def data_fingerprint(store: Store, city: str) -> str:
 
 
 class ListingCache:
-    """The last few listings, rendered, by (city, query, data fingerprint, minute)."""
+    """The last few listings, rendered (with their gzip beside), by (city, query, revision,
+    minute)."""
 
     def __init__(self, size: int = 32) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._entries: OrderedDict[Hashable, Body] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> Body | None:
         """The rendered listing, or None."""
         with self._lock:
             body = self._entries.get(key)
@@ -39,7 +41,7 @@ class ListingCache:
                 self._entries.move_to_end(key)
             return body
 
-    def put(self, key: Hashable, body: bytes) -> None:
+    def put(self, key: Hashable, body: Body) -> None:
         """Keep a rendered listing, forgetting the least recently used beyond ``size``."""
         with self._lock:
             self._entries[key] = body

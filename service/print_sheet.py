@@ -23,7 +23,7 @@ from layers.paper.sheet import area_contacts, entries
 from layers.place_privacy import published
 from layers.schedule import Lang, date_text
 from service.analysis import known_categories
-from service.deps import held_city
+from service.deps import city_of
 from service.routes.embed import ShareChoice, form_query
 from service.routes.pages import city_name, render_template
 
@@ -46,7 +46,7 @@ class SheetChoice:
 def choose(store: Store, code: str, area: str, category: str | None, lang: str | None
            ) -> SheetChoice:
     """The sheet asked for, checked: an unknown city, area or category is refused by name."""
-    city = held_city(code, store)
+    city = city_of(store, code)
     found = store.area(area) if area else None
     if found is None or found.city != code:
         raise InvalidParameter("area", f"city {code} has no area {area!r}")

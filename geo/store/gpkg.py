@@ -2,14 +2,16 @@
 
 Areas, places, towns and population cells are ordinary GeoPackage feature tables that QGIS and
 GDAL open as layers; cities, categories and walking networks are attribute tables (the schema and
-its migrations: :mod:`geo.store.gpkg_schema`). Spatial predicates run in shapely over the city's
-rows, which is fast enough for the thousands of records a city holds; PostGIS is the store for
-more. What both stores share (search text, records ⇄ rows) is in :mod:`geo.store.shared`.
+its migrations: :mod:`geo.store.gpkg_schema`). Boxes and nearest places are found on the
+places' GeoPackage R-tree (:mod:`geo.store.gpkg_rtree`), the exact tests run on the rows found;
+area predicates run in shapely over the city's areas, kept decoded per store revision.
+What both stores share (search text, records ⇄ rows) is in :mod:`geo.store.shared`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -24,12 +26,19 @@ from shapely.geometry import Point, box
 from geo.borders import assign_point, in_area
 from geo.errors import StoreError
 from geo.model import Area, Category, City, Place, PopulationCell, Town
-from geo.store import gpkg_schema, shared
+from geo.store import gpkg_rtree, gpkg_schema, shared
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
-from geo.store.gpkg_geometry import from_blob, to_blob
+from geo.store.gpkg_geometry import from_blob, register_functions, to_blob
 from geo.store.shared import now_iso
 from geo.text import fold
 from geo.walk.distance import geodesic_many_m
+
+# nearby(): the first search radius, how much each next one grows, and past which the whole
+# table is searched (half the Earth's circumference: every point lies within it)
+_FIRST_RING_M = 1_000.0
+_RING_GROWTH = 4.0
+_WHOLE_EARTH_M = 20_100_000.0
+_NEAR_COLUMNS = "fid, id, lon, lat"  # what ranking needs; the rest is read for the few kept
 
 # Place fields stored as plain columns: every field but those with their own encoding.
 _PLACE_TEXT_FIELDS = tuple(
@@ -52,8 +61,8 @@ class GpkgStore(Store):
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the store file {self.path}: {exc}") from exc
         self._db.row_factory = sqlite3.Row
+        register_functions(self._db)  # the R-tree triggers call them on every write
         self._area_cache: dict[str, tuple[int, list[Area]]] = {}
-        self._version = 0
         self._init_schema()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -79,7 +88,12 @@ class GpkgStore(Store):
                 raise
             else:
                 self._db.execute("COMMIT")
-                self._version += 1
+
+    def use_wal(self) -> None:
+        """Switch the file to write-ahead logging (kept in the file): readers in other
+        processes are never blocked by the one writer. GDAL and QGIS read such files too."""
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
 
     def revision(self) -> int:
         row = self._query("SELECT value FROM tsudoi_meta WHERE key='revision'")
@@ -165,12 +179,14 @@ class GpkgStore(Store):
         return shared.area_from_row(r, from_blob(r["geom"]), contacts)
 
     def _city_areas(self, city: str) -> list[Area]:
+        """The city's areas, decoded once per store revision (a write by any process moves it)."""
+        revision = self.revision()
         cached = self._area_cache.get(city)
-        if cached and cached[0] == self._version:
+        if cached and cached[0] == revision:
             return cached[1]
         rows = self._query("SELECT * FROM areas WHERE city=? ORDER BY level, id", (city,))
         areas = [self._area_from_row(r) for r in rows]
-        self._area_cache[city] = (self._version, areas)
+        self._area_cache[city] = (revision, areas)
         return areas
 
     def areas(self, city: str, level: int | None = None) -> list[Area]:
@@ -212,7 +228,9 @@ class GpkgStore(Store):
         extra = json.loads(r["extra"] or "{}")
         return shared.record_from_row(Place, r, schedule_rules=rules, extra=extra)
 
-    def _where(self, query: PlaceQuery) -> tuple[str, list[Any]]:
+    def _where(
+        self, query: PlaceQuery, ring: tuple[float, float, float, float] | None = None
+    ) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
         if query.city:
@@ -232,15 +250,24 @@ class GpkgStore(Store):
         if query.source is not None:
             clauses.append("source = ?")
             params.append(query.source)
-        if query.bbox:
-            minx, miny, maxx, maxy = query.bbox
-            clauses.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
-            params.extend([minx, maxx, miny, maxy])
+        for window in (query.bbox, ring):
+            if window:  # the R-tree finds the candidates; the columns hold the exact points
+                indexed, box_params = gpkg_rtree.in_box("places", "geom", "fid", window)
+                minx, miny, maxx, maxy = window
+                clauses.append(f"{indexed} AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
+                params.extend([*box_params, minx, maxx, miny, maxy])
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
-    def _matching_rows(self, query: PlaceQuery) -> list[sqlite3.Row]:
-        where, params = self._where(query)
-        rows = self._query(f"SELECT * FROM places{where} ORDER BY id", params)
+    def _matching_rows(
+        self,
+        query: PlaceQuery,
+        ring: tuple[float, float, float, float] | None = None,
+        columns: str = "*",
+    ) -> list[sqlite3.Row]:
+        """Rows matching the query (and within ``ring``, a search box of nearby()), by id;
+        ``columns`` must include lon and lat."""
+        where, params = self._where(query, ring)
+        rows = self._query(f"SELECT {columns} FROM places{where} ORDER BY id", params)
         if query.area is not None:
             area = self.area(query.area)
             if area is None:
@@ -272,12 +299,45 @@ class GpkgStore(Store):
     def nearby(
         self, lon: float, lat: float, limit: int, query: PlaceQuery
     ) -> list[tuple[Place, float]]:
-        rows = self._matching_rows(query)
-        if not rows:
+        """Searches boxes of growing radius on the R-tree until ``limit`` matches lie within one
+        (then no nearer match can lie outside it), instead of measuring to every row."""
+        if limit <= 0:
             return []
+        radius = _FIRST_RING_M
+        while radius < _WHOLE_EARTH_M:
+            box = shared.search_box(lon, lat, radius)
+            rows = self._matching_rows(query, ring=box, columns=_NEAR_COLUMNS)
+            found = self._nearest_rows(lon, lat, rows, radius)
+            if len(found) >= limit:
+                break
+            radius *= _RING_GROWTH
+        else:
+            rows = self._matching_rows(query, columns=_NEAR_COLUMNS)
+            found = self._nearest_rows(lon, lat, rows, math.inf)
+        found = found[:limit]
+        full = {
+            r["fid"]: r
+            for r in self._query(
+                f"SELECT * FROM places WHERE fid IN ({','.join('?' * len(found))})",
+                [r["fid"] for r, _ in found],
+            )
+        }
+        return [(self._place_from_row(full[r["fid"]]), d) for r, d in found]
+
+    @staticmethod
+    def _nearest_rows(
+        lon: float, lat: float, rows: list[sqlite3.Row], radius: float
+    ) -> list[tuple[sqlite3.Row, float]]:
+        """The rows within ``radius`` geodesic metres, by (metres, id); records are made only
+        for the few a caller keeps."""
         dist = geodesic_many_m(lon, lat, [r["lon"] for r in rows], [r["lat"] for r in rows])
-        order = sorted(range(len(rows)), key=lambda i: (float(dist[i]), rows[i]["id"]))[:limit]
-        return [(self._place_from_row(rows[i]), float(dist[i])) for i in order]
+        within = [
+            (float(d), r["id"], i)
+            for i, (r, d) in enumerate(zip(rows, dist, strict=True))
+            if d <= radius
+        ]
+        within.sort()
+        return [(rows[i], d) for d, _, i in within]
 
     def place_hashes(self, city: str) -> dict[str, tuple[str, str | None, str]]:
         return {

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from geo.errors import StoreError
 from geo.model import Place
-from geo.store import id_migration, shared
+from geo.store import gpkg_rtree, id_migration, shared
 from geo.store.gpkg_geometry import from_blob
 
 # 2: towns; 3: networks, population; 4: areas.geometry_source; 5: places.placed_from;
-# 6: ids by source, id_aliases
-SCHEMA_VERSION = 6
+# 6: ids by source, id_aliases; 7: the R-tree on places.geom (gpkg_rtree_index)
+SCHEMA_VERSION = 7
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10400  # GeoPackage 1.4
 
@@ -184,6 +184,7 @@ def create(db: sqlite3.Connection) -> None:
         [*_V1_CONTENTS, *_V2_CONTENTS, *_V1_ATTRIBUTES, *_V3_CONTENTS, *_V6_CONTENTS],
         [*_V1_GEOMETRY_COLUMNS, *_V2_GEOMETRY_COLUMNS, *_V3_GEOMETRY_COLUMNS],
     )
+    gpkg_rtree.create(db)
     _set_version(db)
 
 
@@ -206,6 +207,8 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
             db.execute(stmt)
         _register(db, _V6_CONTENTS, [])
         _move_ids(db)
+    if version < 7:  # the places' R-tree, filled from the rows already there
+        gpkg_rtree.create(db)
     _set_version(db)
 
 

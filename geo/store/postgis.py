@@ -9,9 +9,9 @@ The schema belongs to Alembic (geo/store/migrations); this class only checks it 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from geoalchemy2 import Geometry
 from geoalchemy2.elements import WKBElement
@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from geo.borders import NEAR_DEGREES, assign_point, in_area
 from geo.errors import StoreError
@@ -137,10 +137,13 @@ _AREA_COLUMNS = [c for c in areas_t.c if c.name != "content_hash"]
 _PLACE_COLUMNS = [c for c in places_t.c if c.name not in ("content_hash", "search")]
 _PLACE_FIELDS = [c.name for c in _PLACE_COLUMNS if c.name != "geom"]
 
-# Lower bounds of the WGS84 ellipsoid's metres per degree (meridian at the equator: 110 574 m;
-# parallel: a·cos φ ≥ 111 319 m·cos φ), rounded down so the search box in nearby() only grows.
-_M_PER_DEG_LAT = 110_000.0
-_M_PER_DEG_LON_EQUATOR = 111_000.0
+# Connections for reads (one pool per worker process): as many as the server's worker threads,
+# so no thread waits for a connection and no more are ever opened (see service.app).
+POOL_SIZE = 20
+_WRITERS = 2  # connections for writes, beside the readers' pool
+_RECYCLE_S = 1800  # replace a pooled connection after 30 minutes, before idle time-outs bite
+_REVISION = text("SELECT rev FROM store_revision WHERE id = 1")
+T = TypeVar("T")
 
 
 def _point(lon: float, lat: float) -> ColumnElement[Any]:
@@ -169,33 +172,33 @@ def _upsert(table: Table, *key: str) -> Insert:
     )
 
 
-def _search_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
-    """A lon/lat box holding every point within ``radius_m`` geodesic metres of (lon, lat).
-
-    A path of length r changes latitude by at most r / (metres per degree of meridian) and,
-    staying inside that latitude band, longitude by at most r / (a·cos φmax).
-    """
-    margin = radius_m * (1 + 1e-9) + 1e-3
-    dlat = margin / _M_PER_DEG_LAT
-    lat_lo, lat_hi = max(-90.0, lat - dlat), min(90.0, lat + dlat)
-    cos_max = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
-    dlon = margin / (_M_PER_DEG_LON_EQUATOR * cos_max) if cos_max > 1e-6 else math.inf
-    if dlon >= 180 or lon - dlon < -180 or lon + dlon > 180:  # a pole or the antimeridian
-        return (-1e9, lat_lo, 1e9, lat_hi)
-    return (lon - dlon, lat_lo, lon + dlon, lat_hi)
-
-
 class PostgisStore(Store):
     """Everything a :class:`~geo.store.base.Store` holds, in a PostGIS database migrated to head."""
 
-    def __init__(self, url: str, auto_upgrade: bool = False) -> None:
+    def __init__(self, url: str, auto_upgrade: bool = False, pool_size: int = POOL_SIZE) -> None:
         target = migrate.database_url(url)
         self.url = target.render_as_string(hide_password=True)
-        self._engine = create_engine(target, pool_pre_ping=True)
+        self.pool_size = pool_size
+        # Reads run in autocommit on a pool as large as the server's worker threads: no BEGIN,
+        # no ROLLBACK and no liveness ping per checkout, so a read is one round trip. A
+        # connection the server dropped is found by the read that uses it, which retries once
+        # on a new one (_read); pool_recycle replaces connections before any idle time-out.
+        self._reader = create_engine(
+            target,
+            isolation_level="AUTOCOMMIT",  # set once per connection, never switched
+            pool_reset_on_return=None,  # autocommit: nothing to roll back on check-in
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_recycle=_RECYCLE_S,
+        )
+        # writes (imports, a few at a time) have their own small pool, opened when first used
+        self._engine = create_engine(
+            target, pool_size=_WRITERS, max_overflow=0, pool_recycle=_RECYCLE_S
+        )
         try:
             self._check_schema(target, auto_upgrade)
         except BaseException:
-            self._engine.dispose()
+            self.close()
             raise
 
     def _check_schema(self, target: URL, auto_upgrade: bool) -> None:
@@ -221,16 +224,35 @@ class PostgisStore(Store):
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
+        self._reader.dispose()
         self._engine.dispose()
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
-        """A connection for reads; database failures become StoreError."""
+        """A connection for one read (autocommit); database failures become StoreError."""
         try:
-            with self._engine.connect() as conn:
+            with self._reader.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"the database at {self.url} failed: {exc}") from exc
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        """Run a read; on a connection the server dropped (a restart), once more on a new one.
+
+        SQLAlchemy invalidates the whole pool when it meets a dead connection, so after a
+        PostgreSQL restart only the reads already under way fail, and no Tsudoi restart is needed.
+        """
+        for attempt in (1, 2):
+            try:
+                with self._reader.connect() as conn:
+                    return work(conn)
+            except DBAPIError as exc:
+                if exc.connection_invalidated and attempt == 1:
+                    continue
+                raise StoreError(f"the database at {self.url} failed: {exc}") from exc
+            except SQLAlchemyError as exc:
+                raise StoreError(f"the database at {self.url} failed: {exc}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -246,13 +268,10 @@ class PostgisStore(Store):
             ) from exc
 
     def revision(self) -> int:
-        with self._connect() as conn:
-            rev = conn.execute(text("SELECT rev FROM store_revision WHERE id = 1")).scalar_one()
-            return int(rev)
+        return int(self._read(lambda conn: conn.execute(_REVISION).scalar_one()))
 
     def _rows(self, stmt: Select[Any]) -> Sequence[Row[Any]]:
-        with self._connect() as conn:
-            return conn.execute(stmt).all()
+        return self._read(lambda conn: conn.execute(stmt).all())
 
     # -- cities ----------------------------------------------------------------------------
     def put_city(self, city: City) -> None:
@@ -264,8 +283,8 @@ class PostgisStore(Store):
         return [City(**r._asdict()) for r in rows]
 
     def city_counts(self, code: str) -> CityCounts:
-        with self._connect() as conn:
-            return shared.city_counts(
+        return self._read(
+            lambda conn: shared.city_counts(
                 conn.execute(
                     select(areas_t.c.level, func.count())
                     .where(areas_t.c.city == code)
@@ -279,6 +298,7 @@ class PostgisStore(Store):
                     .order_by(places_t.c.kind)
                 ).all(),
             )
+        )
 
     # -- categories ------------------------------------------------------------------------
     def put_categories(self, categories: list[Category]) -> None:
@@ -404,11 +424,8 @@ class PostgisStore(Store):
     def count_places(self, query: PlaceQuery) -> int:
         if query.area is not None:
             return len(self._in_area(query))
-        with self._connect() as conn:
-            n = conn.execute(
-                select(func.count()).select_from(places_t).where(*self._where(query))
-            ).scalar_one()
-        return int(n)
+        stmt = select(func.count()).select_from(places_t).where(*self._where(query))
+        return int(self._read(lambda conn: conn.execute(stmt).scalar_one()))
 
     def place(self, place_id: str) -> Place | None:
         rows = self._rows(select(*_PLACE_COLUMNS).where(places_t.c.id == place_id))
@@ -431,34 +448,33 @@ class PostgisStore(Store):
             pairs = zip(inside, map(float, metres), strict=True)
             return sorted(pairs, key=lambda pd: (pd[1], pd[0].id))[:limit]
         where = self._where(query)
-        with self._connect() as conn:
-            knn = conn.execute(
-                select(*_PLACE_COLUMNS)
+
+        x, y = func.ST_X(places_t.c.geom).label("x"), func.ST_Y(places_t.c.geom).label("y")
+
+        def within(conn: Connection) -> tuple[Sequence[Any], float]:
+            knn = conn.execute(  # only the coordinates: they give the radius
+                select(x, y)
                 .where(*where)
                 .order_by(places_t.c.geom.op("<->")(_point(lon, lat)))
                 .limit(limit)
             ).all()
-            if len(knn) < limit:  # fewer matches than asked for: these are all of them
-                rows: Sequence[Row[Any]] = knn
-                radius = math.inf
-            else:
-                candidates = [self._place(r) for r in knn]
+            radius = math.inf
+            if len(knn) == limit:  # else fewer matches than asked for: all of them are wanted
                 radius = float(
-                    geodesic_many_m(
-                        lon, lat, [p.lon for p in candidates], [p.lat for p in candidates]
-                    ).max()
+                    geodesic_many_m(lon, lat, [r.x for r in knn], [r.y for r in knn]).max()
                 )
-                env = _envelope(_search_box(lon, lat, radius))
-                rows = conn.execute(
-                    select(*_PLACE_COLUMNS).where(*where, places_t.c.geom.op("&&")(env))
-                ).all()
-        found = [self._place(r) for r in rows]
-        dist = geodesic_many_m(lon, lat, [p.lon for p in found], [p.lat for p in found])
-        ranked = sorted(
-            ((p, float(d)) for p, d in zip(found, dist, strict=True) if d <= radius),
-            key=lambda pd: (pd[1], pd[0].id),
-        )
-        return ranked[:limit]
+            box = shared.search_box(lon, lat, radius) if math.isfinite(radius) else None
+            near = [] if box is None else [places_t.c.geom.op("&&")(_envelope(box))]
+            rows = conn.execute(select(*_PLACE_COLUMNS, x, y).where(*where, *near)).all()
+            return rows, radius
+
+        rows, radius = self._read(within)
+        dist = geodesic_many_m(lon, lat, [r.x for r in rows], [r.y for r in rows])
+        kept = sorted(
+            (float(d), r.id, i) for i, (r, d) in enumerate(zip(rows, dist, strict=True))
+            if d <= radius
+        )[:limit]
+        return [(self._place(rows[i]), d) for d, _, i in kept]
 
     def place_hashes(self, city: str) -> dict[str, tuple[str, str | None, str]]:
         p = places_t.c

@@ -8,7 +8,8 @@ same values, read them back the same way and answer a typed name or a query alik
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from functools import cache
@@ -20,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.model import Area, Category, City, Contact, Place, PopulationCell, Town
 from geo.store.base import CityCounts
 from geo.text import fold
+from geo.walk.distance import geodesic_many_m
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -75,6 +77,44 @@ def city_counts(levels: Iterable[Iterable[Any]], kinds: Iterable[Iterable[Any]])
     for kind, n in kinds:
         counts.places_by_kind[str(kind)] = int(n)
     return counts
+
+
+# -- nearest places ----------------------------------------------------------------------------
+# Lower bounds of the WGS84 ellipsoid's metres per degree (meridian at the equator: 110 574 m;
+# parallel: a·cos φ ≥ 111 319 m·cos φ), rounded down so a search box only grows.
+_M_PER_DEG_LAT = 110_000.0
+_M_PER_DEG_LON_EQUATOR = 111_000.0
+
+
+def search_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """A lon/lat box holding every point within ``radius_m`` geodesic metres of (lon, lat).
+
+    A path of length r changes latitude by at most r / (metres per degree of meridian) and,
+    staying inside that latitude band, longitude by at most r / (a·cos φmax).
+    """
+    margin = radius_m * (1 + 1e-9) + 1e-3
+    dlat = margin / _M_PER_DEG_LAT
+    lat_lo, lat_hi = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+    cos_max = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
+    dlon = margin / (_M_PER_DEG_LON_EQUATOR * cos_max) if cos_max > 1e-6 else math.inf
+    if dlon >= 180 or lon - dlon < -180 or lon + dlon > 180:  # a pole or the antimeridian
+        return (-1e9, lat_lo, 1e9, lat_hi)
+    return (lon - dlon, lat_lo, lon + dlon, lat_hi)
+
+
+def nearest(
+    lon: float, lat: float, found: Sequence[Place], radius_m: float, limit: int
+) -> list[tuple[Place, float]]:
+    """The ``limit`` nearest of ``found`` within ``radius_m``, by (geodesic metres, id).
+
+    ``found`` must hold every match within the radius, so ties at the edge rank as a full scan.
+    """
+    dist = geodesic_many_m(lon, lat, [p.lon for p in found], [p.lat for p in found])
+    ranked = sorted(
+        ((p, float(d)) for p, d in zip(found, dist, strict=True) if d <= radius_m),
+        key=lambda pd: (pd[1], pd[0].id),
+    )
+    return ranked[:limit]
 
 
 # -- records → column values -------------------------------------------------------------------

@@ -2,28 +2,91 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 
 from geo.errors import InputError
-from geo.store import open_store
-from service.cli.common import DbOption, HostOption, PortOption, exit_code, fail, opened, out
+from geo.store import DEFAULT_STORE, open_store
+from geo.store.gpkg import GpkgStore
+from service.asgi import STORE_ENV
+from service.cli.common import (
+    USAGE,
+    DbOption,
+    HostOption,
+    PortOption,
+    exit_code,
+    fail,
+    opened,
+    out,
+)
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+MAX_WORKERS = 64
+
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        max=MAX_WORKERS,
+        help="Server processes (default 1); each opens the store itself",
+    ),
+]
+LogLevelOption = Annotated[
+    str, typer.Option(help="critical, error, warning, info (default) or debug")
+]
+AccessLogOption = Annotated[
+    bool,
+    typer.Option("--access-log/--no-access-log", help="Log every request (default: off)"),
+]
 
 
-def _serve(store_url: str | None, host: str, port: int) -> None:
+def _serve(
+    store_url: str | None,
+    host: str,
+    port: int,
+    workers: int = 1,
+    log_level: str = "info",
+    access_log: bool = False,
+) -> None:
     import uvicorn
 
     from service.app import create_app
 
+    if log_level not in LOG_LEVELS:
+        fail(f"--log-level must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}", USAGE)
     store = open_store(store_url)
-    out.print(f"Tsudoi serving {store.url} on http://{host}:{port}  (Ctrl+C stops)")
-    uvicorn.run(create_app(store), host=host, port=port, log_level="info")
+    out.print(
+        f"Tsudoi serving {store.url} on http://{host}:{port}"
+        f"{f' with {workers} processes' if workers > 1 else ''}  (Ctrl+C stops)"
+    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "access_log": access_log,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(store), **options)
+        return
+    if isinstance(store, GpkgStore):
+        store.use_wal()  # readers in other processes go on while one of them writes
+    store.close()
+    os.environ[STORE_ENV] = store_url or DEFAULT_STORE  # what each worker process opens
+    uvicorn.run("service.asgi:app_from_env", factory=True, workers=workers, **options)
 
 
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000, db: DbOption = None) -> None:
+def serve(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    db: DbOption = None,
+    workers: WorkersOption = 1,
+    log_level: LogLevelOption = "info",
+    access_log: AccessLogOption = False,
+) -> None:
     """Serve the current store's maps and API."""
-    _serve(db, host, port)
+    _serve(db, host, port, workers, log_level, access_log)
 
 
 def demo(

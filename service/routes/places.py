@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from numpy.typing import NDArray
 
-from boundaries.area_membership import area_ids_at_points
+from boundaries.area_membership import AreaIndex
 from geo.errors import NotFound
 from geo.model import Place
 from geo.store.base import PlaceQuery, Store
@@ -32,11 +32,14 @@ from service.deps import (
     PlaceId,
     PointDep,
     PointParams,
+    ReadCacheDep,
+    RevisionDep,
     StoreDep,
     Text,
     follow_renamed,
 )
-from service.listing_cache import ListingCache, data_fingerprint
+from service.fast_json import Body, FastJSONResponse, json_bytes
+from service.listing_cache import ListingCache
 from service.place_export import export_places
 from service.routes.coverage import download
 from service.serialize import feature_collection, now_in_japan, place_feature
@@ -54,6 +57,8 @@ def list_places(
     bbox: BboxDep,
     paging: PagingDep,
     store: StoreDep,
+    revision: RevisionDep,
+    read_cache: ReadCacheDep,
     area: Annotated[
         Text | None,
         Query(max_length=MAX_ID, description="Only places inside this area (its id)"),
@@ -84,13 +89,16 @@ def list_places(
     if format != "json":
         file = export_places(store, code, query, format, now.replace(tzinfo=None))
         return download(file.body, file.media_type, file.filename)
-    key = (code, repr(query), data_fingerprint(store, code), now)
+    key = (code, repr(query), store.url, revision, now)
     cache = _listing_cache(request)
     body = cache.get(key)
     if body is None:
-        body = _listing_body(store, code, query, now)
+        areas = read_cache.get(
+            ("area-index", code), revision, lambda: AreaIndex(code, store.areas(code))
+        )
+        body = Body(_listing_body(store, areas, query, now))
         cache.put(key, body)
-    return Response(body, media_type="application/json")
+    return body.response(request)
 
 
 def _listing_cache(request: Request) -> ListingCache:
@@ -101,7 +109,7 @@ def _listing_cache(request: Request) -> ListingCache:
 
 
 def listing(
-    store: Store, code: str, query: PlaceQuery, now: datetime
+    store: Store, code: str, query: PlaceQuery, now: datetime, areas: AreaIndex | None = None
 ) -> tuple[list[dict[str, Any]], int]:
     """The places of a listing as public features (with ``areas`` and ``next_date``), and how
     many match the query in all: the API's listing and the OGC API's items share it."""
@@ -109,19 +117,19 @@ def listing(
     # Count only when the page is full: a full count() on every request is what slows peers down.
     truncated = query.limit is not None and len(places) == query.limit
     matched = store.count_places(query) if truncated or query.offset else query.offset + len(places)
-    in_areas = area_ids_at_points(
-        code, store.areas(code), [p.lon for p in places], [p.lat for p in places]
-    )
+    index = areas if areas is not None else AreaIndex(code, store.areas(code))
+    in_areas = index.ids_at([p.lon for p in places], [p.lat for p in places])
     features = [place_feature(p, areas=a, now=now) for p, a in zip(places, in_areas, strict=True)]
     return features, matched
 
 
-def _listing_body(store: Store, code: str, query: PlaceQuery, now: datetime) -> bytes:
+def _listing_body(store: Store, areas: AreaIndex, query: PlaceQuery, now: datetime) -> bytes:
     """The listing as JSON bytes (sent as built: a response model would re-validate thousands
     of plain features, which costs more than the query)."""
-    features, matched = listing(store, code, query, now)
-    collection = feature_collection(features, numberMatched=matched, numberReturned=len(features))
-    return bytes(JSONResponse(collection).body)
+    features, matched = listing(store, areas.city, query, now, areas)
+    return json_bytes(
+        feature_collection(features, numberMatched=matched, numberReturned=len(features))
+    )
 
 
 def _walked(net: WalkNetwork, point: PointParams, places: list[Place]) -> NDArray[np.float64]:
@@ -143,8 +151,9 @@ def nearby(
     store: StoreDep,
     analysis: AnalysisDep,
     city: OptionalCityDep,
+    revision: RevisionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 10,
-) -> dict[str, Any]:
+) -> Response:
     """Nearest first, each with distance_m and walking_min; ``method`` says how they were measured.
 
     Along the streets when the city has a walking network (the straight-line nearest few are
@@ -152,10 +161,13 @@ def nearby(
     """
     code = city.code if city is not None else None
     query = filters.query(code)
-    # one query: the straight-line nearest few, which walks re-rank when the city has a network
-    found = store.nearby(point.lon, point.lat, max(3 * limit, limit + 20), query)
-    cities = {code} if code else {p.city for p, _ in found[:1]}
-    net = analysis.network(store, cities.pop()) if cities else None
+    # one query: the straight-line nearest, and a few more for walks to re-rank when the city
+    # has a network (known before the query when the city is given)
+    net = analysis.network(store, code, revision) if code else None
+    wanted = limit if code and net is None else max(3 * limit, limit + 20)
+    found = store.nearby(point.lon, point.lat, wanted, query)
+    if not code and found:
+        net = analysis.network(store, found[0][0].city, revision)
     if net is None:
         found = found[:limit]
     shown = published(store, [p for p, _ in found])
@@ -178,12 +190,14 @@ def nearby(
         if method == "network"
         else "geodesic straight-line distance in metres; walking distance is longer"
     )
-    return feature_collection(
-        [place_feature(p, d) for p, d in hits],
-        numberReturned=len(hits),
-        method=method,
-        speed_m_per_min=WALK_SPEED_M_PER_MIN,
-        note=note,
+    return FastJSONResponse(
+        feature_collection(
+            [place_feature(p, d) for p, d in hits],
+            numberReturned=len(hits),
+            method=method,
+            speed_m_per_min=WALK_SPEED_M_PER_MIN,
+            note=note,
+        )
     )
 
 
