@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from geo.japan.town_search import find_towns
 from service.deps import CityDep, StoreDep, Text
 
 router = APIRouter(tags=["towns"])
@@ -18,7 +19,8 @@ def list_towns(
     q: Annotated[Text | None, Query(max_length=100, description="Part of the name or kana")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 20,
 ) -> list[dict[str, Any]]:
-    """Towns whose name or reading holds q, names starting with it first."""
+    """Towns whose name, reading or ward holds q (一丁目 = 1丁目, 大字/字, spaces and width
+    folded), the exact name first, then names starting with it, in natural 丁目 order."""
     return [
         {
             "id": t.id,
@@ -29,5 +31,5 @@ def list_towns(
             "lon": t.lon,
             "demo": t.demo,
         }
-        for t in store.towns(city.code, q, limit)
+        for t in find_towns(store.towns(city.code), q or "", limit)
     ]
