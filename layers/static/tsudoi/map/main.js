@@ -34,6 +34,7 @@
     } else if (!$("card").hidden) {
       M.closeCard({ focus: focus });
     }
+    M.restorePoint(); /* before the URL is written: a point the URL no longer names goes */
     M.writeUrl("replace");
     return ready;
   }
@@ -84,7 +85,7 @@
         T.mark("tsudoi-list");
         ready.then(function () {
           T.mark("tsudoi-markers");
-          if (!S.place) M.fitToPlaces();
+          if (!S.place && !S.point && !S.near && !S.town) M.fitToPlaces();
           window.requestAnimationFrame(markReady);
         });
       })
@@ -138,11 +139,6 @@
   }
 
   function start() {
-    /* phones: the sheet opens on the search and the list; filters and "near me" one tap away */
-    if (window.matchMedia && window.matchMedia("(max-width: 720px)").matches) {
-      $("filters").open = false;
-      $("near").open = false;
-    }
     M.setupMap();
     M.readUrl();
     $("search").value = S.q;

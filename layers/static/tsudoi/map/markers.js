@@ -111,7 +111,7 @@
     map.on("layeradd", onLayerAdd);
     $("map").addEventListener("keydown", onMapKey);
     map.on("click", function (e) {
-      M.setPoint(e.latlng.lat, e.latlng.lng, t("the point you tapped on the map"));
+      M.setPoint(e.latlng.lat, e.latlng.lng, t("the point you tapped on the map"), { focus: true });
     });
     map.on("zoomend", M.updateAreaLabels);
     M.updateAreaLabels();
@@ -263,6 +263,31 @@
     }
     clearOfSheet();
     markSelected();
+  };
+
+  /**
+   * A chosen point at street level: centred, with the nearest listed place on the map too when
+   * it is close enough for that zoom, clear of the sheet.
+   */
+  M.showPoint = function (point) {
+    var map = M.map;
+    if (!map) return;
+    var here = L.latLng(point.lat, point.lon);
+    var nearest = D.filtered.filter(function (p) { return D.walks.has(p.id); })[0];
+    map.setView(here, M.STREET_ZOOM, { animate: false });
+    if (nearest) {
+      var both = L.latLngBounds([here, [nearest.lat, nearest.lon]]);
+      var cover = sheetCover();
+      var zoom = map.getBoundsZoom(both, false, L.point(96, 96 + cover));
+      if (zoom >= M.SELECTED_ZOOM) {
+        map.fitBounds(both, {
+          paddingTopLeft: [48, 48], paddingBottomRight: [48, 48 + cover],
+          maxZoom: M.STREET_ZOOM, animate: false,
+        });
+        return;
+      }
+    }
+    clearOfSheet();
   };
 
   /** The star at the point "near me" measures from; null removes it. */
