@@ -172,6 +172,7 @@
   /**
    * A Leaflet map in #map over the deployment's basemap (config.basemap, tiles from the one host
    * the CSP allows, or none), framed on the city. Zoom buttons are titled in the page's language;
+   * `zoomSnap` (default 1) lets a page frame its areas more closely;
    * each page adds its own attribution control. Options: `credit` puts the basemap's credit on
    * the map (else the page's "Sources" list alone gives it); `onTileError` is called once when
    * tiles fail, so the page can say its list still works. Null when Leaflet did not load.
@@ -183,6 +184,7 @@
     var maxZoom = basemap.max_zoom || 18;
     var map = L.map("map", {
       zoomControl: false, keyboard: true, attributionControl: false, maxZoom: maxZoom,
+      zoomSnap: options.zoomSnap || 1, /* fractional: a city's outline fills the map */
     });
     L.control.zoom({ zoomInTitle: t("Zoom in"), zoomOutTitle: t("Zoom out") }).addTo(map);
     if (basemap.url) {

@@ -53,7 +53,10 @@
   };
 
   function choosePlace(id) {
+    if (id && !places.some(function (p) { return p.id === id; })) id = "";
     C.selectedPlace = id;
+    $("place-select").value = id;
+    C.writeUrl();
     if (!id) {
       if (isoLayer && C.map) C.map.removeLayer(isoLayer);
       isoLayer = null;
@@ -61,6 +64,12 @@
       return;
     }
     C.drawIsochrone(id);
+  }
+  C.choosePlace = choosePlace;
+
+  /** A result beside the map: scrolled into view only as far as needed. */
+  function reveal(node) {
+    if (node && node.scrollIntoView) node.scrollIntoView({ block: "nearest" });
   }
 
   function showIsochrone(collection) {
@@ -89,6 +98,7 @@
         name: name, minutes: props.minutes || s.minutes, m: whole(props.distance_m),
         method: C.methodText(props.method),
       });
+      reveal($("iso-status"));
     }).catch(function (err) {
       if (mine !== isoGeneration) return;
       $("iso-status").textContent = err && err.status === 404
@@ -140,12 +150,23 @@
       $("suggest-exact").textContent = exactText(body, picks, k);
       $("suggest-exact").hidden = false;
     }
+    $("dl-suggest-csv").href = T.config.api.suggestions + C.query({ k: k, format: "csv", lang: T.lang });
+    $("dl-suggest-geojson").href = T.config.api.suggestions + C.query({ k: k, format: "geojson" });
+    $("suggest-downloads").hidden = !picks.length;
+    if (pickLayer && picks.length) {
+      var b = L.latLngBounds(picks.map(function (p) { return [p.lat, p.lon]; }));
+      C.map.fitBounds(b.pad(0.3), { maxZoom: 15, animate: false });
+    }
+    reveal($("suggest-downloads").hidden ? $("suggest-list") : $("suggest-downloads"));
   }
 
   function suggest(event) {
     if (event) event.preventDefault();
     var k = Math.min(10, Math.max(1, Math.round(Number($("k").value) || 3)));
     $("k").value = String(k);
+    C.suggested = k;
+    C.writeUrl();
+    $("suggest-downloads").hidden = true;
     $("suggest-status").textContent = t("Working out suggestions…");
     $("suggest-list").textContent = "";
     $("suggest-exact").hidden = true;
@@ -158,6 +179,8 @@
         : t("The suggestions could not be loaded. Please try again.");
     });
   }
+
+  C.suggest = suggest;
 
   C.wireTools = function () {
     $("place-select").addEventListener("change", function () { choosePlace($("place-select").value); });
