@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
+
+from pyproj import Geod
 
 from geo.japan.address import kanji_number, normalise
 from geo.model import Town
@@ -17,6 +20,7 @@ from geo.text import fold
 
 _TRAILING_KANJI = re.compile(r"[〇一二三四五六七八九十]+$")
 _DIGITS = re.compile(r"(\d+)")
+_GEOD = Geod(ellps="GRS80")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -56,3 +60,14 @@ def find_towns(towns: list[Town], q: str, limit: int | None = None) -> list[Town
             )
     found.sort(key=lambda row: row[:5])
     return [row[5] for row in found][:limit]
+
+
+def nearest_town(towns: Sequence[tuple[str, float, float]], lon: float, lat: float) -> str | None:
+    """The name of the town (name, lon, lat) nearest to a point, in geodesic metres: to say
+    where a street point lies."""
+    if not towns:
+        return None
+    n = len(towns)
+    _, _, dist = _GEOD.inv([lon] * n, [lat] * n, [t[1] for t in towns], [t[2] for t in towns])
+    best = min(range(n), key=lambda i: (dist[i], towns[i][0]))
+    return towns[best][0]

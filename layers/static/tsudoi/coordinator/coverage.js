@@ -356,10 +356,11 @@
   C.updateDownloads = function () {
     var api = T.config.api;
     var links = {
-      "dl-coverage-csv": api.coverage + C.query({ format: "csv" }),
+      /* CSV for people: the page's language (headers, shares in % in Japanese), rounded */
+      "dl-coverage-csv": api.coverage + C.query({ format: "csv", lang: T.lang }),
       "dl-coverage-geojson": api.coverage + C.query({ format: "geojson" }),
       "dl-coverage-gpkg": api.coverage + C.query({ format: "gpkg" }),
-      "dl-gaps-csv": api.gaps + C.query({ format: "csv" }),
+      "dl-gaps-csv": api.gaps + C.query({ format: "csv", lang: T.lang }),
       "dl-gaps-geojson": api.gaps + C.query({ format: "geojson" }),
       "dl-gaps-gpkg": api.gaps + C.query({ format: "gpkg" }),
     };

@@ -9,6 +9,11 @@
   var isoLayer = null;
   var pickLayer = null;
   var isoGeneration = 0; /* only the latest request draws */
+  /* what a suggestion without a name is (the server's `kind`) */
+  var KINDS = {
+    node: t("Street point (no hall near)"),
+    cell: t("Middle of a cell (no street network)"),
+  };
   C.selectedPlace = ""; /* its walking area is drawn again when the settings change */
 
   /* ---------------------------------------------------------------- places and isochrones */
@@ -134,7 +139,9 @@
     if (C.map) pickLayer = L.layerGroup().addTo(C.map);
     picks.forEach(function (p) {
       var li = el("li", "suggest-item");
-      li.appendChild(el("span", "suggest-name", p.name));
+      li.appendChild(el("span", "suggest-name", p.name || KINDS[p.kind] || p.kind));
+      var where = [p.address, p.area_name].filter(Boolean).join(" ・ ");
+      if (where) li.appendChild(el("span", "suggest-meta", where));
       li.appendChild(el("span", "suggest-meta", t("newly within the walk: {n} older residents (total {total})", {
         n: whole(p.newly_covered), total: whole(p.cumulative),
       })));
@@ -150,8 +157,8 @@
       $("suggest-exact").textContent = exactText(body, picks, k);
       $("suggest-exact").hidden = false;
     }
-    $("dl-suggest-csv").href = T.config.api.suggestions + C.query({ k: k, format: "csv", lang: T.lang });
-    $("dl-suggest-geojson").href = T.config.api.suggestions + C.query({ k: k, format: "geojson" });
+    $("dl-suggest-csv").href = T.config.api.suggestions + C.query({ k: k, streets: true, format: "csv", lang: T.lang });
+    $("dl-suggest-geojson").href = T.config.api.suggestions + C.query({ k: k, streets: true, format: "geojson" });
     $("suggest-downloads").hidden = !picks.length;
     if (pickLayer && picks.length) {
       var b = L.latLngBounds(picks.map(function (p) { return [p.lat, p.lon]; }));
@@ -171,7 +178,8 @@
     $("suggest-list").textContent = "";
     $("suggest-exact").hidden = true;
     if (pickLayer && C.map) C.map.removeLayer(pickLayer);
-    T.getJson(T.config.api.suggestions + C.query({ k: k })).then(function (body) {
+    /* halls, and street points where no hall is near: an area without a hall can get one */
+    T.getJson(T.config.api.suggestions + C.query({ k: k, streets: true })).then(function (body) {
       showSuggestions(body, k);
     }).catch(function (err) {
       $("suggest-status").textContent = err && err.status === 404
