@@ -187,7 +187,8 @@ def test_the_walking_area_and_suggestions_come_from_the_service(
         assert f"{round(body['exact']['covered']):,}" in page.locator("#suggest-exact").inner_text()
     # the results beside the map, in view without scrolling the page by hand
     assert page.locator("#suggest-list li").first.evaluate(
-        "n => { const r = n.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
+        "n => { const r = n.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; }")
     page.screenshot(path=str(artifacts / "coordinator-35202-suggestions.png"), full_page=True)
 
 

@@ -113,7 +113,8 @@ def test_on_a_phone_the_table_is_a_list_of_cards(
         assert name["width"] > PHONE["width"] * 0.6, "a name has the card's width, not 2 letters"
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
         share = row.locator('[data-key="covered_share"]')
-        assert share.evaluate("n => getComputedStyle(n, '::before').content").strip('"') == "カバー率"
+        before = share.evaluate("n => getComputedStyle(n, '::before').content")
+        assert before.strip('"') == "カバー率"
         row.scroll_into_view_if_needed()
         page.screenshot(path=str(artifacts / "coordinator-15100-phone-cards.png"))
         assert run_axe(page, axe_source) == []
