@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from geo.store.base import Store
 from layers.categories import ensure_default_categories
 from service.framing import SameOriginFraming
+from service.head import HeadAsGet
 from service.problems import install_problem_handlers
 from service.routes import (
     categories,
@@ -45,6 +46,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or Settings.from_env()
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SameOriginFraming)  # HTML outside /embed: framed by this service only
+    app.add_middleware(HeadAsGet)  # HEAD wherever GET, with the GET's headers
     install_problem_handlers(app)
     for module in (
         health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,

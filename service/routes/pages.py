@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from geo.errors import TsudoiError
@@ -115,6 +115,14 @@ def _bounds(code: str) -> list[list[float]] | None:
     except (TsudoiError, KeyError):
         return None
     return [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]]
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The service's icon (three neighbours round a table), which browsers ask for unprompted."""
+    with as_file(files("layers") / "static" / "tsudoi" / "favicon.ico") as path:
+        cache = {"Cache-Control": "public, max-age=86400"}
+        return FileResponse(Path(path), media_type="image/x-icon", headers=cache)
 
 
 @router.get("/", response_class=HTMLResponse, summary="The cities this service holds")
