@@ -468,4 +468,4 @@ def test_the_favicon_is_an_icon(client: TestClient) -> None:
     r = client.get("/favicon.ico")
     assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon"
     assert r.content[:4] == b"\x00\x00\x01\x00"  # the ICO header
-    assert '<link rel="icon" href="/favicon.ico"' in client.get("/").text
+    assert '<link rel="icon" href="/static/tsudoi/favicon.ico"' in client.get("/").text

@@ -27,7 +27,7 @@
     { max: 0.2, colour: "#eff3ff", label: function () { return t("under 20%"); } },
     { max: 0.4, colour: "#bdd7e7", label: function () { return t("20% to under 40%"); } },
     { max: 0.6, colour: "#6baed6", label: function () { return t("40% to under 60%"); } },
-    { max: 0.8, colour: "#3182bd", label: function () { return t("60% to under 80%"); } },
+    { max: 0.8, colour: "#2171b5", label: function () { return t("60% to under 80%"); } },
     { max: Infinity, colour: "#08519c", label: function () { return t("80% or more"); } },
   ];
   var NO_DATA = "#d9d9d9";
@@ -56,7 +56,7 @@
     var swatch = el("span", "swatch", index === null ? "" : String(index + 1));
     swatch.setAttribute("aria-hidden", "true");
     swatch.style.setProperty("--swatch", colour);
-    if (index !== null && index >= 2) swatch.classList.add("swatch-dark");
+    swatch.style.color = T.textOn(colour); /* the number reads at 4.5:1 or better */
     li.appendChild(swatch);
     li.appendChild(el("span", "legend-text", text));
     return li;

@@ -26,6 +26,7 @@
   function applyUrlState(focus) {
     M.readUrl();
     $("search").value = S.q;
+    $("group-kind").checked = S.group;
     $("area-filter").value = D.areaById.has(S.area) ? S.area : "";
     if (!D.areaById.has(S.area) && D.areas.length) S.area = "";
     var ready = M.update({});
@@ -117,6 +118,10 @@
       S.shown = null;
       M.update({ push: true });
       $("layer-list").querySelector("input").focus();
+    });
+    $("group-kind").addEventListener("change", function () {
+      S.group = $("group-kind").checked;
+      M.update({ push: true });
     });
     $("area-filter").addEventListener("change", function () {
       S.area = $("area-filter").value;

@@ -21,7 +21,9 @@
    * the point "near me" measures from (town: the town's name when one was chosen);
    * near and town: what the URL asks for, until the page has turned it into a point.
    */
-  var S = (M.state = { shown: null, area: "", q: "", place: "", point: null, near: null, town: "" });
+  var S = (M.state = {
+    shown: null, area: "", q: "", place: "", point: null, near: null, town: "", group: false,
+  });
 
   M.data = {
     categories: [], /* in the API's order, plus any slug a place names that the API did not */
@@ -47,6 +49,7 @@
     var near = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(params.get("near") || "");
     S.near = near ? { lat: Number(near[1]), lon: Number(near[2]) } : null;
     S.town = (params.get("town") || "").trim();
+    S.group = params.get("group") === "kind";
   };
 
   /** A point as the URL writes it: 5 decimals, about a metre. */
@@ -66,6 +69,7 @@
     if (S.area) params.set("area", S.area);
     if (S.q) params.set("q", S.q);
     if (S.place) params.set("place", S.place);
+    if (S.group) params.set("group", "kind");
     if (S.point) {
       params.set("near", nearText(S.point));
       if (S.point.town) params.set("town", S.point.town);
