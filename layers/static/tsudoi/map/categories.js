@@ -85,8 +85,8 @@
       var only = el("button", "text-button only-button", t("Only this"));
       only.type = "button";
       only.value = c.slug;
-      /* the visible words start the name, as speech input expects: 「これだけ 通いの場」 */
-      only.appendChild(el("span", "visually-hidden", " " + M.categoryLabel(c)));
+      /* the visible words start the name, as speech input expects: 「これだけ（通いの場）」 */
+      only.appendChild(el("span", "visually-hidden", t("({areas})", { areas: M.categoryLabel(c) })));
       only.title = t("Show only {category}", { category: M.categoryLabel(c) });
       only.addEventListener("click", function () {
         S.shown = new Set([c.slug]);
