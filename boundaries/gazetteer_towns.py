@@ -48,3 +48,8 @@ def search(city: str, q: str | None, limit: int | None) -> list[Town]:
     key, as_address = fold(q), normalise(q or "")
     hits = [t for t, text, name in _towns(city) if not key or key in text or as_address in name]
     return rank_towns(hits, q, limit)
+
+
+def all_towns(city: str) -> list[Town]:
+    """Every town the gazetteer has for the city (the search folds and ranks them itself)."""
+    return [t for t, _, _ in _towns(city)]

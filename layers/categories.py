@@ -19,7 +19,7 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         "chanoma",
         "地域の茶の間",
         "Community living room",
-        "#2b8a3e",
+        "#237a35",
         "gathering",
         "chanoma",
         None,

@@ -16,6 +16,7 @@ from geo.store.base import Store
 from layers.categories import ensure_default_categories
 from service.fast_json import GZIP_LEVEL, GZIP_MIN_BYTES
 from service.framing import SameOriginFraming
+from service.head import HeadAsGet
 from service.ogc import router as ogc_router
 from service.problems import install_problem_handlers
 from service.read_cache import RevisionCache
@@ -67,6 +68,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.read_cache = RevisionCache()
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(SameOriginFraming)  # HTML outside /embed: framed by this service only
+    app.add_middleware(HeadAsGet)  # HEAD wherever GET, with the GET's headers
     install_problem_handlers(app)
     for module in (
         health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,

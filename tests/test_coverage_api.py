@@ -136,9 +136,8 @@ def test_cli_coverage_writes_the_same_figures(
     assert run.returncode == 0, run.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8").lstrip("\ufeff"))))
     api = client.get("/api/cities/35202/coverage").json()["city"]
-    assert float(rows[-1]["covered_older_population"]) == pytest.approx(
-        api["covered_older_population"]
-    )
+    # the CSV is for people: whole residents
+    assert rows[-1]["covered_older_population"] == str(round(api["covered_older_population"]))
     none = subprocess.run(
         [*tsudoi, "coverage", "--city", "10202", "--db", str(demo_path)],
         capture_output=True,
@@ -259,3 +258,54 @@ def test_a_write_by_another_process_is_seen_by_the_warm_service(
         other.close()
     after = client.get("/api/cities/35202/coverage").json()["city"]
     assert after["covered_older_population"] == 0 and after["places"] == 0
+
+
+def _csv_rows(text: str) -> list[dict[str, str]]:
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_csv_is_rounded_for_people_and_japanese_with_lang_ja(client: TestClient) -> None:
+    data = client.get("/api/cities/35202/coverage").json()
+    english = _csv_rows(client.get("/api/cities/35202/coverage", params={"format": "csv"}).text)
+    total = english[-1]
+    assert total["name"] == "市全体"
+    assert total["older_population"] == str(round(data["city"]["older_population"]))
+    assert total["covered_share"] == str(round(data["city"]["covered_share"], 3))
+    assert total["p90_distance_m"] in ("", str(round(data["city"]["p90_distance_m"] or 0)))
+    japanese = _csv_rows(client.get("/api/cities/35202/coverage",
+                                    params={"format": "csv", "lang": "ja"}).text)
+    assert japanese[-1]["圏域"] == "市全体" and japanese[-1]["計算方法"] == "道路網に沿った徒歩距離"
+    assert japanese[-1]["徒歩圏内の割合（%）"] == f"{data['city']['covered_share'] * 100:.1f}"
+    gaps = _csv_rows(client.get("/api/cities/35202/coverage/gaps",
+                                params={"format": "csv", "limit": 5}).text)
+    assert "distance_m" in gaps[0] and "nearest_distance_m" not in gaps[0]  # one distance
+    assert all(g["uncovered_older_population"].isdigit() for g in gaps)
+    assert client.get("/api/cities/35202/coverage",
+                      params={"format": "csv", "lang": "fr"}).status_code == 422
+
+
+def test_suggestions_beyond_the_halls_are_street_points_with_an_address_and_area(
+    client: TestClient,
+) -> None:
+    params = {"k": 5, "streets": "true"}
+    body = client.get("/api/cities/35202/suggestions", params=params).json()
+    assert body["candidates"] == "venues+nodes"
+    kinds = {p["kind"] for p in body["picks"]}
+    assert kinds <= {"venue", "node"} and "node" in kinds
+    for p in body["picks"]:
+        assert p["area_id"] and p["area_name"] and p["address"]
+        assert (p["name"] is None) == (p["kind"] == "node")
+        if p["kind"] == "node":
+            assert p["address"].endswith("付近")
+    halls_only = client.get("/api/cities/35202/suggestions", params={"k": 5}).json()
+    assert body["greedy_covered"] >= halls_only["greedy_covered"] - 1e-6
+    table = _csv_rows(client.get("/api/cities/35202/suggestions",
+                                 params={**params, "format": "csv"}).text)
+    assert [r["rank"] for r in table] == ["1", "2", "3", "4", "5"]
+    assert [r["newly_covered"] for r in table] == [
+        str(round(p["newly_covered"])) for p in body["picks"]]
+    layer = client.get("/api/cities/35202/suggestions",
+                       params={**params, "format": "geojson"}).json()
+    assert [f["geometry"]["coordinates"] for f in layer["features"]] == [
+        [p["lon"], p["lat"]] for p in body["picks"]]

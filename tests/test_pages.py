@@ -237,6 +237,11 @@ def test_static_assets_are_served_compressed_with_their_licences(client: TestCli
 # ------------------------------------------------------------------------------ the catalogue
 
 
+DOWNLOADS = [ROOT / "service" / name
+             for name in ("coverage_formats.py", "suggestion_formats.py")]
+CATALOGUE_TABLES = {"HEADERS", "METHODS", "KINDS"}
+
+
 def _used_msgids() -> set[str]:
     used: set[str] = set(place_address.MESSAGES)  # the place import's refusals
     for path in TEMPLATES.glob("*.html"):
@@ -251,6 +256,13 @@ def _used_msgids() -> set[str]:
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
             and call.func.id == "t" and call.args and isinstance(call.args[0], ast.Constant)
         }
+    for path in DOWNLOADS:  # CSV headers and words: module-level tables of msgids
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if (isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Dict)
+                    and any(isinstance(t, ast.Name) and t.id in CATALOGUE_TABLES
+                            for t in (node.targets if isinstance(node, ast.Assign)
+                                      else [node.target]))):
+                used |= {v.value for v in node.value.values if isinstance(v, ast.Constant)}
     return used
 
 
@@ -419,3 +431,45 @@ def test_an_unknown_city_has_no_coordinator_page(client: TestClient) -> None:
     r = client.get("/coordinator/99999")
     assert r.status_code == 404
     assert "content-security-policy" in r.headers
+
+
+# ------------------------------------------------------------------------------ HEAD and the icon
+
+PATH_VALUES = {"code": "35202", "place_id": "35202-salon-d0001", "id": "35202-salon-d0001"}
+QUERIES = {"/api/isochrone": "?lat=33.95&lon=131.25&city=35202",
+           "/api/places/nearby": "?lat=33.95&lon=131.25",
+           "/api/cities/{code}/areas/at": "?lat=33.95&lon=131.25",
+           "/api/cities/{code}/walks": "?lat=33.95&lon=131.25",
+           "/api/cities/{code}/suggestions": "?k=1"}
+
+
+def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
+    """Every GET route (the app's own list, so a new one is checked too), with real values."""
+    from fastapi.routing import APIRoute
+
+    def get_routes(routes: list[Any]) -> list[str]:
+        found = []
+        for r in routes:
+            if hasattr(r, "original_router"):  # an included router (none has a prefix here)
+                found += get_routes(r.original_router.routes)
+            elif isinstance(r, APIRoute) and "GET" in r.methods:
+                found.append(r.path)
+        return found
+
+    routes = get_routes(client.app.routes)  # type: ignore[attr-defined]
+    assert len(routes) > 20 and "/favicon.ico" in routes
+    place = client.get("/api/cities/35202/places", params={"limit": 1}).json()["features"][0]
+    values = {**PATH_VALUES, "place_id": place["id"], "id": place["id"]}
+    for path in [*routes, "/static/tsudoi/common.js", "/docs", "/openapi.json"]:
+        url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path) + QUERIES.get(path, "")
+        got, head = client.get(url), client.head(url)
+        assert head.status_code == got.status_code != 405, url
+        assert head.headers.get("content-type") == got.headers.get("content-type"), url
+        assert head.content == b"", url
+
+
+def test_the_favicon_is_an_icon(client: TestClient) -> None:
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon"
+    assert r.content[:4] == b"\x00\x00\x01\x00"  # the ICO header
+    assert '<link rel="icon" href="/static/tsudoi/favicon.ico"' in client.get("/").text

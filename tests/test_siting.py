@@ -193,3 +193,23 @@ def test_pairs_within_match_networkx(
     assert set(have) == set(want)
     for key, d in want.items():
         assert have[key] == pytest.approx(d, rel=1e-9, abs=1e-9)
+
+
+def test_street_points_beyond_the_halls_are_candidates_and_halls_win_where_close() -> None:
+    # every junction near the uncovered residents has a hall on it: the halls are offered alone
+    near_halls = suggest_sites(siting_model(), 2, minutes=2.2, candidate_categories=["hall"],
+                               streets_beyond_m=150)
+    assert near_halls.candidates == "venues:hall+nodes" and near_halls.n_candidates == 4
+    assert [p.id for p in near_halls.greedy] == ["H0", "H1"]
+    # only the hall at 1000 m (on the salon): street points elsewhere are offered, labelled node
+    net = plane_net(STREET, [(0, 1), (1, 2), (2, 3), (3, 4)])
+    cells = [cell(n, shapely.Point(x, 0), 10, w, 0)
+             for n, x, w in [("c", -100, 3), ("a", 100, 4), ("b", 300, 4), ("d", 500, 3)]]
+    places = [place("S", 1000, 0, "salon"), place("H3", 1000, 0, "hall", "venue")]
+    m = CoverageModel(net, places, spread_population(cells, net), [])
+    halls_only = suggest_sites(m, 2, minutes=2.2)
+    assert halls_only.greedy == ()  # H3 reaches nobody uncovered
+    r = suggest_sites(m, 2, minutes=2.2, streets_beyond_m=150)
+    assert r.candidates == "venues+nodes" and r.n_candidates == 4
+    assert [(p.id, p.kind) for p in r.greedy] == [("node:2", "node"), ("node:1", "node")]
+    assert r.greedy_covered == pytest.approx(11)

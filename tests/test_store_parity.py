@@ -120,6 +120,12 @@ def _asks() -> list[Ask]:
         Ask(sugg, "/api/cities/35202/suggestions", {"k": 3}),
         Ask(sugg, "/api/cities/15100/suggestions", {"k": 2, "age": 75, "candidates": "hall"}),
         Ask(sugg, "/api/cities/35202/suggestions", {"k": 0}, ok=False),
+        Ask(sugg, "/api/cities/35202/suggestions", {"k": 3, "streets": "true", "format": "csv",
+                                                     "lang": "ja"}),
+        Ask(sugg, "/api/cities/15100/suggestions", {"k": 2, "streets": "true",
+                                                     "format": "geojson"}),
+        Ask(cov, "/api/cities/15100/coverage", {"format": "csv", "lang": "ja"}),
+        Ask(gaps, "/api/cities/15100/coverage/gaps", {"format": "csv", "lang": "ja"}),
         Ask(iso, "/api/isochrone", UBE_CENTRE),
         Ask(iso, "/api/isochrone", {**UBE_CENTRE, "minutes": 5, "speed_kmh": 4, "city": "35202"}),
         Ask(iso, "/api/isochrone", {**NIIGATA_HALL, "city": "15100"}, ok=False),  # no network
@@ -129,6 +135,7 @@ def _asks() -> list[Ask]:
         Ask(place_iso, f"/api/places/{PRIVATE_HOME}/isochrone", ok=False),  # never from a home
         Ask(place_iso, "/api/places/15100-places-d0014/isochrone", ok=False),  # no network
         Ask("/", "/"),
+        Ask("/favicon.ico", "/favicon.ico"),
         Ask("/map/{code}", "/map/15100"),
         Ask("/map/{code}", "/map/35202", {"lang": "en", "category": "salon", "place": UBE_PLACE}),
         Ask("/map/{code}", "/map/10202", ok=False),
@@ -230,6 +237,8 @@ def _body(response: httpx.Response) -> Any:
         return _strip(response.json())
     if "geopackage" in kind:
         return _geopackage(response.content)
+    if kind.startswith("image/x-icon"):
+        return response.content
     return response.text
 
 

@@ -109,3 +109,34 @@ def test_a_private_home_is_stored_at_its_town_point_never_the_home(
     assert (stored.lon, stored.lat) == (139.0494, 37.9280)
     assert store.places(PlaceQuery(city="15100", bbox=(139.0500, 37.9290, 139.0502, 37.9292))) == []
     assert import_places(store, path, PlaceImportOptions(city="15100")).unchanged == 1
+
+
+def test_town_search_folds_chome_numbers_oaza_spaces_and_width(
+    store: Store, tmp_path: Path
+) -> None:
+    """新潟市's real town points (the demo pack's Geolonia list): what residents type finds them."""
+    store.put_city(get_city("15100"))
+    import_towns(
+        store, Path("service/demo_data/15100/towns.geojson"), TownImportOptions(city="15100")
+    )
+    client = TestClient(create_app(store))
+
+    def names(q: str, **params: object) -> list[str]:
+        found = client.get("/api/cities/15100/towns", params={"q": q, **params})
+        assert found.status_code == 200, found.text
+        return [t["name"] for t in found.json()]
+
+    for typed in (
+        "関屋本村町1丁目",
+        "関屋本村町１丁目",
+        "関屋本村町一丁目",
+        "関屋 本村町1",
+        "関屋本村町一",
+        "字関屋本村町一丁目",
+    ):
+        assert names(typed) == ["関屋本村町一丁目"], typed
+    assert names("関屋田町") == [f"関屋田町{n}丁目" for n in "一二三四"]
+    every = names("関屋", limit=5000)
+    assert len(every) == 27 and every[:2] == ["関屋", "関屋"]
+    assert every.index("関屋松波町一丁目") + 1 == every.index("関屋松波町二丁目")
+    assert every.index("関屋松波町二丁目") + 1 == every.index("関屋松波町三丁目")

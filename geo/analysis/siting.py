@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Unpack
 
 import numpy as np
@@ -293,6 +293,7 @@ def suggest_sites(
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     max_candidates: int = DEFAULT_MAX_CANDIDATES,
     candidate_spacing_m: float = DEFAULT_CANDIDATE_SPACING_M,
+    streets_beyond_m: float | None = None,
     **query: Unpack[WalkQuery],
 ) -> SitingResult:
     """Choose ``k`` new sites that newly cover the most older residents.
@@ -314,6 +315,10 @@ def suggest_sites(
     max_candidates, candidate_spacing_m
         Thinning of node candidates: one per square of this side (metres), grown until at
         most ``max_candidates`` remain.
+    streets_beyond_m
+        Also offer street nodes (cells without a network) farther than this from every venue:
+        an area without a hall can then get a site, and near a hall the hall is preferred.
+        ``None`` (default): venues only, when there are any.
     query
         The walk (:class:`~geo.analysis.params.Walk`), as for coverage: the threshold, whose
         residents, and which existing gathering places count.
@@ -327,7 +332,13 @@ def suggest_sites(
     out = (near.dist_m > t) & (w > 0)
     notes: list[str] = []
     cand = _candidates(
-        model, candidate_categories, out, w, max_candidates, candidate_spacing_m, notes
+        model,
+        candidate_categories,
+        out,
+        w,
+        (max_candidates, candidate_spacing_m),
+        notes,
+        streets_beyond_m,
     )
     units = np.flatnonzero(out)
     cover = _cover(model, cand, units, t)
@@ -395,18 +406,61 @@ def _candidates(
     categories: Sequence[str] | None,
     out: NDArray[np.bool_],
     w: NDArray[np.float64],
-    max_candidates: int,
-    spacing_m: float,
+    thinning: tuple[int, float],
     notes: list[str],
+    streets_beyond_m: float | None = None,
 ) -> Candidates:
-    """Venues of the categories asked for, else thinned street nodes (or cells)."""
+    """Venues of the categories asked for, else thinned street nodes (or cells); with
+    ``streets_beyond_m``, venues and the street points farther than that from every venue."""
     places = model.places
     sel = places.select(VENUE, categories)
     what = "venues" if categories is None else "venues:" + ",".join(categories)
     if sel.size:
         snap = None if model.place_snap is None else model.place_snap.take(sel)
-        return Candidates(what, places.take(sel), model.place_x[sel], model.place_y[sel], snap)
+        venues = Candidates(what, places.take(sel), model.place_x[sel], model.place_y[sel], snap)
+        if streets_beyond_m is None:
+            return venues
+        streets = _street_candidates(model, out, w, *thinning)
+        return _join(venues, streets, streets_beyond_m)
     notes.append(f"No {what} to choose from: street nodes near uncovered residents are used.")
+    return _street_candidates(model, out, w, *thinning)
+
+
+def _join(venues: Candidates, streets: Candidates, beyond_m: float) -> Candidates:
+    """Venues, and the street points beyond ``beyond_m`` of every venue: near a hall the hall
+    is the suggestion, elsewhere a street point can be, so an area without a hall gets one."""
+    if len(streets.sites):
+        gap, _ = cKDTree(np.column_stack([venues.x, venues.y])).query(
+            np.column_stack([streets.x, streets.y])
+        )
+        keep = np.flatnonzero(gap > beyond_m)
+    else:
+        keep = np.zeros(0, dtype=np.int64)
+    far = streets.sites.take(keep)
+    sites = PlaceSet(
+        *(np.concatenate([getattr(venues.sites, f.name), getattr(far, f.name)])
+          for f in fields(PlaceSet))
+    )  # fmt: skip
+    snap = None
+    if venues.snap is not None and streets.snap is not None:
+        snap = Snap.concat([venues.snap, streets.snap.take(keep)])
+    return Candidates(
+        f"{venues.label}+{streets.label}",
+        sites,
+        np.concatenate([venues.x, streets.x[keep]]),
+        np.concatenate([venues.y, streets.y[keep]]),
+        snap,
+    )
+
+
+def _street_candidates(
+    model: CoverageModel,
+    out: NDArray[np.bool_],
+    w: NDArray[np.float64],
+    max_candidates: int,
+    spacing_m: float,
+) -> Candidates:
+    """Street nodes near uncovered residents, thinned (or, without a network, cells)."""
     demand = model.demand
     net = model.net
     tr = plane_transformer(model.epsg)

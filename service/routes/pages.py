@@ -9,13 +9,14 @@ route (``service/routes/embed.py``).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from geo.errors import TsudoiError
@@ -121,12 +122,36 @@ def _credits(code: str, lang: str) -> dict[str, Any]:
     return {"notice": notice, "credits": data.get("credits", [])}
 
 
+_FILE_IN_CREDIT = re.compile(r"[\w.-]+\.(?:geojson|csv|xlsx|kml|kmz|gpkg|shp|zip|gz)\b")
+
+
+def source_titles(code: str) -> dict[str, str]:
+    """A demo pack's file names → the title residents see as a place's source: the credited
+    source of a real file, 'demo' for a stand-in one. Other cities name sources at import."""
+    if code not in DEMO_CITIES:
+        return {}
+    data = demo_credits(code)
+    titles = {name: "demo" for name in data.get("demo_files", [])}
+    for credit in data.get("credits", []):
+        for name in _FILE_IN_CREDIT.findall(credit.get("data") or ""):
+            titles.setdefault(name, credit["source"])
+    return titles
+
+
 def _bounds(code: str) -> list[list[float]] | None:
     try:
         minx, miny, maxx, maxy = outline(code).bounds
     except (TsudoiError, KeyError):
         return None
     return [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]]
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The service's icon (three neighbours round a table), which browsers ask for unprompted."""
+    with as_file(files("layers") / "static" / "tsudoi" / "favicon.ico") as path:
+        cache = {"Cache-Control": "public, max-age=86400"}
+        return FileResponse(Path(path), media_type="image/x-icon", headers=cache)
 
 
 @router.get("/", response_class=HTMLResponse, summary="The cities this service holds")
@@ -176,6 +201,7 @@ def _city_page(
     }
     if demo_flag:  # the residents' map shows a one-line demo notice
         config["demo"] = credits["notice"] is not None
+        config["source_titles"] = source_titles(code)
     config.update(extra_config or {})
     config["messages"] = messages(lang)
     return _render(

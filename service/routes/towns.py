@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from boundaries import gazetteer_towns
+from geo.japan.town_search import find_towns
 from service.deps import CityDep, StoreDep, Text
 
 router = APIRouter(tags=["towns"])
@@ -19,11 +20,11 @@ def list_towns(
     q: Annotated[Text | None, Query(max_length=100, description="Part of the name or kana")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 20,
 ) -> list[dict[str, Any]]:
-    """Towns whose name or reading holds q, names starting with it first; from the bundled
-    gazetteer when the city has imported no towns of its own."""
-    found = store.towns(city.code, q, limit)
-    if not found and not store.towns(city.code, None, 1):
-        found = gazetteer_towns.search(city.code, q, limit)
+    """Towns whose name, reading or ward holds q (一丁目 = 1丁目, 大字/字, spaces and width
+    folded), the exact name first, then names starting with it, in natural 丁目 order; from the
+    bundled gazetteer when the city has imported no towns of its own."""
+    held = store.towns(city.code)  # imported towns win; else the bundled gazetteer's
+    towns = held if held else gazetteer_towns.all_towns(city.code)
     return [
         {
             "id": t.id,
@@ -34,5 +35,5 @@ def list_towns(
             "lon": t.lon,
             "demo": t.demo,
         }
-        for t in found
+        for t in find_towns(towns, q or "", limit)
     ]

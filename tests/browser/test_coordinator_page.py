@@ -118,8 +118,10 @@ def test_suggestions_show_picks_or_say_they_are_unavailable(page: Any, server: S
     assert "候補地3か所" in page.locator("#suggest-status").inner_text()
     assert page.locator("#suggest-list li").count() == 3
     assert page.locator(".tsd-pick").all_inner_texts() == ["1", "2", "3"]
-    body = server.api(f"/api/cities/{CITY}/suggestions", k=3)
-    assert body["picks"][0]["name"] in page.locator("#suggest-list li").first.inner_text()
+    body = server.api(f"/api/cities/{CITY}/suggestions", k=3, streets="true")
+    first = page.locator("#suggest-list li").first.inner_text()
+    pick = body["picks"][0]
+    assert (pick["name"] or "道路上の地点") in first and pick["area_name"] in first
     if body.get("exact"):
         assert "最適" in page.locator("#suggest-exact").inner_text()
 
@@ -154,51 +156,76 @@ def test_the_english_page_uses_the_catalogue(page: Any, server: Server) -> None:
     assert page.locator("#areas-head button").first.inner_text().startswith("Area")
 
 
-def _json_route(body: Any) -> Any:
-    import json
-
-    def handler(route: Any) -> None:
-        route.fulfill(status=200, content_type="application/json",
-                      body=json.dumps(body, ensure_ascii=False))
-
-    return handler
-
-
-def test_isochrone_and_suggestions_are_drawn_from_their_contracts(
+def test_the_walking_area_and_suggestions_come_from_the_service(
     page: Any, server: Server, artifacts: Path
 ) -> None:
-    """The lead's isochrone and suggestions routes, stubbed with their documented shapes."""
-    lon, lat = 131.25, 33.95
-    ring = [[lon - 0.01, lat - 0.01], [lon + 0.01, lat - 0.01], [lon + 0.01, lat + 0.01],
-            [lon - 0.01, lat + 0.01], [lon - 0.01, lat - 0.01]]
-    iso = {"type": "FeatureCollection", "features": [{
-        "type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": [[ring]]},
-        "properties": {"minutes": 10, "speed_kmh": 3, "distance_m": 500, "method": "network"}}]}
-    suggestions = {"method": "network", "candidates": "network", "picks": [
-        {"rank": 1, "id": "n1", "name": "候補A", "lon": lon, "lat": lat,
-         "newly_covered": 812.4, "cumulative": 812.4},
-        {"rank": 2, "id": "n2", "name": "候補B", "lon": lon + 0.02, "lat": lat,
-         "newly_covered": 400.0, "cumulative": 1212.4}],
-        "greedy_covered": 1212.4,
-        "exact": {"covered": 1300.0, "optimal": True, "greedy_gap": 87.6,
-                  "greedy_ratio": 0.9326}}
-    page.route("**/api/places/*/isochrone*", _json_route(iso))
-    page.route("**/api/cities/35202/suggestions*", _json_route(suggestions))
+    """No stubs: the isochrone and the suggestions as the running service answers them."""
     goto(page, server)
     page.wait_for_function(
         "() => document.querySelectorAll('#place-select option').length > 1")
-    value = page.locator("#place-select option").nth(1).get_attribute("value")
+    value = page.locator("#place-select option").nth(1).get_attribute("value") or ""
+    iso = server.api(f"/api/places/{value}/isochrone", minutes=10, speed_kmh=3)
+    assert iso["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
     page.select_option("#place-select", value)
     page.wait_for_function(
         "() => document.getElementById('iso-status').innerText.includes('紫の破線')")
+    distance = iso["features"][0]["properties"]["distance_m"]
+    assert f"{round(distance):,}m" in page.locator("#iso-status").inner_text()
     assert page.locator(".leaflet-iso-pane path").count() == 1
-    assert "500m" in page.locator("#iso-status").inner_text()
+    assert f"place={value}" in page.url
+    body = server.api(f"/api/cities/{CITY}/suggestions", k=2, streets="true")
     page.fill("#k", "2")
     page.locator("#suggest-form button[type=submit]").click()
     page.wait_for_function("() => document.querySelectorAll('#suggest-list li').length === 2")
     items = page.locator("#suggest-list li").all_inner_texts()
-    assert "候補A" in items[0] and "812" in items[0] and "1,212" in items[1]
+    for item, pick in zip(items, body["picks"], strict=True):
+        assert f"{round(pick['newly_covered']):,}" in item
+        assert f"{round(pick['cumulative']):,}" in item
     assert page.locator(".tsd-pick").all_inner_texts() == ["1", "2"]
-    exact = page.locator("#suggest-exact")
-    assert exact.is_visible() and "1,300" in exact.inner_text() and "93.3%" in exact.inner_text()
+    assert "k=2" in page.url
+    if body.get("exact"):
+        assert f"{round(body['exact']['covered']):,}" in page.locator("#suggest-exact").inner_text()
+    # the results beside the map, in view without scrolling the page by hand
+    assert page.locator("#suggest-list li").first.evaluate(
+        "n => { const r = n.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; }")
     page.screenshot(path=str(artifacts / "coordinator-35202-suggestions.png"), full_page=True)
+
+
+def test_downloads_from_the_page_are_made_for_a_spreadsheet(page: Any, server: Server) -> None:
+    """Japanese headers, whole people and metres, shares in % with one decimal, 「市全体」."""
+    import csv
+    import io
+    from urllib.request import urlopen
+
+    goto(page, server)
+
+    def rows(link: str) -> list[dict[str, str]]:
+        href = page.locator(f"#dl-{link}").get_attribute("href") or ""
+        assert "lang=ja" in href or link.endswith("geojson"), link
+        with urlopen(server.url + href, timeout=60) as r:  # noqa: S310 - 127.0.0.1 only
+            text = r.read().decode("utf-8-sig")
+        return list(csv.DictReader(io.StringIO(text)))
+
+    coverage = rows("coverage-csv")
+    assert coverage[-1]["圏域"] == "市全体"
+    city = server.api(f"/api/cities/{CITY}/coverage")["city"]
+    assert coverage[-1]["高齢者数"] == str(round(city["older_population"]))
+    assert coverage[-1]["徒歩圏内の割合（%）"] == f"{city['covered_share'] * 100:.1f}"
+    assert all(r["9割の人が歩く距離（m）"] in ("", str(int(r["9割の人が歩く距離（m）"] or 0)))
+               for r in coverage)
+    gaps = rows("gaps-csv")
+    assert "最寄りの集いの場までの徒歩距離（m、区画内の中央値）" in gaps[0]
+    assert all(r["徒歩圏外の高齢者"].isdigit() for r in gaps)
+    page.fill("#k", "2")
+    page.locator("#suggest-form button[type=submit]").click()
+    page.locator("#suggest-downloads").wait_for()
+    picks = rows("suggest-csv")
+    body = server.api(f"/api/cities/{CITY}/suggestions", k=2, streets="true")
+    assert [r["新たに徒歩圏に入る高齢者"] for r in picks] == [
+        str(round(p["newly_covered"])) for p in body["picks"]]
+    assert all(r["住所"] and r["圏域"] for r in picks)
+    href = page.locator("#dl-suggest-geojson").get_attribute("href") or ""
+    with urlopen(server.url + href, timeout=60) as r:  # noqa: S310 - 127.0.0.1 only
+        layer = __import__("json").loads(r.read())
+    assert [f["properties"]["rank"] for f in layer["features"]] == [1, 2]

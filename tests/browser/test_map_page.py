@@ -40,10 +40,20 @@ _GEOD = Geod(ellps="WGS84")
 # ------------------------------------------------------------------------------ helpers
 
 
-def goto(page: Any, server: Server, query: str = "") -> None:
-    """Open the city's map and wait until the list and the markers are shown."""
+def goto(page: Any, server: Server, query: str = "", tools: bool = True) -> None:
+    """Open the city's map and wait until the list and the markers are shown; with `tools`,
+    open "kinds and areas" and "near me" (folded at first, so the list shows first)."""
     page.goto(f"{server.url}/map/{CITY}{query}")
     page.wait_for_selector("html[data-ready=true]", state="attached", timeout=20000)
+    if tools and page.locator("#list-view").is_visible():  # not behind an open card
+        open_disclosure(page, "#filters")
+        open_disclosure(page, "#near")
+
+
+def open_disclosure(page: Any, selector: str) -> None:
+    """Open a folded <details> with a click on its summary, as a resident would."""
+    if not page.locator(selector).evaluate("d => d.open"):
+        page.locator(f"{selector} > summary").click()
 
 
 def expand_list(page: Any) -> int:
@@ -195,6 +205,7 @@ def test_filtering_by_area_matches_the_api(page: Any, server: Server) -> None:
     page.select_option("#area-filter", f"{CITY}-L2-d01")
     assert expand_list(page) == api_count(server, area=f"{CITY}-L2-d01")
     page.locator("#contacts").wait_for()  # a daily-living area's desks: この地域の相談窓口
+    open_disclosure(page, "#contacts")  # one tap away, folded above the list
     assert "地域包括支援センター" in page.locator("#contacts").inner_text()
     # the areas are drawn with their names
     assert page.locator(".leaflet-overlay-pane path").count() >= 35
@@ -401,6 +412,7 @@ def test_near_me_by_location_area_or_a_tap_on_the_map(
         assert page.locator("#place-list button").first.get_attribute("data-id") == nearest["id"]
         page.locator("#contacts").wait_for()
         # an area chosen from the list
+        open_disclosure(page, "#near")
         page.wait_for_function("() => document.querySelectorAll('#near-area option').length > 30")
         page.select_option("#near-area", f"{CITY}-L2-d01")
         page.wait_for_function(
@@ -603,7 +615,7 @@ def test_large_text_switch_text_size_and_touch_targets(
 
 
 def test_focus_is_visible_on_every_control(page: Any, server: Server) -> None:
-    goto(page, server)
+    goto(page, server, tools=False)
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.className") == "skip-link"
     for _ in range(6):
@@ -624,6 +636,7 @@ def test_walking_times_follow_the_streets_in_a_city_with_a_network(
     try:
         page.goto(f"{server.url}/map/35202")
         page.wait_for_selector("html[data-ready=true]", state="attached", timeout=20000)
+        open_disclosure(page, "#near")
         page.click("#locate")
         page.wait_for_selector("#near-chosen:not([hidden])")
         page.wait_for_function(

@@ -109,6 +109,29 @@
     return dateFormats[style || "long"].format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])));
   }
 
+  /* ---------------------------------------------------------------- colour contrast */
+
+  /** WCAG 2.2 relative luminance of a #rgb or #rrggbb colour. */
+  function luminance(hex) {
+    var h = String(hex).replace("#", "");
+    if (h.length === 3) h = h.replace(/./g, "$&$&");
+    return [0, 2, 4].map(function (i) {
+      var c = parseInt(h.substr(i, 2), 16) / 255;
+      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    }).reduce(function (sum, c, i) { return sum + c * [0.2126, 0.7152, 0.0722][i]; }, 0);
+  }
+
+  /** The contrast ratio of two colours (1 to 21). */
+  function contrast(a, b) {
+    var la = luminance(a), lb = luminance(b);
+    return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+  }
+
+  /** Ink or white, whichever reads better on a background colour. */
+  function textOn(background) {
+    return contrast("#1a1a1a", background) >= contrast("#ffffff", background) ? "#1a1a1a" : "#ffffff";
+  }
+
   /* ---------------------------------------------------------------- requests */
 
   /**
@@ -172,6 +195,7 @@
   /**
    * A Leaflet map in #map over the deployment's basemap (config.basemap, tiles from the one host
    * the CSP allows, or none), framed on the city. Zoom buttons are titled in the page's language;
+   * `zoomSnap` (default 1) lets a page frame its areas more closely;
    * each page adds its own attribution control. Options: `credit` puts the basemap's credit on
    * the map (else the page's "Sources" list alone gives it); `onTileError` is called once when
    * tiles fail, so the page can say its list still works. Null when Leaflet did not load.
@@ -183,6 +207,7 @@
     var maxZoom = basemap.max_zoom || 18;
     var map = L.map("map", {
       zoomControl: false, keyboard: true, attributionControl: false, maxZoom: maxZoom,
+      zoomSnap: options.zoomSnap || 1, /* fractional: a city's outline fills the map */
     });
     L.control.zoom({ zoomInTitle: t("Zoom in"), zoomOutTitle: t("Zoom out") }).addTo(map);
     if (basemap.url) {
@@ -222,5 +247,7 @@
     query: query,
     fold: fold,
     createMap: createMap,
+    contrast: contrast,
+    textOn: textOn,
   };
 })();

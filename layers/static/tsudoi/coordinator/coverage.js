@@ -15,6 +15,7 @@
   var GAP_LIST = 20; /* and listed in words */
   C.map = null; /* the Leaflet map, or null without Leaflet */
   C.coverage = null; /* the last coverage answer (GeoJSON, one feature per area) */
+  C.suggested = 0; /* how many suggestions are shown (0: none), for the URL */
   var areaLayer = null;
   var gapLayer = null;
   var fitted = false; /* framed on the areas once; later loads keep the resident's view */
@@ -26,7 +27,7 @@
     { max: 0.2, colour: "#eff3ff", label: function () { return t("under 20%"); } },
     { max: 0.4, colour: "#bdd7e7", label: function () { return t("20% to under 40%"); } },
     { max: 0.6, colour: "#6baed6", label: function () { return t("40% to under 60%"); } },
-    { max: 0.8, colour: "#3182bd", label: function () { return t("60% to under 80%"); } },
+    { max: 0.8, colour: "#2171b5", label: function () { return t("60% to under 80%"); } },
     { max: Infinity, colour: "#08519c", label: function () { return t("80% or more"); } },
   ];
   var NO_DATA = "#d9d9d9";
@@ -55,7 +56,7 @@
     var swatch = el("span", "swatch", index === null ? "" : String(index + 1));
     swatch.setAttribute("aria-hidden", "true");
     swatch.style.setProperty("--swatch", colour);
-    if (index !== null && index >= 2) swatch.classList.add("swatch-dark");
+    swatch.style.color = T.textOn(colour); /* the number reads at 4.5:1 or better */
     li.appendChild(swatch);
     li.appendChild(el("span", "legend-text", text));
     return li;
@@ -84,6 +85,44 @@
       age: form.querySelector("input[name=age]:checked").value,
       level: Number(form.querySelector("input[name=level]:checked").value),
     };
+  };
+
+  /**
+   * The settings the URL gives (minutes, speed_kmh, age, level; place and k for the tools) put in
+   * the form, so a shared link opens the same view. Values the form cannot take are ignored.
+   */
+  C.readUrl = function () {
+    var params = new URLSearchParams(window.location.search);
+    var form = $("coverage-form");
+    if (params.has("minutes")) form.minutes.value = params.get("minutes");
+    if (params.has("speed_kmh")) form.speed_kmh.value = params.get("speed_kmh");
+    ["age", "level"].forEach(function (name) {
+      var box = form.querySelector("input[name=" + name + "][value='" + (params.get(name) || "").replace(/[^0-9]/g, "") + "']");
+      if (box) box.checked = true;
+    });
+    if (params.has("k")) $("k").value = params.get("k");
+    return { place: params.get("place") || "", k: params.has("k") };
+  };
+
+  /** The view in the address bar (replaceState: settings are not steps to go back through). */
+  C.writeUrl = function () {
+    var s = C.settings();
+    var params = new URLSearchParams(window.location.search);
+    params.set("minutes", String(s.minutes));
+    params.set("speed_kmh", String(s.speed_kmh));
+    params.set("age", String(s.age));
+    params.set("level", String(s.level));
+    if (C.selectedPlace) params.set("place", C.selectedPlace);
+    else params.delete("place");
+    if (C.suggested) params.set("k", String(C.suggested));
+    else params.delete("k");
+    window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
+    var other = T.$("lang-switch");
+    if (other) {
+      var lang = new URLSearchParams(params);
+      lang.set("lang", T.lang === "ja" ? "en" : "ja");
+      other.setAttribute("href", "?" + lang.toString());
+    }
   };
 
   /** The settings as a query string, with `extra` parameters (format, k …). */
@@ -128,14 +167,52 @@
         layer.bindTooltip(areaLabel(f.properties), {
           permanent: true, direction: "center", className: "tsd-area-tip",
         });
+        /* a label hidden to avoid its neighbours shows while the pointer is on its area */
+        layer.on("mouseover", function () { toggleTip(layer, true); });
+        layer.on("mouseout", function () { toggleTip(layer, false); });
       },
     }).addTo(map);
     areaLayer.bringToBack();
     var bounds = areaLayer.getBounds();
     if (bounds.isValid() && !fitted) {
-      map.fitBounds(bounds, { animate: false });
+      map.fitBounds(bounds, { animate: false, padding: [8, 8] });
       fitted = true;
     }
+    C.declutterLabels();
+  };
+
+  function toggleTip(layer, on) {
+    var tip = layer.getTooltip && layer.getTooltip();
+    var node = tip && tip.getElement();
+    if (node) node.classList.toggle("is-hovered", on);
+  }
+
+  function overlaps(a, b) {
+    return a.left < b.right + 2 && b.left < a.right + 2 && a.top < b.bottom + 2 && b.top < a.bottom + 2;
+  }
+
+  /**
+   * Area labels never overlap: the areas with the most older residents are named first, a label
+   * that would touch one already shown waits for a closer zoom (or the pointer) — the table
+   * names every area anyway.
+   */
+  C.declutterLabels = function () {
+    if (!areaLayer) return;
+    var tips = [];
+    areaLayer.eachLayer(function (layer) {
+      var tip = layer.getTooltip && layer.getTooltip();
+      var node = tip && tip.getElement();
+      if (!node) return;
+      node.classList.remove("is-crowded");
+      tips.push({ node: node, weight: layer.feature.properties.older_population || 0 });
+    });
+    tips.sort(function (a, b) { return b.weight - a.weight; });
+    var shown = [];
+    tips.forEach(function (tip) {
+      var box = tip.node.getBoundingClientRect();
+      if (shown.some(function (s) { return overlaps(box, s); })) tip.node.classList.add("is-crowded");
+      else shown.push(box);
+    });
   };
 
   C.drawGaps = function (collection) {
@@ -145,6 +222,10 @@
     gapLayer = L.geoJSON(collection, {
       pane: "gaps",
       interactive: false,
+      /* a gap given as a point (a town's people) is a dot in its class's colour, not a pin */
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, { radius: 7, pane: "gaps", interactive: false });
+      },
       style: function (f) {
         var c = GAP_CLASSES[gapClass(f.properties.uncovered_older_population || 0)];
         return { color: "#5a1d00", weight: 1, fillColor: c.colour, fillOpacity: 0.85 };
@@ -224,6 +305,7 @@
       COLUMNS.forEach(function (col, i) {
         var cell = el(i === 0 ? "th" : "td", col.num ? "num" : "", col.text(p));
         if (i === 0) cell.scope = "row";
+        cell.setAttribute("data-label", col.label()); /* a phone shows each row as a card */
         cell.setAttribute("data-key", col.key);
         if (col.key === "covered_share") {
           var c = shareClass(p.covered_share);
@@ -274,10 +356,11 @@
   C.updateDownloads = function () {
     var api = T.config.api;
     var links = {
-      "dl-coverage-csv": api.coverage + C.query({ format: "csv" }),
+      /* CSV for people: the page's language (headers, shares in % in Japanese), rounded */
+      "dl-coverage-csv": api.coverage + C.query({ format: "csv", lang: T.lang }),
       "dl-coverage-geojson": api.coverage + C.query({ format: "geojson" }),
       "dl-coverage-gpkg": api.coverage + C.query({ format: "gpkg" }),
-      "dl-gaps-csv": api.gaps + C.query({ format: "csv" }),
+      "dl-gaps-csv": api.gaps + C.query({ format: "csv", lang: T.lang }),
       "dl-gaps-geojson": api.gaps + C.query({ format: "geojson" }),
       "dl-gaps-gpkg": api.gaps + C.query({ format: "gpkg" }),
     };

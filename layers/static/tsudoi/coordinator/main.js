@@ -8,12 +8,13 @@
   var generation = 0; /* only the answer to the latest settings is shown */
 
   function setupMap() {
-    var map = T.createMap();
+    var map = T.createMap({ zoomSnap: 0.25 });
     if (!map) return;
     /* the basemap's credit is under "Sources"; the map keeps no attribution of its own */
     L.control.attribution({ prefix: false }).addTo(map);
     map.createPane("gaps").style.zIndex = 420;
     map.createPane("iso").style.zIndex = 440;
+    map.on("moveend", C.declutterLabels);
     C.map = map;
   }
 
@@ -23,6 +24,7 @@
     T.setReady("false");
     $("coverage-status").textContent = t("Loading coverage…");
     C.updateDownloads();
+    C.writeUrl();
     var api = T.config.api;
     var coverageP = T.getJson(api.coverage + C.query({ format: "geojson" }));
     var gapsP = T.getJson(api.gaps + C.query({ format: "geojson", limit: C.GAP_CELLS }));
@@ -62,13 +64,18 @@
       /* the level only redraws what is loaded; other settings ask again, after a pause */
       if (e.target && e.target.name === "level") {
         C.drawAreas();
+        C.writeUrl();
         return;
       }
       timer = window.setTimeout(load, 250);
     });
+    var asked = C.readUrl();
     C.wireTools();
     load();
-    C.loadPlaces();
+    C.loadPlaces().then(function () {
+      if (asked.place) C.choosePlace(asked.place);
+    });
+    if (asked.k) C.suggest();
   }
 
   start();

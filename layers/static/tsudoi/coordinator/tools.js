@@ -9,6 +9,11 @@
   var isoLayer = null;
   var pickLayer = null;
   var isoGeneration = 0; /* only the latest request draws */
+  /* what a suggestion without a name is (the server's `kind`) */
+  var KINDS = {
+    node: t("Street point (no hall near)"),
+    cell: t("Middle of a cell (no street network)"),
+  };
   C.selectedPlace = ""; /* its walking area is drawn again when the settings change */
 
   /* ---------------------------------------------------------------- places and isochrones */
@@ -53,7 +58,10 @@
   };
 
   function choosePlace(id) {
+    if (id && !places.some(function (p) { return p.id === id; })) id = "";
     C.selectedPlace = id;
+    $("place-select").value = id;
+    C.writeUrl();
     if (!id) {
       if (isoLayer && C.map) C.map.removeLayer(isoLayer);
       isoLayer = null;
@@ -61,6 +69,12 @@
       return;
     }
     C.drawIsochrone(id);
+  }
+  C.choosePlace = choosePlace;
+
+  /** A result beside the map: scrolled into view only as far as needed. */
+  function reveal(node) {
+    if (node && node.scrollIntoView) node.scrollIntoView({ block: "nearest" });
   }
 
   function showIsochrone(collection) {
@@ -89,6 +103,7 @@
         name: name, minutes: props.minutes || s.minutes, m: whole(props.distance_m),
         method: C.methodText(props.method),
       });
+      reveal($("iso-status"));
     }).catch(function (err) {
       if (mine !== isoGeneration) return;
       $("iso-status").textContent = err && err.status === 404
@@ -124,7 +139,9 @@
     if (C.map) pickLayer = L.layerGroup().addTo(C.map);
     picks.forEach(function (p) {
       var li = el("li", "suggest-item");
-      li.appendChild(el("span", "suggest-name", p.name));
+      li.appendChild(el("span", "suggest-name", p.name || KINDS[p.kind] || p.kind));
+      var where = [p.address, p.area_name].filter(Boolean).join(" ・ ");
+      if (where) li.appendChild(el("span", "suggest-meta", where));
       li.appendChild(el("span", "suggest-meta", t("newly within the walk: {n} older residents (total {total})", {
         n: whole(p.newly_covered), total: whole(p.cumulative),
       })));
@@ -140,17 +157,29 @@
       $("suggest-exact").textContent = exactText(body, picks, k);
       $("suggest-exact").hidden = false;
     }
+    $("dl-suggest-csv").href = T.config.api.suggestions + C.query({ k: k, streets: true, format: "csv", lang: T.lang });
+    $("dl-suggest-geojson").href = T.config.api.suggestions + C.query({ k: k, streets: true, format: "geojson" });
+    $("suggest-downloads").hidden = !picks.length;
+    if (pickLayer && picks.length) {
+      var b = L.latLngBounds(picks.map(function (p) { return [p.lat, p.lon]; }));
+      C.map.fitBounds(b.pad(0.3), { maxZoom: 15, animate: false });
+    }
+    reveal($("suggest-downloads").hidden ? $("suggest-list") : $("suggest-downloads"));
   }
 
   function suggest(event) {
     if (event) event.preventDefault();
     var k = Math.min(10, Math.max(1, Math.round(Number($("k").value) || 3)));
     $("k").value = String(k);
+    C.suggested = k;
+    C.writeUrl();
+    $("suggest-downloads").hidden = true;
     $("suggest-status").textContent = t("Working out suggestions…");
     $("suggest-list").textContent = "";
     $("suggest-exact").hidden = true;
     if (pickLayer && C.map) C.map.removeLayer(pickLayer);
-    T.getJson(T.config.api.suggestions + C.query({ k: k })).then(function (body) {
+    /* halls, and street points where no hall is near: an area without a hall can get one */
+    T.getJson(T.config.api.suggestions + C.query({ k: k, streets: true })).then(function (body) {
       showSuggestions(body, k);
     }).catch(function (err) {
       $("suggest-status").textContent = err && err.status === 404
@@ -158,6 +187,8 @@
         : t("The suggestions could not be loaded. Please try again.");
     });
   }
+
+  C.suggest = suggest;
 
   C.wireTools = function () {
     $("place-select").addEventListener("change", function () { choosePlace($("place-select").value); });

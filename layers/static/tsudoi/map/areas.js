@@ -98,6 +98,8 @@
       box.hidden = true;
       return;
     }
+    /* folded to one line above the list (one tap opens it), so the list stays where it was */
+    $("contacts-where").textContent = t("({areas})", { areas: withContacts.map(M.areaName).join(" / ") });
     if (title) body.appendChild(el("p", "contacts-for", title));
     withContacts.forEach(function (a) {
       body.appendChild(el("h3", "contacts-area", a.name));
@@ -132,10 +134,10 @@
   M.refreshContacts = function () {
     if (!S.point) {
       renderContacts(S.area ? contactsForArea(S.area) : [], "");
-      return;
+      return Promise.resolve();
     }
     var asked = S.point;
-    T.getJson(T.config.api.areas_at + T.query({ lat: asked.lat, lon: asked.lon }))
+    return T.getJson(T.config.api.areas_at + T.query({ lat: asked.lat, lon: asked.lon }))
       .catch(function (err) {
         /* refused (a point the server cannot place): no areas; a failed request: say nothing */
         if (err.status) return [];

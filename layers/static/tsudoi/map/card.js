@@ -29,6 +29,23 @@
     return dd;
   }
 
+  var FILE_NAME = /^[^\s/\\]+\.(geojson|json|csv|xlsx|xls|kml|kmz|gpkg|shp|zip|gz)$/i;
+
+  /**
+   * Where a place's facts come from, by title: the credited source of a demo pack's file, the
+   * demo label, or the name the import gave; a bare file name (an import's default) is never
+   * shown to residents — the city is named instead.
+   */
+  function sourceTitle(props) {
+    var source = props.source || "";
+    var titles = T.config.source_titles || {};
+    var known = Object.prototype.hasOwnProperty.call(titles, source) ? titles[source] : null;
+    if (known === "demo" || (props.demo && FILE_NAME.test(source))) return t("Stand-in demo data made for this map");
+    if (known) return known;
+    if (!source || FILE_NAME.test(source)) return t("Data from {city}", { city: T.config.city.name });
+    return source;
+  }
+
   function directionsUrl(p) {
     return "https://www.google.com/maps/dir/?api=1&destination=" +
       encodeURIComponent(p.lat.toFixed(6) + "," + p.lon.toFixed(6)) + "&travelmode=walking";
@@ -123,7 +140,7 @@
     fact(dl, t("Last checked"), props.last_verified ? T.formatDate(props.last_verified, "day") : null, "last_verified");
     walkingFact(dl, p);
     websiteFact(dl, props.url);
-    fact(dl, t("Source"), props.source, "source");
+    fact(dl, t("Source"), sourceTitle(props), "source");
     body.appendChild(dl);
 
     var actions = el("div", "card-actions");

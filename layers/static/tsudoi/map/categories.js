@@ -81,6 +81,18 @@
       count.setAttribute("data-count", String(n));
       label.appendChild(count);
       li.appendChild(label);
+      /* "only this kind", one tap, like a layer's solo in My Maps */
+      var only = el("button", "text-button only-button", t("Only this"));
+      only.type = "button";
+      only.value = c.slug;
+      /* the visible words start the name, as speech input expects: 「これだけ（通いの場）」 */
+      only.appendChild(el("span", "visually-hidden", t("({areas})", { areas: M.categoryLabel(c) })));
+      only.title = t("Show only {category}", { category: M.categoryLabel(c) });
+      only.addEventListener("click", function () {
+        S.shown = new Set([c.slug]);
+        M.update({ push: true });
+      });
+      li.appendChild(only);
       list.appendChild(li);
     });
     $("show-all").hidden = S.shown === null;

@@ -28,7 +28,24 @@
         return (wa ? wa.distance_m : Infinity) - (wb ? wb.distance_m : Infinity) || a.order - b.order;
       });
     }
+    if (S.group) {
+      /* kinds in the legend's order, each keeping the order above (reading, or nearest first) */
+      var rank = new Map(D.categories.map(function (c, i) { return [c.slug, i]; }));
+      var before = new Map(D.filtered.map(function (p, i) { return [p.id, i]; }));
+      D.filtered.sort(function (a, b) {
+        return rank.get(a.category) - rank.get(b.category) || before.get(a.id) - before.get(b.id);
+      });
+    }
   };
+
+  /** The heading of a kind's group in the list, with how many of its places are listed. */
+  function groupHeading(slug) {
+    var cat = M.categoryOf(slug);
+    var li = el("li", "group-item");
+    var n = D.filtered.filter(function (p) { return p.category === slug; }).length;
+    li.appendChild(el("h3", "group-heading", t("{category} {n}", { category: M.categoryLabel(cat), n: n })));
+    return li;
+  }
 
   function nextDateText(p) {
     if (p.props.next_date) return t("Next: {date}", { date: T.formatDate(p.props.next_date, "short") });
@@ -87,7 +104,11 @@
     var end = Math.min(D.filtered.length, listShown + M.LIST_PAGE);
     var firstNew = null;
     for (var i = listShown; i < end; i++) {
-      var item = listItem(D.filtered[i]);
+      var p = D.filtered[i];
+      if (S.group && (i === 0 || D.filtered[i - 1].category !== p.category)) {
+        frag.appendChild(groupHeading(p.category));
+      }
+      var item = listItem(p);
       if (!firstNew) firstNew = item;
       frag.appendChild(item);
     }

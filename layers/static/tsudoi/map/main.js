@@ -26,6 +26,7 @@
   function applyUrlState(focus) {
     M.readUrl();
     $("search").value = S.q;
+    $("group-kind").checked = S.group;
     $("area-filter").value = D.areaById.has(S.area) ? S.area : "";
     if (!D.areaById.has(S.area) && D.areas.length) S.area = "";
     var ready = M.update({});
@@ -34,6 +35,7 @@
     } else if (!$("card").hidden) {
       M.closeCard({ focus: focus });
     }
+    M.restorePoint(); /* before the URL is written: a point the URL no longer names goes */
     M.writeUrl("replace");
     return ready;
   }
@@ -84,7 +86,7 @@
         T.mark("tsudoi-list");
         ready.then(function () {
           T.mark("tsudoi-markers");
-          if (!S.place) M.fitToPlaces();
+          if (!S.place && !S.point && !S.near && !S.town) M.fitToPlaces();
           window.requestAnimationFrame(markReady);
         });
       })
@@ -117,6 +119,10 @@
       M.update({ push: true });
       $("layer-list").querySelector("input").focus();
     });
+    $("group-kind").addEventListener("change", function () {
+      S.group = $("group-kind").checked;
+      M.update({ push: true });
+    });
     $("area-filter").addEventListener("change", function () {
       S.area = $("area-filter").value;
       M.update({ push: true });
@@ -138,11 +144,6 @@
   }
 
   function start() {
-    /* phones: the sheet opens on the search and the list; filters and "near me" one tap away */
-    if (window.matchMedia && window.matchMedia("(max-width: 720px)").matches) {
-      $("filters").open = false;
-      $("near").open = false;
-    }
     M.setupMap();
     M.readUrl();
     $("search").value = S.q;

@@ -46,12 +46,47 @@
         var n = c.getChildCount();
         var size = n < 10 ? "s" : n < 100 ? "m" : "l";
         return L.divIcon({
-          html: "<span>" + String(Number(n)) + "</span>",
+          html: pie(c.getAllChildMarkers(), n),
           className: "tsd-cluster tsd-cluster-" + size,
           iconSize: L.point(48, 48),
         });
       },
     });
+  }
+
+  /** A cluster's kinds: counts per category in the legend's order. */
+  function kindsOf(children) {
+    var counts = new Map();
+    children.forEach(function (m) {
+      var p = D.placeById.get(m.placeId);
+      if (p) counts.set(p.category, (counts.get(p.category) || 0) + 1);
+    });
+    return D.categories.filter(function (c) { return counts.has(c.slug); })
+      .map(function (c) { return { cat: c, n: counts.get(c.slug) }; });
+  }
+
+  /**
+   * A cluster as a ring in its kinds' colours, each kind's share of the ring, around the count.
+   * Built as elements with their style set from script (the CSP allows no inline style text).
+   */
+  function pie(children, n) {
+    var kinds = kindsOf(children);
+    var stops = [];
+    var at = 0;
+    kinds.forEach(function (k) {
+      var end = at + (k.n / n) * 360;
+      stops.push(k.cat.color + " " + at.toFixed(1) + "deg " + end.toFixed(1) + "deg");
+      at = end;
+    });
+    var ring = document.createElement("span");
+    ring.className = "tsd-pie";
+    ring.style.background = stops.length ? "conic-gradient(" + stops.join(", ") + ")" : "";
+    ring.setAttribute("data-kinds", kinds.map(function (k) { return k.cat.slug + ":" + k.n; }).join(" "));
+    var count = document.createElement("span");
+    count.className = "tsd-cluster-count";
+    count.textContent = String(Number(n));
+    ring.appendChild(count);
+    return ring;
   }
 
   /* Names and colours of markers and clusters as they come onto the map (Leaflet recreates
@@ -61,7 +96,10 @@
     var node = layer.getElement && layer.getElement();
     if (!node) return;
     if (layer instanceof L.MarkerCluster) {
-      node.setAttribute("aria-label", t("{n} places here. Press Enter to zoom in.", { n: layer.getChildCount() }));
+      var kinds = kindsOf(layer.getAllChildMarkers()).map(function (k) {
+        return t("{category} {n}", { category: M.categoryLabel(k.cat), n: k.n });
+      }).join(", ");
+      node.setAttribute("aria-label", t("{n} places here. Press Enter to zoom in.", { n: layer.getChildCount() }) + " " + kinds);
       node.setAttribute("data-count", String(layer.getChildCount()));
     } else if (layer.placeId) {
       var p = D.placeById.get(layer.placeId);
@@ -105,13 +143,13 @@
       position: narrow ? "topright" : "bottomright",
       prefix: '<a href="https://leafletjs.com/" rel="noopener">Leaflet</a>',
     }).addTo(map);
-    map.createPane("areaLabels").style.zIndex = "450";
+    map.createPane("areaLabels").style.zIndex = "650"; /* names above clusters and pins */
     cluster = clusterLayer();
     map.addLayer(cluster);
     map.on("layeradd", onLayerAdd);
     $("map").addEventListener("keydown", onMapKey);
     map.on("click", function (e) {
-      M.setPoint(e.latlng.lat, e.latlng.lng, t("the point you tapped on the map"));
+      M.setPoint(e.latlng.lat, e.latlng.lng, t("the point you tapped on the map"), { focus: true });
     });
     map.on("zoomend", M.updateAreaLabels);
     M.updateAreaLabels();
@@ -263,6 +301,31 @@
     }
     clearOfSheet();
     markSelected();
+  };
+
+  /**
+   * A chosen point at street level: centred, with the nearest listed place on the map too when
+   * it is close enough for that zoom, clear of the sheet.
+   */
+  M.showPoint = function (point) {
+    var map = M.map;
+    if (!map) return;
+    var here = L.latLng(point.lat, point.lon);
+    var nearest = D.filtered.filter(function (p) { return D.walks.has(p.id); })[0];
+    map.setView(here, M.STREET_ZOOM, { animate: false });
+    if (nearest) {
+      var both = L.latLngBounds([here, [nearest.lat, nearest.lon]]);
+      var cover = sheetCover();
+      var zoom = map.getBoundsZoom(both, false, L.point(96, 96 + cover));
+      if (zoom >= M.SELECTED_ZOOM) {
+        map.fitBounds(both, {
+          paddingTopLeft: [48, 48], paddingBottomRight: [48, 48 + cover],
+          maxZoom: M.STREET_ZOOM, animate: false,
+        });
+        return;
+      }
+    }
+    clearOfSheet();
   };
 
   /** The star at the point "near me" measures from; null removes it. */

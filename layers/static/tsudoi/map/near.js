@@ -39,22 +39,52 @@
     });
   };
 
-  /** Sort by the walk from a point; resolves once the list shows it (or the walks failed). */
-  M.setPoint = function (lat, lon, label) {
-    var point = { lat: lat, lon: lon, label: label };
+  /**
+   * After a choice: the list from its top (the chosen point, the contacts' line, the nearest
+   * places), and focus on the nearest place when the resident made the choice here.
+   */
+  function revealNearest(focus) {
+    var top = $("near-chosen");
+    var first = $("place-list").querySelector("button");
+    if (top && top.scrollIntoView) top.scrollIntoView({ block: "start" });
+    /* on a phone's sheet the nearest place may still be below: the least scroll that shows it */
+    if (first && first.scrollIntoView) first.scrollIntoView({ block: "nearest" });
+    if (first && focus) first.focus({ preventScroll: true });
+  }
+
+  /**
+   * Sort by the walk from a point; resolves once the list shows it (or the walks failed).
+   * opts: town (the town's name, kept in the URL), area (an area chosen as "near me": the list
+   * keeps to it), focus (move focus to the nearest place), history ("push" a step the back
+   * button undoes, or "replace" when the URL asked for this point).
+   */
+  M.setPoint = function (lat, lon, label, opts) {
+    opts = opts || {};
+    var point = { lat: lat, lon: lon, label: label, town: opts.town || "" };
     asking = point;
     $("near-status").textContent = "";
     return walksFrom(point).then(function (found) {
       if (asking !== point) return;
       S.point = point;
+      S.near = null;
+      S.town = "";
+      if (opts.area !== undefined) {
+        S.area = opts.area;
+        $("area-filter").value = opts.area;
+      }
       D.walks = found.walks;
       D.walkMethod = found.method;
       $("near-chosen").hidden = false;
       $("near-label").textContent = t("Sorted by distance from {where}.", { where: label });
+      $("near").open = false; /* the list comes up: the choice is shown above it */
       M.markHere(point);
-      M.update({});
-      M.refreshContacts();
+      M.update(opts.history === "replace" ? { replace: true } : { push: true });
+      M.showPoint(point);
       if (S.place) M.renderCard(D.placeById.get(S.place));
+      /* the contacts' line comes above the list: shown first, so the list does not move after */
+      return M.refreshContacts().then(function () {
+        if (asking === point && !S.place) revealNearest(opts.focus);
+      });
     }, function () {
       /* no figures the server did not give: the list keeps its order and says why */
       if (asking !== point) return;
@@ -65,14 +95,63 @@
   function clearPoint() {
     asking = null;
     S.point = null;
+    S.near = null;
+    S.town = "";
     D.walks = new Map();
     $("near-chosen").hidden = true;
     $("near-area").value = "";
     M.markHere(null);
-    M.update({});
+    M.update({ push: true });
     M.refreshContacts();
+    $("near").open = true;
     $("near").querySelector("summary").focus();
   }
+
+  /** The town the URL names: the one of that exact name (folded), else the first match. */
+  function townNamed(name) {
+    return T.getJson(T.config.api.towns + T.query({ q: name, limit: 50 })).then(function (found) {
+      var key = T.fold(name);
+      return found.filter(function (town) { return T.fold(town.name) === key; })[0] || found[0] || null;
+    });
+  }
+
+  /**
+   * The point the URL asks for (near=LAT,LON, town=NAME), at the start and on back and forward;
+   * none in the URL removes the chosen point.
+   */
+  M.restorePoint = function () {
+    var p = S.point;
+    if (!S.near && !S.town) {
+      if (p) {
+        asking = null;
+        S.point = null;
+        D.walks = new Map();
+        $("near-chosen").hidden = true;
+        M.markHere(null);
+        M.update({});
+        M.refreshContacts();
+      }
+      return Promise.resolve();
+    }
+    var same = p && (p.town || "") === S.town &&
+      (!S.near || (Math.abs(p.lat - S.near.lat) < 1e-5 && Math.abs(p.lon - S.near.lon) < 1e-5));
+    if (same) return Promise.resolve();
+    if (S.near) {
+      return M.setPoint(S.near.lat, S.near.lon, S.town || t("the point in this link"),
+        { town: S.town, history: "replace" });
+    }
+    var wanted = S.town;
+    return townNamed(wanted).then(function (town) {
+      if (!town) {
+        $("near-status").textContent = t("No town matches {q}.", { q: wanted });
+        return null;
+      }
+      return M.setPoint(Number(town.lat), Number(town.lon), town.name,
+        { town: town.name, history: "replace" });
+    }, function () {
+      $("near-status").textContent = t("Town search failed. Please try again.");
+    });
+  };
 
   /**
    * Is location withheld from this page by the page that frames it? A frame on another site may
@@ -104,7 +183,7 @@
     $("near-status").textContent = t("Finding your location…");
     navigator.geolocation.getCurrentPosition(
       function (pos) {
-        M.setPoint(pos.coords.latitude, pos.coords.longitude, t("your current location"));
+        M.setPoint(pos.coords.latitude, pos.coords.longitude, t("your current location"), { focus: true });
       },
       function () {
         offerTownSearch(t("Your location could not be found. Type your town or choose your area."));
@@ -116,7 +195,8 @@
   function chooseNearArea() {
     var a = D.areaById.get($("near-area").value);
     if (!a || !a.label_point) return;
-    M.setPoint(a.label_point[1], a.label_point[0], t("the middle of {area}", { area: a.name }));
+    M.setPoint(a.label_point[1], a.label_point[0], t("the middle of {area}", { area: a.name }),
+      { area: a.id, focus: true });
   }
 
   M.wireNear = function () {

@@ -18,6 +18,23 @@
     return !q || p.search.indexOf(q) !== -1;
   };
 
+  var GROUP_OVER = 8; /* longer answers are grouped by ward, so a resident finds theirs */
+
+  function townButton(town, withArea) {
+    var li = el("li");
+    var text = withArea && town.area ? t("{town} ({area})", { town: town.name, area: town.area }) : town.name;
+    var b = el("button", "action-button town-button", text);
+    b.type = "button";
+    b.addEventListener("click", function () {
+      $("town-results").textContent = "";
+      $("town-status").textContent = "";
+      M.setPoint(Number(town.lat), Number(town.lon), town.name, { town: town.name, focus: true });
+    });
+    li.appendChild(b);
+    return li;
+  }
+
+  /** Every match, in the server's order; grouped under their ward's name when many. */
   function showTowns(found, q) {
     var status = $("town-status");
     var results = $("town-results");
@@ -26,20 +43,29 @@
       return;
     }
     status.textContent = t("{n} towns found. Choose yours.", { n: found.length });
+    var wards = [];
+    var byWard = new Map();
     found.forEach(function (town) {
-      var li = el("li");
-      var text = town.area ? t("{town} ({area})", { town: town.name, area: town.area }) : town.name;
-      var b = el("button", "action-button town-button", text);
-      b.type = "button";
-      b.addEventListener("click", function () {
-        results.textContent = "";
-        status.textContent = "";
-        M.setPoint(Number(town.lat), Number(town.lon), town.name).then(function () {
-          $("list-heading").focus();
-        });
-      });
-      li.appendChild(b);
-      results.appendChild(li);
+      var w = town.area || "";
+      if (!byWard.has(w)) {
+        byWard.set(w, []);
+        wards.push(w);
+      }
+      byWard.get(w).push(town);
+    });
+    if (found.length <= GROUP_OVER || wards.length < 2) {
+      found.forEach(function (town) { results.appendChild(townButton(town, true)); });
+      return;
+    }
+    wards.forEach(function (w) {
+      var group = el("li", "town-group");
+      var label = w || t("Other towns");
+      group.appendChild(el("p", "town-group-name", label));
+      var list = el("ul", "town-results");
+      list.setAttribute("aria-label", label);
+      byWard.get(w).forEach(function (town) { list.appendChild(townButton(town, false)); });
+      group.appendChild(list);
+      results.appendChild(group);
     });
   }
 
@@ -53,7 +79,7 @@
       return;
     }
     status.textContent = t("Searching…");
-    T.getJson(T.config.api.towns + T.query({ q: q, limit: 20 }))
+    T.getJson(T.config.api.towns + T.query({ q: q, limit: 5000 }))
       .then(function (found) { showTowns(found, q); })
       .catch(function (err) {
         /* a service without town points answers 404 */

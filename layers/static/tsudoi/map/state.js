@@ -14,9 +14,16 @@
 
   M.LIST_PAGE = 50; /* list items added per "show more" */
   M.SELECTED_ZOOM = 15; /* street level: the neighbourhood a resident walks in */
+  M.STREET_ZOOM = 16; /* a chosen point: its streets and the nearest places */
 
-  /* shown: null (every kind) or a Set of category slugs; point: {lat, lon, label} or null */
-  var S = (M.state = { shown: null, area: "", q: "", place: "", point: null });
+  /*
+   * shown: null (every kind) or a Set of category slugs; point: {lat, lon, label, town} or null,
+   * the point "near me" measures from (town: the town's name when one was chosen);
+   * near and town: what the URL asks for, until the page has turned it into a point.
+   */
+  var S = (M.state = {
+    shown: null, area: "", q: "", place: "", point: null, near: null, town: "", group: false,
+  });
 
   M.data = {
     categories: [], /* in the API's order, plus any slug a place names that the API did not */
@@ -39,7 +46,16 @@
     S.area = params.get("area") || "";
     S.q = params.get("q") || "";
     S.place = params.get("place") || "";
+    var near = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(params.get("near") || "");
+    S.near = near ? { lat: Number(near[1]), lon: Number(near[2]) } : null;
+    S.town = (params.get("town") || "").trim();
+    S.group = params.get("group") === "kind";
   };
+
+  /** A point as the URL writes it: 5 decimals, about a metre. */
+  function nearText(point) {
+    return point.lat.toFixed(5) + "," + point.lon.toFixed(5);
+  }
 
   function stateParams(langOverride) {
     var params = new URLSearchParams();
@@ -53,6 +69,15 @@
     if (S.area) params.set("area", S.area);
     if (S.q) params.set("q", S.q);
     if (S.place) params.set("place", S.place);
+    if (S.group) params.set("group", "kind");
+    if (S.point) {
+      params.set("near", nearText(S.point));
+      if (S.point.town) params.set("town", S.point.town);
+    } else if (S.near || S.town) {
+      /* asked for by the URL and not answered yet: kept as it was */
+      if (S.near) params.set("near", nearText(S.near));
+      if (S.town) params.set("town", S.town);
+    }
     var l = langOverride || T.lang;
     if (l !== "ja") params.set("lang", l);
     return params;
