@@ -103,7 +103,7 @@ def test_csv_round_trips_through_the_import_to_identical_records(
     loaded: Store, tmp_path: Path, tsudoi: Tsudoi, request: pytest.FixtureRequest
 ) -> None:
     before = {p.id: _record(p) for p in loaded.places(EVERYTHING)}
-    assert len(before) == 214 + 74 + 2
+    assert len(before) == 210 + 74 + 2  # the pack's places and halls, the awkward two
     out = tmp_path / "places.csv"
     r = tsudoi(
         "export",
@@ -175,7 +175,7 @@ def test_kml_has_one_layer_per_category_with_the_right_counts(
     assert hostile[column["name"]] == "<img src=x onerror=alert(1)> & 「茶の間」"
     assert "025-000-9999 & 内線12" in hostile[column["description"]]
     assert "毎週月曜 10:00〜11:00" in hostile[column["description"]]
-    assert hostile["place_id"] == "15100-chanoma-x-1" and "internal_contact" not in column
+    assert hostile["place_id"] == "15100-awkward-x-1" and "internal_contact" not in column
 
 
 def test_kml_splits_a_category_beyond_my_maps_layer_limit(

@@ -65,7 +65,7 @@ def test_thirty_places_on_two_a4_pages_with_phones_addresses_and_a_qr_code(
     done = tsudoi("export", "print", "--city", "15100", "--area", "15100-L1-15107", "-o", out,
                   "--public-url", PUBLIC + "/", "--db", demo_db, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert f"QR code to {PUBLIC}/map/15100?area=15107" in done.stdout
+    assert f"QR code to {PUBLIC}/map/15100?area=15100-L1-15107" in done.stdout
     pages = PdfReader(out).pages
     assert 1 <= len(pages) <= 2
     for page in pages:
@@ -86,7 +86,7 @@ def test_thirty_places_on_two_a4_pages_with_phones_addresses_and_a_qr_code(
         if place.phone:
             assert place.phone in text
     assert "西区の集いの場" in text and "作成" in text
-    assert _qr(out, tmp_path) == f"{PUBLIC}/map/15100?area=15107"
+    assert _qr(out, tmp_path) == f"{PUBLIC}/map/15100?area=15100-L1-15107"
     fonts = _fonts(out)
     assert fonts and all("BIZ-UDPGothic" in name and emb == "yes" for name, emb in fonts), fonts
 

@@ -135,19 +135,19 @@ def test_a_row_gdal_appends_is_indexed_and_found(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_store_of_schema_4_gets_its_index_in_step_7(tmp_path: Path) -> None:
+def test_a_store_of_schema_6_gets_its_index_in_step_7(tmp_path: Path) -> None:
     path = tmp_path / "old.gpkg"
     store = GpkgStore(path)
     given = _places(80)
     store.apply_places(PlaceChanges(upsert=given))
     before = [p.id for p in store.places(PlaceQuery(bbox=(139.0, 37.85, 139.1, 37.9)))]
     store.close()
-    db = sqlite3.connect(path)  # as Tsudoi wrote it before the R-tree
+    db = sqlite3.connect(path)  # as Tsudoi wrote it before the R-tree (schema 6)
     for name in gpkg_rtree.trigger_names("places", "geom"):
         db.execute(f"DROP TRIGGER {name}")
     db.executescript(
         "DROP TABLE rtree_places_geom; DROP TABLE gpkg_extensions;"
-        " UPDATE tsudoi_meta SET value = '4' WHERE key = 'schema_version';"
+        " UPDATE tsudoi_meta SET value = '6' WHERE key = 'schema_version';"
     )
     db.commit()
     db.close()

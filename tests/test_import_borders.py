@@ -154,12 +154,12 @@ def test_a_point_just_outside_has_the_same_area_in_every_answer(
     assert at == listing == api_at == api_listing["areas"] == [areas[int(area_idx[0])].id]
     assert at == ["15100-L1-15103"]  # 中央区, the nearest ward
     # the listing's area filter keeps it in that ward, and only there
-    in_ward = client.get("/api/cities/15100/places", params={"area": "15103"}).json()
+    in_ward = client.get("/api/cities/15100/places", params={"area": "15100-L1-15103"}).json()
     assert [f["properties"]["name"] for f in in_ward["features"]] == ["岸のサロン"]
-    assert client.get("/api/cities/15100/places", params={"area": "15102"}).json()["features"] == []
-    assert [
-        p.name for p, _ in store.nearby(lon, lat, 5, PlaceQuery(city="15100", area="15103"))
-    ] == ["岸のサロン"]
+    other_ward = client.get("/api/cities/15100/places", params={"area": "15100-L1-15102"})
+    assert other_ward.json()["features"] == []
+    in_ward_query = PlaceQuery(city="15100", area="15100-L1-15103")
+    assert [p.name for p, _ in store.nearby(lon, lat, 5, in_ward_query)] == ["岸のサロン"]
     # 300 m out: no area, in every answer
     far = (lon, lat + 0.0025)
     assert store.areas_at("15100", *far) == [] and assign_points("15100", areas, [far[0]],

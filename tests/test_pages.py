@@ -33,6 +33,7 @@ SCRIPTS = ROOT / "layers" / "static" / "tsudoi"
 FOLIUM = ROOT / "layers" / "folium"
 OGC = ROOT / "service" / "ogc"
 PAPER = [*(ROOT / "layers" / "paper").glob("*.py"), ROOT / "service" / "print_sheet.py"]
+EXPORTS = ROOT / "layers" / "exports"
 CDN_HOSTS = ("unpkg.com", "cdn.jsdelivr.net", "cdnjs.cloudflare.com", "ajax.googleapis.com",
              "fonts.googleapis.com", "fonts.gstatic.com", "code.jquery.com", "stackpath",
              "bootstrapcdn", "cdn.")
@@ -249,7 +250,7 @@ def _used_msgids() -> set[str]:
     for path in SCRIPTS.rglob("*.js"):
         used |= set(re.findall(r'\bt\(\s*"((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")))
     # t("…") calls of the Folium map, the OGC API and the printed sheet, read as Python
-    for path in [*FOLIUM.glob("*.py"), *OGC.glob("*.py"), *PAPER]:
+    for path in [*FOLIUM.glob("*.py"), *OGC.glob("*.py"), *PAPER, *EXPORTS.glob("*.py")]:
         used |= {
             call.args[0].value
             for call in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
@@ -440,7 +441,8 @@ QUERIES = {"/api/isochrone": "?lat=33.95&lon=131.25&city=35202",
            "/api/places/nearby": "?lat=33.95&lon=131.25",
            "/api/cities/{code}/areas/at": "?lat=33.95&lon=131.25",
            "/api/cities/{code}/walks": "?lat=33.95&lon=131.25",
-           "/api/cities/{code}/suggestions": "?k=1"}
+           "/api/cities/{code}/suggestions": "?k=1",
+           "/print/{code}": "?area=35202-L2-d03"}
 
 
 def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
@@ -459,7 +461,8 @@ def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
     routes = get_routes(client.app.routes)  # type: ignore[attr-defined]
     assert len(routes) > 20 and "/favicon.ico" in routes
     place = client.get("/api/cities/35202/places", params={"limit": 1}).json()["features"][0]
-    values = {**PATH_VALUES, "place_id": place["id"], "id": place["id"]}
+    values = {**PATH_VALUES, "place_id": place["id"], "id": place["id"],
+              "collection_id": "35202-places", "feature_id": place["id"]}
     for path in [*routes, "/static/tsudoi/common.js", "/docs", "/openapi.json"]:
         url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path) + QUERIES.get(path, "")
         got, head = client.get(url), client.head(url)

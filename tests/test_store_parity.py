@@ -168,7 +168,7 @@ def _ogc_asks() -> list[Ask]:
         Ask(coll, "/ogc/collections/10202-places", ok=False),  # a city this store does not hold
         Ask(items, f"{niigata}/items", {"limit": 5, "offset": 10}),
         Ask(items, f"{niigata}/items", {"category": "salon", "bbox": "139.0,37.8,139.2,38.0"}),
-        Ask(items, f"{niigata}/items", {"area": "15103", "f": "html"}),
+        Ask(items, f"{niigata}/items", {"area": "15100-L1-15103", "f": "html"}),
         Ask(items, f"{ube}/items", {"kind": "all", "status": "all", "limit": 5000}),
         Ask(items, "/ogc/collections/35202-areas/items", {"level": 2}),
         Ask(items, "/ogc/collections/15100-areas/items", {"bbox": "139.0,37.8,139.1,37.9"}),
@@ -178,7 +178,7 @@ def _ogc_asks() -> list[Ask]:
         Ask(items, "/ogc/collections/15100-areas/items", {"category": "salon"}, ok=False),
         Ask(item, f"{niigata}/items/{PRIVATE_HOME}"),
         Ask(item, f"{ube}/items/{UBE_PLACE}"),  # as HTML it shows when each store wrote it
-        Ask(item, "/ogc/collections/15100-areas/items/15103", {"f": "html"}),
+        Ask(item, "/ogc/collections/15100-areas/items/15100-L1-15103", {"f": "html"}),
         Ask(item, f"{niigata}/items/{UBE_PLACE}", ok=False),  # another city's place
     ]
 

@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from geo.errors import TsudoiError
+from geo.ingest.ids import source_of_file
 from geo.japan.municipalities import outline
 from geo.model import City
 from geo.store.base import Store
@@ -135,7 +136,8 @@ def source_titles(code: str) -> dict[str, str]:
     for credit in data.get("credits", []):
         for name in _FILE_IN_CREDIT.findall(credit.get("data") or ""):
             titles.setdefault(name, credit["source"])
-    return titles
+    # places carry their source as an id made from the file's name (geo.ingest.ids)
+    return {**{source_of_file(name): title for name, title in titles.items()}, **titles}
 
 
 def _bounds(code: str) -> list[list[float]] | None:

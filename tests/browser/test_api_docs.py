@@ -38,8 +38,8 @@ def test_swagger_ui_lists_the_operations_offline(page: Any, server: Server) -> N
     "path",
     ["/ogc", "/ogc/collections", "/ogc/collections/15100-places?lang=en",
      "/ogc/collections/15100-places/items?limit=20&offset=20",
-     "/ogc/collections/15100-places/items/15100-salon-d0017",
-     "/ogc/collections/15100-areas/items/15103"],
+     "/ogc/collections/15100-places/items/15100-places-d0017",
+     "/ogc/collections/15100-areas/items/15100-L1-15103"],
 )  # fmt: skip
 def test_the_ogc_html_views_are_accessible(
     page: Any, server: Server, axe_source: str, artifacts: Path, path: str

@@ -25,7 +25,7 @@ A4_PT = (595.28, 841.89)
 def test_thirty_places_print_on_two_a4_pages_from_the_browser(
     page: Any, server: Server, artifacts: Path
 ) -> None:
-    page.goto(f"{server.url}/print/15100?area=15107")
+    page.goto(f"{server.url}/print/15100?area=15100-L1-15107")
     page.wait_for_load_state("networkidle")
     assert page.evaluate("document.fonts.check('12pt \"BIZ UDPGothic\"', '集')")
     page.emulate_media(media="print")
@@ -46,7 +46,7 @@ def test_on_screen_the_qr_code_reads_as_the_live_map_and_axe_is_clean(
     zbarimg = shutil.which("zbarimg")
     if zbarimg is None:
         pytest.fail("zbarimg is missing (apt-get install zbar-tools; .ci/run installs it)")
-    page.goto(f"{server.url}/print/35202?area=35202-d03&lang=en")
+    page.goto(f"{server.url}/print/35202?area=35202-L2-d03&lang=en")
     page.wait_for_load_state("networkidle")
     assert page.locator("#print-sheet").is_visible()  # the script ran under the CSP
     assert page.locator(".sheet-list tbody tr").count() == 9
@@ -55,6 +55,6 @@ def test_on_screen_the_qr_code_reads_as_the_live_map_and_axe_is_clean(
     page.locator(".sheet-qr").screenshot(path=str(png))
     read = subprocess.run([zbarimg, "--quiet", "--raw", str(png)], capture_output=True,
                           text=True, check=True, timeout=30).stdout.strip()
-    assert read == f"{server.url}/map/35202?area=35202-d03&lang=en"
+    assert read == f"{server.url}/map/35202?area=35202-L2-d03&lang=en"
     assert run_axe(page, axe_source) == []
     shot(page, artifacts, "print-35202-d03-en")

@@ -29,21 +29,19 @@
     return dd;
   }
 
-  var FILE_NAME = /^[^\s/\\]+\.(geojson|json|csv|xlsx|xls|kml|kmz|gpkg|shp|zip|gz)$/i;
 
   /**
-   * Where a place's facts come from, by title: the credited source of a demo pack's file, the
-   * demo label, or the name the import gave; a bare file name (an import's default) is never
-   * shown to residents — the city is named instead.
+   * Where a place's facts come from, by title: the credited source of a demo pack's file, or the
+   * demo label; a source is an id made from a file's name, never shown to residents — the city
+   * is named instead.
    */
   function sourceTitle(props) {
     var source = props.source || "";
     var titles = T.config.source_titles || {};
     var known = Object.prototype.hasOwnProperty.call(titles, source) ? titles[source] : null;
-    if (known === "demo" || (props.demo && FILE_NAME.test(source))) return t("Stand-in demo data made for this map");
+    if (known === "demo" || props.demo) return t("Stand-in demo data made for this map");
     if (known) return known;
-    if (!source || FILE_NAME.test(source)) return t("Data from {city}", { city: T.config.city.name });
-    return source;
+    return t("Data from {city}", { city: T.config.city.name });
   }
 
   function directionsUrl(p) {
