@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from boundaries import gazetteer_towns
 from geo.japan.town_search import find_towns
-from service.deps import CityDep, StoreDep, Text
+from service.deps import CityDep, ReadCacheDep, RevisionDep, StoreDep, Text
 
 router = APIRouter(tags=["towns"])
 
@@ -17,14 +17,19 @@ router = APIRouter(tags=["towns"])
 def list_towns(
     city: CityDep,
     store: StoreDep,
+    revision: RevisionDep,
+    read_cache: ReadCacheDep,
     q: Annotated[Text | None, Query(max_length=100, description="Part of the name or kana")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 20,
 ) -> list[dict[str, Any]]:
     """Towns whose name, reading or ward holds q (一丁目 = 1丁目, 大字/字, spaces and width
     folded), the exact name first, then names starting with it, in natural 丁目 order; from the
     bundled gazetteer when the city has imported no towns of its own."""
-    held = store.towns(city.code)  # imported towns win; else the bundled gazetteer's
-    towns = held if held else gazetteer_towns.all_towns(city.code)
+    code = city.code
+    # read once per store revision, not per keystroke; imported towns win, else the gazetteer's
+    towns = read_cache.get(
+        ("towns", code), revision, lambda: store.towns(code) or gazetteer_towns.all_towns(code)
+    )
     return [
         {
             "id": t.id,
