@@ -34,7 +34,10 @@ from layers.schedule import schedule_from_columns
 # (English and Japanese headers), Google My Maps KML, and common Japanese list headers.
 FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "共通ID", "#property", "property", "ID番号", "NO", "No.", "番号", "kml_id"),
-    "name": ("name", "名称", "施設名", "施設・場所名", "名前", "場所名", "title", "タイトル"),
+    "name": (
+        "name", "名称", "施設名", "施設名称", "施設・場所名", "名前", "場所名", "事業所名",
+        "団体名", "学校名", "会場名", "title", "タイトル",
+    ),
     "kana": (
         "kana",
         "name_kana",

@@ -788,3 +788,14 @@ def _geojson(path: Path, features: list[dict[str, Any]]) -> Path:
     doc = {"type": "FeatureCollection", "features": features}
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def test_a_real_list_naming_its_places_in_a_school_name_column(store: Store) -> None:
+    """新潟市's open list of 115 elementary schools names them in 学校名: found by its name."""
+    path = SOURCE / "niigata" / "elementary_schools.csv"
+    report = import_places(
+        store, path, PlaceImportOptions(city=NIIGATA, category="hall", kind="venue")
+    )
+    assert report.added == 115 and report.problems == []
+    names = {p.name for p in store.places(PlaceQuery(city=NIIGATA, kinds=()))}
+    assert {"笹山小学校", "早通南小学校"} <= names

@@ -54,6 +54,16 @@ def _without_points(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
+def _schools() -> list[dict[str, str]]:
+    """新潟市's open list of elementary schools, in the columns the other cases use."""
+    with (SOURCE / "niigata" / "elementary_schools.csv").open(encoding="utf-8") as fh:
+        return [
+            {"#property": r["学番"] or r["学校名"], "name": r["学校名"], "address": r["所在地"],
+             "longitude": r["lon"], "latitude": r["lat"]}
+            for r in csv.DictReader(fh)
+        ]  # fmt: skip
+
+
 CASES = {
     # file, city, the share of rows placed within 1.5 km of their real point
     "takamatsu_centres": (lambda: _standard("takamatsu_community_center.csv"), "37201", 0.90),
@@ -64,6 +74,7 @@ CASES = {
     ),
     "niigata_gsi": (lambda: _gsi("niigata"), "15100", 0.93),
     "shunan_gsi": (lambda: _gsi("shunan"), "35215", 0.70),
+    "niigata_schools": (_schools, "15100", 0.95),
 }
 
 

@@ -15,6 +15,7 @@ pack niigata/town_points.geojson
 pack niigata/gsi_shelters.geojson
 copy niigata/ward_population_2020_monthly.csv
 copy niigata/junior_high_schools.csv
+copy niigata/elementary_schools.csv
 copy niigata/model_houses_real.csv
 pack ube/walk_edges_osm.geojson
 copy ube/shelters_p20.geojson
