@@ -129,3 +129,18 @@ class Withheld(TsudoiError):
 
 class StoreError(TsudoiError):
     """The store could not be opened or written (connection, schema, file)."""
+
+
+class StaleWrite(TsudoiError):
+    """A write based on a version of the record that is no longer current (ETag mismatch)."""
+
+    def __init__(self, record_id: str, current_etag: str) -> None:
+        self.record_id = record_id
+        self.current_etag = current_etag
+        super().__init__(
+            f"{record_id} has changed since it was read: read it again and repeat the change"
+        )
+
+
+class AlreadyExists(TsudoiError):
+    """A record created under an id some record already has."""
