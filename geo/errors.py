@@ -144,3 +144,25 @@ class StaleWrite(TsudoiError):
 
 class AlreadyExists(TsudoiError):
     """A record created under an id some record already has."""
+
+
+class Unauthenticated(TsudoiError):
+    """A write, or an internal read, asked for without credentials, or with ones that are not
+    valid (an unknown or revoked token, a disabled account, a wrong password)."""
+
+
+class Forbidden(TsudoiError):
+    """Credentials that are valid but do not reach this record (another city, another area, a
+    viewer's write)."""
+
+
+class PreconditionRequired(TsudoiError):
+    """A change sent without If-Match: without the version read, a lost update cannot be told."""
+
+
+class TooManyAttempts(TsudoiError):
+    """Too many failed sign-ins from one address for one account; ``retry_after`` in seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)

@@ -17,12 +17,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import (
+    AlreadyExists,
+    Forbidden,
     InputError,
     InvalidParameter,
     MissingData,
     NotFound,
+    PreconditionRequired,
     Renamed,
+    StaleWrite,
     StoreError,
+    TooManyAttempts,
+    Unauthenticated,
     UnknownCity,
     UsageError,
     Withheld,
@@ -43,6 +49,12 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     NotFound: (404, "Not found"),
     MissingData: (409, "Missing data"),
     Withheld: (409, "Not public"),
+    AlreadyExists: (409, "Already exists"),
+    Unauthenticated: (401, "Sign-in required"),
+    Forbidden: (403, "Not allowed"),
+    StaleWrite: (412, "Changed since read"),
+    PreconditionRequired: (428, "If-Match required"),
+    TooManyAttempts: (429, "Too many attempts"),
     StoreError: (503, "Store unavailable"),
 }
 HTTP_TITLES = {404: "Not found", 405: "Method not allowed"}
@@ -107,8 +119,22 @@ def problem_response(request: Request, exc: Exception) -> JSONResponse:
         "instance": request.url.path,
         **_extra(exc),
     }
-    headers = {"Location": renamed_location(request, exc)} if isinstance(exc, Renamed) else None
+    headers = _headers(request, exc)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def _headers(request: Request, exc: Exception) -> dict[str, str] | None:
+    """What an error's status needs beside the body: where a renamed record is, how to sign in,
+    when to try again, the version a stale write should have read."""
+    if isinstance(exc, Renamed):
+        return {"Location": renamed_location(request, exc)}
+    if isinstance(exc, Unauthenticated):
+        return {"WWW-Authenticate": 'Bearer realm="tsudoi"'}
+    if isinstance(exc, TooManyAttempts):
+        return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, StaleWrite):
+        return {"ETag": f'"{exc.current_etag}"'}
+    return None
 
 
 def renamed_location(request: Request, exc: Renamed) -> str:
