@@ -48,13 +48,6 @@ _PLACE_TEXT_FIELDS = tuple(
 )
 
 
-class _Unchanged(Exception):  # noqa: N818 — a signal, not an error
-    """A write that changes nothing: its transaction is rolled back, the record returned."""
-
-    def __init__(self, record: Any) -> None:
-        self.record = record
-
-
 class GpkgStore(Store):
     """Everything a :class:`~geo.store.base.Store` holds, in one GeoPackage file."""
 
@@ -444,7 +437,7 @@ class GpkgStore(Store):
                 before = self._place_from_row(old) if old is not None else None
                 diff = place_diff(before, place)
                 if not diff:
-                    raise _Unchanged(before)
+                    raise shared.Unchanged(before)
                 self._upsert(db, "places", [self._place_row(place, stamp, place.content_hash())],
                              "id")  # fmt: skip
                 self._update_extent(db, "places")
@@ -452,7 +445,7 @@ class GpkgStore(Store):
                 self._record(db, change, stamp)
                 row = db.execute("SELECT * FROM places WHERE id=?", (place.id,)).fetchone()
                 return self._place_from_row(row)
-        except _Unchanged as same:
+        except shared.Unchanged as same:
             stored: Place = same.record
             return stored
 
@@ -470,7 +463,7 @@ class GpkgStore(Store):
                 after.contacts = list(area.contacts)
                 diff = area_diff(before, after)
                 if not diff:
-                    raise _Unchanged(before)
+                    raise shared.Unchanged(before)
                 db.execute(
                     "UPDATE areas SET contacts=?, content_hash=? WHERE id=?",
                     (
@@ -482,7 +475,7 @@ class GpkgStore(Store):
                 change.fields = diff
                 self._record(db, change, stamp)
                 return after
-        except _Unchanged as same:
+        except shared.Unchanged as same:
             stored: Area = same.record
             return stored
 

@@ -225,6 +225,15 @@ def population_from_row(r: Row, geometry: BaseGeometry) -> PopulationCell:
 
 
 # -- people, tokens and history ---------------------------------------------------------------
+class Unchanged(Exception):  # noqa: N818 — a signal, not an error
+    """Raised inside a write's transaction when the write changes nothing: the transaction is
+    rolled back (the store's revision stays), and the stored record is returned."""
+
+    def __init__(self, record: Any) -> None:
+        super().__init__()
+        self.record = record
+
+
 def user_values(user: User, created_at: str) -> dict[str, Any]:
     """A person's columns, the email lower-cased (the key); areas as a list."""
     return record_values(user) | {
