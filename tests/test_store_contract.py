@@ -10,6 +10,7 @@ import random
 import re
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -1010,7 +1011,7 @@ def test_every_new_write_moves_the_revision_on(loaded: Store) -> None:
         assert loaded.revision() > before
 
 
-def race(stores: list[Store], read: Place) -> list[str]:
+def race(stores: Sequence[Store], read: Place) -> list[str]:
     """Each store (its own connection) in its own thread writes over ``read`` at once."""
     start = threading.Barrier(len(stores))
     results: list[str] = []
