@@ -13,6 +13,7 @@ import pyogrio
 import pytest
 from shapely.geometry import Point
 
+from geo.history import Change
 from geo.model import Place
 from geo.store import gpkg_rtree
 from geo.store.base import PlaceChanges, PlaceQuery
@@ -180,3 +181,32 @@ def test_nearby_on_rings_answers_as_a_full_scan(tmp_path: Path, limit: int) -> N
         assert [(p.id, d) for p, d in got] == measured[:limit]
         assert len(got) == min(limit, len(given))
     store.close()
+
+
+def test_write_place_keeps_the_index_and_extent_matching_the_rows(tmp_path: Path) -> None:
+    path = tmp_path / "t.gpkg"
+    store = GpkgStore(path)
+    given = _places(30)
+    store.apply_places(PlaceChanges(upsert=given))
+
+    def change(place_id: str, action: str) -> Change:
+        return Change("place", place_id, NIIGATA, "user:a@example.jp", "editor", action)  # type: ignore[arg-type]
+
+    new = _place(900, 140.2, 38.3)  # beyond every other: the extent grows
+    store.write_place(new, None, change(new.id, "create"))
+    _assert_index_matches_rows(path)
+    moved = replace(given[0], lon=138.5, lat=37.2)
+    store.write_place(moved, given[0].content_hash(), change(moved.id, "update"))
+    _assert_index_matches_rows(path)
+    assert [p.id for p in store.places(PlaceQuery(bbox=(138.49, 37.19, 138.51, 37.21)))] == [
+        moved.id
+    ]
+    assert store.nearby(140.2, 38.3, 1, PlaceQuery())[0][0].id == new.id
+    store.close()
+    db = sqlite3.connect(path)
+    extent = db.execute(
+        "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'places'"
+    ).fetchone()
+    db.close()
+    assert extent == (138.5, 37.2, 140.2, 38.3)
+    assert pyogrio.read_info(path, layer="places")["capabilities"]["fast_spatial_filter"]
