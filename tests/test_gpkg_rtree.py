@@ -13,6 +13,7 @@ import pyogrio
 import pytest
 from shapely.geometry import Point
 
+from geo.errors import StaleWrite
 from geo.history import Change
 from geo.model import Place
 from geo.store import gpkg_rtree
@@ -210,3 +211,26 @@ def test_write_place_keeps_the_index_and_extent_matching_the_rows(tmp_path: Path
     db.close()
     assert extent == (138.5, 37.2, 140.2, 38.3)
     assert pyogrio.read_info(path, layer="places")["capabilities"]["fast_spatial_filter"]
+
+
+def test_a_row_qgis_edited_takes_the_etag_a_read_gives(tmp_path: Path) -> None:
+    """QGIS does not know content_hash: a row it edited is written over with the ETag a read
+    computes from the fields, and a stale write is told that one."""
+    path = tmp_path / "t.gpkg"
+    store = GpkgStore(path)
+    store.apply_places(PlaceChanges(upsert=_places(3)))
+    target = _place(0, 0, 0).id
+    db = sqlite3.connect(path)  # as a desktop edit would leave it: the hash not recomputed
+    db.execute("UPDATE places SET phone = '025-1', content_hash = 'x' WHERE id = ?", (target,))
+    db.commit()
+    db.close()
+    read = store.place(target)
+    assert read is not None and read.phone == "025-1"
+    edit = Change("place", target, NIIGATA, "user:a@example.jp", "editor", "update")
+    with pytest.raises(StaleWrite) as caught:
+        store.write_place(replace(read, fee="無料"), "y", edit)
+    assert caught.value.current_etag == read.content_hash()
+    written = store.write_place(replace(read, fee="無料"), read.content_hash(), edit)
+    assert written.fee == "無料"
+    assert store.place_hashes(NIIGATA)[target][0] == written.content_hash()
+    store.close()
