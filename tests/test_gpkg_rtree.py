@@ -19,6 +19,7 @@ from geo.model import Place
 from geo.store import gpkg_rtree
 from geo.store.base import PlaceChanges, PlaceQuery
 from geo.store.gpkg import GpkgStore
+from geo.store.gpkg_geometry import register_functions
 from geo.store.gpkg_schema import SCHEMA_VERSION
 
 NIIGATA = "15100"
@@ -221,6 +222,7 @@ def test_a_row_qgis_edited_takes_the_etag_a_read_gives(tmp_path: Path) -> None:
     store.apply_places(PlaceChanges(upsert=_places(3)))
     target = _place(0, 0, 0).id
     db = sqlite3.connect(path)  # as a desktop edit would leave it: the hash not recomputed
+    register_functions(db)  # the R-tree triggers', as QGIS registers its own
     db.execute("UPDATE places SET phone = '025-1', content_hash = 'x' WHERE id = ?", (target,))
     db.commit()
     db.close()
