@@ -106,10 +106,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(cmd: list[str], port: int, ready: str, env: dict[str, str]) -> Iterator[None]:
+def serving(
+    cmd: list[str], port: int, ready: str, env: dict[str, str], cwd: Path | None = None
+) -> Iterator[None]:
     """A server in its own process group, until the block ends."""
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=log, stderr=log, start_new_session=True, cwd=cwd
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -261,6 +265,12 @@ def main() -> None:
     parser.add_argument("--restart", help="the command that restarts PostgreSQL")
     parser.add_argument("--fault-seconds", type=float, default=12.0)
     parser.add_argument("--no-load", action="store_true", help="the stores are loaded already")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another copy of Tsudoi (e.g. `git archive main`), served beside this one on the "
+        "same stores, for before/after figures from one run",
+    )
     args = parser.parse_args()
     if not args.no_load:
         for db in (args.pg_url, args.gpkg):
@@ -274,30 +284,27 @@ def main() -> None:
     files = write_paths(folder)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     tsudoi = [sys.executable, "-m", "service.cli", "serve", "--log-level", "warning"]
-    ports = {k: free_port() for k in ("pg", "gpkg", "tipg")}
-    targets = [
-        Target("tsudoi-postgis bbox", ports["pg"], files["bbox"]),
-        Target("tsudoi-gpkg bbox", ports["gpkg"], files["bbox"]),
-        Target("tsudoi-postgis nearby", ports["pg"], files["nearby"]),
-        Target("tsudoi-gpkg nearby", ports["gpkg"], files["nearby"]),
-    ]
+    ports = {k: free_port() for k in ("pg", "gpkg", "tipg", "pg-before", "gpkg-before")}
+    targets = []
+    for kind in ("bbox", "nearby"):  # before and after side by side, under the same load
+        for store in ("postgis", "gpkg"):
+            for stage in ("before", "") if args.before else ("",):
+                suffix = f"-{stage}" if stage else ""
+                port = ports[("pg" if store == "postgis" else "gpkg") + suffix]
+                targets.append(Target(f"tsudoi{suffix}-{store} {kind}", port, files[kind]))
     with ExitStack() as stack:
-        stack.enter_context(
-            serving(
-                [*tsudoi, "--db", args.pg_url, "--port", str(ports["pg"])],
-                ports["pg"],
-                "/healthz",
-                env,
-            )
-        )
-        stack.enter_context(
-            serving(
-                [*tsudoi, "--db", args.gpkg, "--port", str(ports["gpkg"])],
-                ports["gpkg"],
-                "/healthz",
-                env,
-            )
-        )
+        for suffix, root in [("", ROOT), *([("-before", args.before)] if args.before else [])]:
+            for key, db in (("pg", args.pg_url), ("gpkg", args.gpkg)):
+                port = ports[key + suffix]
+                stack.enter_context(
+                    serving(
+                        [*tsudoi, "--db", db, "--port", str(port)],
+                        port,
+                        "/healthz",
+                        {**env, "PYTHONPATH": str(root)},
+                        cwd=root,  # `python -m` puts the working folder first on the path
+                    )
+                )
         baseline = None
         if args.tipg:
             tipg_env = {**os.environ, "DATABASE_URL": asyncpg_url}
