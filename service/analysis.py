@@ -90,6 +90,12 @@ class AnalysisCache:
             seen = self._seen.get(city)
         return (seen[1],) if seen is not None and seen[0] == revision else None
 
+    def had_none(self, city: str) -> bool:
+        """Whether the city's last look-up, at whatever revision, found no network."""
+        with self._lock:
+            seen = self._seen.get(city)
+        return seen is not None and seen[1] is None
+
     def network(self, store: Store, city: str, revision: int | None = None) -> WalkNetwork | None:
         """The city's walking network, loaded once per stored version (isochrones need no more).
 

@@ -238,9 +238,11 @@ async def nearby(
     query = filters.query(code)
     # one read on the event loop: the revision and the straight-line nearest, with a few more
     # for walks to re-rank should the city have a network (the first `limit` of the nearest
-    # `wanted` are the nearest `limit`: the same answer when it has none)
+    # `wanted` are the nearest `limit`); a city that had none is guessed to have none still,
+    # and read again in the rare case the revision read with the rows says otherwise
     wanted = max(3 * limit, limit + 20)
-    revision, found = await store.nearby_now(point.lon, point.lat, wanted, query)
+    asked = limit if code and analysis.had_none(code) else wanted
+    revision, found = await store.nearby_now(point.lon, point.lat, asked, query)
     if code:
         await city_at(store, code, revision, read_cache)
     network_city = code or (found[0][0].city if found else None)
@@ -251,6 +253,8 @@ async def nearby(
             net = await run_in_threadpool(analysis.network, store, network_city, revision)
         else:
             net = seen[0]
+    if net is not None and asked < wanted:
+        revision, found = await store.nearby_now(point.lon, point.lat, wanted, query)
     if net is None:
         found = found[:limit]
     if net is not None or any(needs_town_point(p) for p, _ in found):  # reads and walks
