@@ -99,10 +99,13 @@ def write_paths(folder: Path) -> dict[str, Path]:
     return files
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_ports(names: list[str]) -> dict[str, int]:
+    """A free port per name, all different (the sockets are held until every one is bound)."""
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in names]
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return {name: int(s.getsockname()[1]) for name, s in zip(names, socks, strict=True)}
 
 
 @contextmanager
@@ -128,9 +131,10 @@ def serving(
                 time.sleep(0.5)
         yield
     finally:
-        os.killpg(proc.pid, signal.SIGINT)  # one process each: Ctrl+C as a user would stop it
-        if proc.wait(timeout=60) is None:  # pragma: no cover - wait raises on a time-out
-            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)  # one process each: Ctrl+C as a user would
+            if proc.wait(timeout=60) is None:  # pragma: no cover - wait raises on a time-out
+                os.killpg(proc.pid, signal.SIGKILL)
         log.close()
 
 
@@ -284,7 +288,7 @@ def main() -> None:
     files = write_paths(folder)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     tsudoi = [sys.executable, "-m", "service.cli", "serve", "--log-level", "warning"]
-    ports = {k: free_port() for k in ("pg", "gpkg", "tipg", "pg-before", "gpkg-before")}
+    ports = free_ports(["pg", "gpkg", "tipg", "pg-before", "gpkg-before"])
     targets = []
     for kind in ("bbox", "nearby"):  # before and after side by side, under the same load
         for store in ("postgis", "gpkg"):
