@@ -3,7 +3,7 @@
 Not a test; it installs nothing. What it needs, once:
 
     apt-get install wrk                                   # the load generator (Debian)
-    python3 -m venv /work/tipgvenv && /work/tipgvenv/bin/pip install tipg uvicorn   # the peer
+    python3 -m venv /work/tipgvenv && /work/tipgvenv/bin/pip install tipg "uvicorn[standard]"
     # a PostgreSQL cluster of its own, so the restart disturbs nobody else's database:
     pg_createcluster 15 bench -p 5433 && pg_ctlcluster 15 bench start   # trust for 127.0.0.1
     psql -h 127.0.0.1 -p 5433 -U postgres -c 'CREATE DATABASE tsudoi_bench' postgres
@@ -68,6 +68,7 @@ class Target:
     name: str
     port: int
     paths: Path
+    group: int = 0  # the server's process group, whose CPU time is counted
 
 
 class Run(NamedTuple):
@@ -78,6 +79,8 @@ class Run(NamedTuple):
     p99: float
     sessions: int
     errors: int
+    cpu_ms: float  # the server's CPU time per answer (all its processes)
+    pg_ms: float  # PostgreSQL's CPU time per answer (its backends)
 
 
 def write_paths(folder: Path) -> dict[str, Path]:
@@ -111,8 +114,8 @@ def free_ports(names: list[str]) -> dict[str, int]:
 @contextmanager
 def serving(
     cmd: list[str], port: int, ready: str, env: dict[str, str], cwd: Path | None = None
-) -> Iterator[None]:
-    """A server in its own process group, until the block ends."""
+) -> Iterator[int]:
+    """A server in its own process group (yielded), until the block ends."""
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         cmd, env=env, stdout=log, stderr=log, start_new_session=True, cwd=cwd
@@ -129,13 +132,52 @@ def serving(
                     output = log.read().decode()[-2000:]
                     raise SystemExit(f"{cmd[0]} did not start:\n{output}") from None
                 time.sleep(0.5)
-        yield
+        yield proc.pid  # its process group: start_new_session made it the leader
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)  # one process each: Ctrl+C as a user would
             if proc.wait(timeout=60) is None:  # pragma: no cover - wait raises on a time-out
                 os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: str) -> list[str] | None:
+    """/proc/PID/stat's fields after the command name (state first), or None if gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def group_cpu_s(group: int) -> float:
+    """CPU seconds (user + system) of every process in a process group, so far."""
+    ticks = 0
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        fields = _stat(pid)
+        if fields is not None and int(fields[2]) == group:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / _TICK
+
+
+def backends_cpu_s(admin_url: str) -> float:
+    """CPU seconds of PostgreSQL's client backends so far (same machine; the pools keep them
+    for the whole run, so a difference is the run's)."""
+    engine = create_engine(admin_url, poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend'")
+        ).scalars()
+        ticks = 0
+        for pid in pids:
+            fields = _stat(str(pid))
+            if fields is not None:
+                ticks += int(fields[11]) + int(fields[12])
+    engine.dispose()
+    return ticks / _TICK
 
 
 def sessions(admin_url: str) -> int:
@@ -147,8 +189,8 @@ def sessions(admin_url: str) -> int:
     return int(n)
 
 
-def wrk(target: Target, seconds: int) -> tuple[float, float, float, int]:
-    """req/s, p50 ms, p99 ms, and non-2xx answers plus socket errors, from one wrk run."""
+def wrk(target: Target, seconds: int) -> tuple[float, float, float, int, int]:
+    """req/s, p50 ms, p99 ms, non-2xx answers plus socket errors, and requests, from one run."""
     run = subprocess.run(
         ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", str(LUA), f"http://127.0.0.1:{target.port}"],
         env={**os.environ, "PATHS": str(target.paths)},
@@ -158,10 +200,12 @@ def wrk(target: Target, seconds: int) -> tuple[float, float, float, int]:
     )
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", run.stdout).group(1))  # type: ignore[union-attr]
     found = re.search(
-        r"BENCH p50_ms=([\d.]+) p99_ms=([\d.]+) .* non2xx=(\d+) errors=(\d+)", run.stdout
+        r"BENCH p50_ms=([\d.]+) p99_ms=([\d.]+) requests=(\d+) non2xx=(\d+) errors=(\d+)",
+        run.stdout,
     )
     assert found, run.stdout
-    return rps, float(found[1]), float(found[2]), int(found[3]) + int(found[4])
+    errors = int(found[4]) + int(found[5])
+    return rps, float(found[1]), float(found[2]), errors, int(found[3])
 
 
 def load_run(
@@ -173,31 +217,45 @@ def load_run(
     for i in range(runs):
         for t in targets:
             before = sessions(admin_url)
-            rps, p50, p99, errors = wrk(t, seconds)
-            # the look-up before the run is itself counted when it ends (the GeoPackage runs,
-            # which never touch PostgreSQL, show 0 with this correction)
-            opened = sessions(admin_url) - before - 1
-            figures[t.name].append(Run(rps, p50, p99, opened, errors))
+            cpu0, pg0 = group_cpu_s(t.group), backends_cpu_s(admin_url)
+            rps, p50, p99, errors, n = wrk(t, seconds)
+            cpu_ms = (group_cpu_s(t.group) - cpu0) * 1000 / max(n, 1)
+            pg_ms = (backends_cpu_s(admin_url) - pg0) * 1000 / max(n, 1)
+            # the three look-ups since `before` are themselves counted when they end (the
+            # GeoPackage runs, which never touch PostgreSQL, show 0 with this correction)
+            opened = sessions(admin_url) - before - 3
+            figures[t.name].append(Run(rps, p50, p99, opened, errors, cpu_ms, pg_ms))
             print(
                 f"run {i + 1} {t.name:<22} {rps:7.1f} req/s  p50 {p50:6.1f} ms  "
-                f"p99 {p99:6.1f} ms  sessions {opened:4d}  errors {errors}",
+                f"p99 {p99:6.1f} ms  sessions {opened:4d}  errors {errors}  "
+                f"CPU/answer {cpu_ms:.2f} ms + PostgreSQL {pg_ms:.2f} ms",
                 flush=True,
             )
     return figures
 
 
 def report(figures: dict[str, list[Run]], baseline: str | None) -> None:
-    """Medians of the runs, the ratio to tipg's bbox rate, the most sessions any run opened."""
-    base = statistics.median(r.rps for r in figures[baseline]) if baseline else None
+    """Medians of the runs, the ratio to tipg's bbox rate, the most sessions any run opened,
+    and CPU per answer (the server's and PostgreSQL's): on a machine shared with other jobs
+    the rates follow each process's share of the cores, the CPU an answer costs much less."""
+    med = statistics.median
+    base = med(r.rps for r in figures[baseline]) if baseline else None
+    base_cpu = med(r.cpu_ms + r.pg_ms for r in figures[baseline]) if baseline else None
     print(
-        f"\n{'target':<22} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'× tipg bbox':>11} "
-        f"{'sessions':>8} {'errors':>6}"
+        f"\n{'target':<28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'× tipg':>6} "
+        f"{'sessions':>8} {'errors':>6} {'CPU ms':>6} {'PG ms':>6} {'× tipg CPU':>10}"
     )
     for name, runs in figures.items():
-        rps, p50, p99 = (statistics.median(getattr(r, k) for r in runs) for k in Run._fields[:3])
+        rps, p50, p99 = (med(getattr(r, k) for r in runs) for k in Run._fields[:3])
+        cpu, pg = med(r.cpu_ms for r in runs), med(r.pg_ms for r in runs)
         ratio = f"{rps / base:.2f}" if base else "-"
+        # answers per CPU-second (server and PostgreSQL together) against tipg's bbox answers
+        per_cpu = f"{base_cpu / med(r.cpu_ms + r.pg_ms for r in runs):.2f}" if base_cpu else "-"
         opened, errors = max(r.sessions for r in runs), sum(r.errors for r in runs)
-        print(f"{name:<22} {rps:8.1f} {p50:7.1f} {p99:7.1f} {ratio:>11} {opened:8d} {errors:6d}")
+        print(
+            f"{name:<28} {rps:7.1f} {p50:7.1f} {p99:7.1f} {ratio:>6} {opened:8d} {errors:6d} "
+            f"{cpu:6.2f} {pg:6.2f} {per_cpu:>10}"
+        )
 
 
 def fault_run(port: int, paths: Path, restart: str, seconds: float) -> None:
@@ -296,11 +354,12 @@ def main() -> None:
                 suffix = f"-{stage}" if stage else ""
                 port = ports[("pg" if store == "postgis" else "gpkg") + suffix]
                 targets.append(Target(f"tsudoi{suffix}-{store} {kind}", port, files[kind]))
+    groups: dict[int, int] = {}  # port → the server's process group
     with ExitStack() as stack:
         for suffix, root in [("", ROOT), *([("-before", args.before)] if args.before else [])]:
             for key, db in (("pg", args.pg_url), ("gpkg", args.gpkg)):
                 port = ports[key + suffix]
-                stack.enter_context(
+                groups[port] = stack.enter_context(
                     serving(
                         [*tsudoi, "--db", db, "--port", str(port)],
                         port,
@@ -312,7 +371,7 @@ def main() -> None:
         baseline = None
         if args.tipg:
             tipg_env = {**os.environ, "DATABASE_URL": asyncpg_url}
-            stack.enter_context(
+            groups[ports["tipg"]] = stack.enter_context(
                 serving(
                     [
                         args.tipg,
@@ -334,6 +393,8 @@ def main() -> None:
             )
             baseline = "tipg bbox"
             targets.insert(0, Target(baseline, ports["tipg"], files["tipg"]))
+        for t in targets:
+            t.group = groups[t.port]
         figures = load_run(targets, args.runs, args.seconds, admin_url)
         report(figures, baseline)
         if args.restart:

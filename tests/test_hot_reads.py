@@ -206,3 +206,50 @@ def test_a_large_page_stays_on_the_threaded_path(
     assert big.status_code == whole.status_code == 200
     assert big.json()["features"] == whole.json()["features"]
     assert calls["page_now"] == 0
+
+
+# -- PostGIS: connections ---------------------------------------------------------------------
+
+
+@pytest.mark.postgis
+def test_loop_reads_recover_from_dropped_connections(
+    postgis_store: Store, postgis_url: str
+) -> None:
+    """What a PostgreSQL restart does: the pool's connections end; the next read is answered
+    on new ones, without a restart of the server."""
+    from tests.test_serve_processes import _drop_connections
+
+    load(postgis_store)
+    query = PlaceQuery(city=NIIGATA, limit=3)
+
+    async def read_drop_read() -> list[tuple[int, list[Place], int]]:
+        first = await postgis_store.page_now(query)
+        assert await asyncio.to_thread(_drop_connections, postgis_url) >= 1
+        second = await postgis_store.page_now(query)
+        _, near = await postgis_store.nearby_now(139.04, 37.91, 2, query)
+        assert [p.id for p, _ in near] == ["15100-0001", "15100-0003"]
+        return [first, second]
+
+    first, second = on_loop(postgis_store, read_drop_read)
+    assert first == second
+
+
+@pytest.mark.postgis
+def test_loop_reads_open_no_more_connections_than_their_pool(postgis_store: Store) -> None:
+    from geo.store.postgis import PostgisStore
+    from geo.store.postgis_async import POOL_SIZE
+
+    assert isinstance(postgis_store, PostgisStore)
+    load(postgis_store)
+
+    async def many() -> int:
+        queries = [PlaceQuery(bbox=(139.0 + i / 1000, 37.9, 139.05, 37.95), limit=5)
+                   for i in range(50)]  # fmt: skip
+        for _ in range(4):
+            await asyncio.gather(*(postgis_store.page_now(q) for q in queries))
+        reads = postgis_store._reads()
+        assert reads is not None
+        stats = reads.pool.get_stats()
+        return int(stats["connections_num"])
+
+    assert on_loop(postgis_store, many) <= POOL_SIZE
