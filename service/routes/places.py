@@ -290,9 +290,10 @@ def _nearby_answer(
         if method == "network"
         else "geodesic straight-line distance in metres; walking distance is longer"
     )
+    now = now_in_japan()  # one clock for the answer: places with the same rules share the work
     return FastJSONResponse(
         feature_collection(
-            [place_feature(p, d) for p, d in hits],
+            [place_feature(p, d, now=now) for p, d in hits],
             numberReturned=len(hits),
             method=method,
             speed_m_per_min=WALK_SPEED_M_PER_MIN,
