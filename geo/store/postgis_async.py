@@ -15,6 +15,7 @@ Python over the city's areas).
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -40,7 +41,10 @@ _COLUMNS = (
     " internal_contact, source, source_id, updated_at, placed_from, schedule_rules, extra, demo,"
     " ST_X(geom) AS lon, ST_Y(geom) AS lat"
 )
-_REVISION = "SELECT rev FROM store_revision WHERE id = 1"
+# nearby's candidates: their JSON left as text, parsed only for the few kept
+_CANDIDATE_COLUMNS = _COLUMNS.replace(
+    "schedule_rules, extra,", "schedule_rules::text AS schedule_rules, extra::text AS extra,"
+)
 _ENVELOPE = "ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)"
 
 
@@ -85,6 +89,16 @@ def _place(row: dict[str, Any]) -> Place:
     return shared.record_from_row(
         Place, row, lon=float(row["lon"]), lat=float(row["lat"]), extra=row["extra"] or {}
     )
+
+
+def _candidate(row: dict[str, Any]) -> Place:
+    """A place from a row of _CANDIDATE_COLUMNS (its JSON as text)."""
+    rules, extra = row["schedule_rules"], row["extra"]
+    decoded = {
+        "schedule_rules": json.loads(rules) if rules is not None else None,
+        "extra": json.loads(extra) if extra is not None else None,
+    }
+    return _place({**row, **decoded})
 
 
 class AsyncReads:
@@ -174,7 +188,7 @@ class AsyncReads:
                 radius = float(geodesic_many_m(lon, lat, xs, ys).max())
             box = shared.search_box(lon, lat, radius) if math.isfinite(radius) else None
             near_where, near_params = _where(query, box)
-            sql = f"SELECT {_COLUMNS} FROM places{near_where}"
+            sql = f"SELECT {_CANDIDATE_COLUMNS} FROM places{near_where}"
             near = await (await conn.execute(sql, near_params)).fetchall()
             return revision, near, radius
 
@@ -185,4 +199,4 @@ class AsyncReads:
             for i, (r, d) in enumerate(zip(rows, dist, strict=True))
             if d <= radius
         )[:limit]
-        return revision, [(_place(rows[i]), d) for d, _, i in kept]
+        return revision, [(_candidate(rows[i]), d) for d, _, i in kept]
