@@ -23,6 +23,7 @@ from service.read_cache import RevisionCache
 from service.routes import (
     categories,
     cities,
+    clusters,
     coverage,
     docs,
     embed,
@@ -71,7 +72,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)  # HEAD wherever GET, with the GET's headers
     install_problem_handlers(app)
     for module in (
-        health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
+        health, cities, places, clusters, categories, towns, coverage, isochrones, suggestions, pages,
         embed, docs, print_page,
     ):
         app.include_router(module.router)

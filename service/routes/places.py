@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from numpy.typing import NDArray
 
 from boundaries.area_membership import AreaIndex
-from geo.errors import NotFound
+from geo.errors import InvalidParameter, NotFound
 from geo.model import Place
 from geo.store.base import PlaceQuery, Store
 from geo.walk.distance import geodesic_many_m
@@ -41,8 +41,10 @@ from service.deps import (
 from service.fast_json import Body, FastJSONResponse, json_bytes
 from service.listing_cache import ListingCache
 from service.place_export import export_places
+from service.read_cache import RevisionCache
 from service.routes.coverage import download
 from service.serialize import feature_collection, now_in_japan, place_feature
+from service.sorted_listing import SortedListing
 
 WALK_SEARCH_M = 5000.0  # farther walks fall back to the straight line
 
@@ -67,6 +69,16 @@ def list_places(
         Literal["json", "geojson", "csv", "kml", "gpkg"],
         Query(description="json (default), or a file: geojson, csv, kml or gpkg"),
     ] = "json",
+    sort: Annotated[
+        Literal["id", "name", "distance"],
+        Query(description="id (default), name (by reading), or distance from lat, lon"),
+    ] = "id",
+    lat: Annotated[
+        float | None, Query(ge=-90, le=90, description="With sort=distance: from here (WGS84)")
+    ] = None,
+    lon: Annotated[
+        float | None, Query(ge=-180, le=180, description="With sort=distance: from here (WGS84)")
+    ] = None,
 ) -> Response:
     """Active gathering places by default; narrow by category, kind, status, area, bbox or text.
 
@@ -74,7 +86,8 @@ def list_places(
     ``next_date`` (次回開催). Built once per change of the city's data (and per minute).
     ``format`` gives the same places as a file to download: GeoJSON, CSV in the
     自治体標準オープンデータセット layout (UTF-8 with BOM), KML for Google My Maps, or GeoPackage
-    with places and areas for QGIS.
+    with places and areas for QGIS. ``sort=name`` or ``sort=distance`` (with ``lat`` and
+    ``lon``) pages a list sorted on the server, for a map of too many places to send at once.
     """
     code = city.code
     query = filters.query(code)
@@ -89,6 +102,8 @@ def list_places(
     if format != "json":
         file = export_places(store, code, query, format, now.replace(tzinfo=None))
         return download(file.body, file.media_type, file.filename)
+    if sort != "id":
+        return _sorted_page(request, store, read_cache, revision, query, now, sort, lat, lon)
     key = (code, repr(query), store.url, revision, now)
     cache = _listing_cache(request)
     body = cache.get(key)
@@ -98,6 +113,54 @@ def list_places(
         )
         body = Body(_listing_body(store, areas, query, now))
         cache.put(key, body)
+    return body.response(request)
+
+
+def _sorted_page(
+    request: Request,
+    store: Store,
+    read_cache: RevisionCache,
+    revision: int,
+    query: PlaceQuery,
+    now: datetime,
+    sort: str,
+    lat: float | None,
+    lon: float | None,
+) -> Response:
+    """A page of the listing sorted by name or by distance; the whole sorted listing is built
+    once per store revision and minute, a few at a time (each holds every matching place)."""
+    if sort == "distance" and (lat is None or lon is None):
+        raise InvalidParameter("sort", "sort=distance needs lat and lon")
+    whole = replace(query, limit=None, offset=0)
+    cache: RevisionCache | None = getattr(request.app.state, "sorted_listings", None)
+    if cache is None:
+        cache = request.app.state.sorted_listings = RevisionCache(size=4)
+    code = query.city or ""
+
+    def build() -> SortedListing:
+        areas = read_cache.get(
+            ("area-index", code), revision, lambda: AreaIndex(code, store.areas(code))
+        )
+        features, _ = listing(store, code, whole, now, areas)
+        return SortedListing.of(features)
+
+    sorted_all: SortedListing = cache.get(
+        ("sorted", code, repr(whole), store.url, now), revision, build
+    )
+    if sort == "distance" and lat is not None and lon is not None:
+        page = sorted_all.by_distance(lon, lat, query.offset, query.limit)
+    else:
+        page = sorted_all.by_name(query.offset, query.limit)
+    body = Body(
+        json_bytes(
+            feature_collection(
+                page,
+                numberMatched=len(sorted_all.features),
+                numberReturned=len(page),
+                sort=sort,
+            )
+        )
+    )
     return body.response(request)
 
 

@@ -1,0 +1,131 @@
+"""Clusters: what a map of many places shows at one zoom and view, instead of every place.
+
+A city of 20,000 places would send 1.2 MB of listing to every resident who opens its map. The
+map asks instead for the clusters in its view: the store's bbox query (the GeoPackage R-tree,
+the PostGIS index) reads the places of the cells the view touches, numpy gathers them on the
+zoom's Web-Mercator pixel grid (geo.point_clusters), and the answer is kept per store revision,
+like the listing. A cell with a few places sends them as lean features (id, name, category,
+precision), so the map can show a pin without the place's details.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from geo.errors import NotFound
+from geo.point_clusters import CELL_PX, FEW, MAX_ZOOM, cell_window, gather
+from geo.store.base import PlaceQuery, Store
+from layers.place_privacy import published
+from service.deps import (
+    MAX_ID,
+    BboxDep,
+    CityDep,
+    FiltersDep,
+    RevisionDep,
+    StoreDep,
+    Text,
+    follow_renamed,
+)
+from service.fast_json import Body, json_bytes
+from service.listing_cache import ListingCache
+
+router = APIRouter(tags=["places"])
+
+LEAN_FIELDS = ("name", "category", "location_precision", "placed_from")
+
+
+def _cache(request: Request) -> ListingCache:
+    cache: ListingCache | None = getattr(request.app.state, "cluster_cache", None)
+    if cache is None:
+        cache = request.app.state.cluster_cache = ListingCache(size=128)
+    return cache
+
+
+@router.get("/api/cities/{code}/clusters", summary="The city's places gathered per zoom")
+def clusters(
+    city: CityDep,
+    request: Request,
+    filters: FiltersDep,
+    bbox: BboxDep,
+    store: StoreDep,
+    revision: RevisionDep,
+    zoom: Annotated[int, Query(ge=0, le=MAX_ZOOM, description="The map's zoom (0–22)")],
+    area: Annotated[
+        Text | None,
+        Query(max_length=MAX_ID, description="Only places inside this area (its id)"),
+    ] = None,
+) -> Response:
+    """Clusters on a Web-Mercator grid of 64 px cells at ``zoom``, and the places of cells
+    that hold three or fewer, for the view ``bbox`` (the whole city without one).
+
+    Filters as the listing's (category, kind, status, q, area). ``numberMatched`` and
+    ``categories`` count every place in the answer (clusters and places together).
+    """
+    code = city.code
+    query = filters.query(code)
+    if area is not None:
+        found = store.area(area)
+        if found is None:
+            follow_renamed(store, "area", area, "area")
+        if found is None or found.city != code:
+            raise NotFound(f"city {code} has no area {area!r}")
+    window = cell_window(bbox.box, zoom) if bbox.box is not None else None
+    query = replace(query, area=area, bbox=window.bbox() if window else None)
+    key = (code, repr(query), zoom, store.url, revision)
+    cache = _cache(request)
+    body = cache.get(key)
+    if body is None:
+        body = Body(json_bytes(cluster_answer(store, query, zoom, window is not None)))
+        cache.put(key, body)
+    return body.response(request)
+
+
+def cluster_answer(store: Store, query: PlaceQuery, zoom: int, windowed: bool) -> dict[str, Any]:
+    """The answer as a dict: the grid, the totals, the clusters and the lone places."""
+    places = published(store, store.places(query))
+    lons = np.array([p.lon for p in places], dtype=float)
+    lats = np.array([p.lat for p in places], dtype=float)
+    cats = [p.category for p in places]
+    got = gather(lons, lats, cats, zoom)
+    totals: dict[str, int] = {}
+    for c in cats:
+        totals[c] = totals.get(c, 0) + 1
+    singles = [places[i] for i in got.singles]
+    return {
+        "zoom": zoom,
+        "grid": "web-mercator",
+        "cell_px": CELL_PX,
+        "few": FEW,
+        "bbox": list(query.bbox) if windowed and query.bbox else None,
+        "numberMatched": len(places),
+        "categories": dict(sorted(totals.items())),
+        "extent": (
+            [float(lons.min()), float(lats.min()), float(lons.max()), float(lats.max())]
+            if places
+            else None
+        ),
+        "clusters": [
+            {
+                "count": c.count,
+                "lon": c.lon,
+                "lat": c.lat,
+                "bbox": list(c.bbox),
+                "categories": c.categories,
+            }
+            for c in got.clusters
+        ],
+        "places": [
+            {
+                "type": "Feature",
+                "id": p.id,
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                "properties": {k: getattr(p, k) for k in LEAN_FIELDS},
+            }
+            for p in singles
+        ],
+    }
