@@ -72,8 +72,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)  # HEAD wherever GET, with the GET's headers
     install_problem_handlers(app)
     for module in (
-        health, cities, places, clusters, categories, towns, coverage, isochrones, suggestions, pages,
-        embed, docs, print_page,
+        health, cities, places, clusters, categories, towns, coverage, isochrones, suggestions,
+        pages, embed, docs, print_page,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc

@@ -166,7 +166,8 @@ def test_the_list_pages_by_reading(client: TestClient) -> None:
             break
         offset += 40
     assert [f["id"] for f in pages] == [f["id"] for f in want]
-    assert pages[0]["properties"] == next(f for f in listed if f["id"] == pages[0]["id"])["properties"]
+    same = next(f for f in listed if f["id"] == pages[0]["id"])
+    assert pages[0]["properties"] == same["properties"]
 
 
 def test_the_list_pages_by_distance_nearest_first(client: TestClient) -> None:

@@ -127,8 +127,8 @@ def _sorted_page(
     lat: float | None,
     lon: float | None,
 ) -> Response:
-    """A page of the listing sorted by name or by distance; the whole sorted listing is built
-    once per store revision and minute, a few at a time (each holds every matching place)."""
+    """A page of the listing sorted by name or by distance; the places sorted are read once per
+    store revision (a few listings kept: each holds every matching place)."""
     if sort == "distance" and (lat is None or lon is None):
         raise InvalidParameter("sort", "sort=distance needs lat and lon")
     whole = replace(query, limit=None, offset=0)
@@ -138,24 +138,23 @@ def _sorted_page(
     code = query.city or ""
 
     def build() -> SortedListing:
-        areas = read_cache.get(
+        index = read_cache.get(
             ("area-index", code), revision, lambda: AreaIndex(code, store.areas(code))
         )
-        features, _ = listing(store, code, whole, now, areas)
-        return SortedListing.of(features)
+        places = published(store, store.places(whole))
+        in_areas = index.ids_at([p.lon for p in places], [p.lat for p in places])
+        return SortedListing.of(places, list(in_areas))
 
-    sorted_all: SortedListing = cache.get(
-        ("sorted", code, repr(whole), store.url, now), revision, build
-    )
+    sorted_all: SortedListing = cache.get(("sorted", code, repr(whole), store.url), revision, build)
     if sort == "distance" and lat is not None and lon is not None:
-        page = sorted_all.by_distance(lon, lat, query.offset, query.limit)
+        page = sorted_all.by_distance(lon, lat, query.offset, query.limit, now)
     else:
-        page = sorted_all.by_name(query.offset, query.limit)
+        page = sorted_all.by_name(query.offset, query.limit, now)
     body = Body(
         json_bytes(
             feature_collection(
                 page,
-                numberMatched=len(sorted_all.features),
+                numberMatched=len(sorted_all),
                 numberReturned=len(page),
                 sort=sort,
             )
