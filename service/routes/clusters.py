@@ -1,11 +1,11 @@
 """Clusters: what a map of many places shows at one zoom and view, instead of every place.
 
 A city of 20,000 places would send 1.2 MB of listing to every resident who opens its map. The
-map asks instead for the clusters in its view: the store's bbox query (the GeoPackage R-tree,
-the PostGIS index) reads the places of the cells the view touches, numpy gathers them on the
-zoom's Web-Mercator pixel grid (geo.point_clusters), and the answer is kept per store revision,
-like the listing. A cell with a few places sends them as lean features (id, name, category,
-precision), so the map can show a pin without the place's details.
+map asks instead for the clusters in its view: the city's places, read once per store revision
+with the filters (service.city_places), are masked to the cells the view touches and gathered
+on the zoom's Web-Mercator pixel grid (geo.point_clusters) in numpy; each answer is kept per
+store revision, like the listing. A cell with a few places sends them as lean features (id,
+name, category, precision), so the map can show a pin without the place's details.
 """
 
 from __future__ import annotations
@@ -13,19 +13,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from geo.errors import NotFound
 from geo.point_clusters import CELL_PX, FEW, MAX_ZOOM, cell_window, gather
-from geo.store.base import PlaceQuery, Store
-from layers.place_privacy import published
+from geo.store.base import PlaceQuery
+from service.city_places import CityPlaces, city_places, city_places_cache
 from service.deps import (
     MAX_ID,
     BboxDep,
     CityDep,
     FiltersDep,
+    ReadCacheDep,
     RevisionDep,
     StoreDep,
     Text,
@@ -54,6 +54,7 @@ def clusters(
     bbox: BboxDep,
     store: StoreDep,
     revision: RevisionDep,
+    read_cache: ReadCacheDep,
     zoom: Annotated[int, Query(ge=0, le=MAX_ZOOM, description="The map's zoom (0–22)")],
     area: Annotated[
         Text | None,
@@ -74,39 +75,39 @@ def clusters(
             follow_renamed(store, "area", area, "area")
         if found is None or found.city != code:
             raise NotFound(f"city {code} has no area {area!r}")
-    window = cell_window(bbox.box, zoom) if bbox.box is not None else None
-    query = replace(query, area=area, bbox=window.bbox() if window else None)
+    window = cell_window(bbox.box, zoom).bbox() if bbox.box is not None else None
+    query = replace(query, area=area, bbox=window)
     key = (code, repr(query), zoom, store.url, revision)
     cache = _cache(request)
     body = cache.get(key)
     if body is None:
-        body = Body(json_bytes(cluster_answer(store, query, zoom, window is not None)))
+        held = city_places(city_places_cache(request), read_cache, store, revision, query)
+        body = Body(json_bytes(cluster_answer(held, query, zoom)))
         cache.put(key, body)
     return body.response(request)
 
 
-def cluster_answer(store: Store, query: PlaceQuery, zoom: int, windowed: bool) -> dict[str, Any]:
+def cluster_answer(held: CityPlaces, query: PlaceQuery, zoom: int) -> dict[str, Any]:
     """The answer as a dict: the grid, the totals, the clusters and the lone places."""
-    places = published(store, store.places(query))
-    lons = np.array([p.lon for p in places], dtype=float)
-    lats = np.array([p.lat for p in places], dtype=float)
-    cats = [p.category for p in places]
+    chosen = held.select(query.categories, query.bbox)
+    lons, lats = held.lons[chosen], held.lats[chosen]
+    cats = held.categories[chosen].tolist()
     got = gather(lons, lats, cats, zoom)
     totals: dict[str, int] = {}
     for c in cats:
         totals[c] = totals.get(c, 0) + 1
-    singles = [places[i] for i in got.singles]
+    singles = [held.places[int(chosen[i])] for i in got.singles]
     return {
         "zoom": zoom,
         "grid": "web-mercator",
         "cell_px": CELL_PX,
         "few": FEW,
-        "bbox": list(query.bbox) if windowed and query.bbox else None,
-        "numberMatched": len(places),
+        "bbox": list(query.bbox) if query.bbox else None,
+        "numberMatched": len(chosen),
         "categories": dict(sorted(totals.items())),
         "extent": (
             [float(lons.min()), float(lats.min()), float(lons.max()), float(lats.max())]
-            if places
+            if len(chosen)
             else None
         ),
         "clusters": [

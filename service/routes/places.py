@@ -21,6 +21,7 @@ from geo.walk.network import WalkNetwork
 from geo.walk.shortest import nearest_source_distances
 from geo.walk.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN, walking_minutes
 from layers.place_privacy import needs_town_point, public_distance_m, published
+from service.city_places import city_places, city_places_cache
 from service.deps import (
     MAX_ID,
     AnalysisDep,
@@ -44,7 +45,6 @@ from service.place_export import export_places
 from service.read_cache import RevisionCache
 from service.routes.coverage import download
 from service.serialize import feature_collection, now_in_japan, place_feature
-from service.sorted_listing import SortedListing
 
 WALK_SEARCH_M = 5000.0  # farther walks fall back to the straight line
 
@@ -127,34 +127,21 @@ def _sorted_page(
     lat: float | None,
     lon: float | None,
 ) -> Response:
-    """A page of the listing sorted by name or by distance; the places sorted are read once per
-    store revision (a few listings kept: each holds every matching place)."""
+    """A page of the listing sorted by name or by distance, from the city's places read once
+    per store revision (service.city_places)."""
     if sort == "distance" and (lat is None or lon is None):
         raise InvalidParameter("sort", "sort=distance needs lat and lon")
-    whole = replace(query, limit=None, offset=0)
-    cache: RevisionCache | None = getattr(request.app.state, "sorted_listings", None)
-    if cache is None:
-        cache = request.app.state.sorted_listings = RevisionCache(size=4)
-    code = query.city or ""
-
-    def build() -> SortedListing:
-        index = read_cache.get(
-            ("area-index", code), revision, lambda: AreaIndex(code, store.areas(code))
-        )
-        places = published(store, store.places(whole))
-        in_areas = index.ids_at([p.lon for p in places], [p.lat for p in places])
-        return SortedListing.of(places, list(in_areas))
-
-    sorted_all: SortedListing = cache.get(("sorted", code, repr(whole), store.url), revision, build)
+    held = city_places(city_places_cache(request), read_cache, store, revision, query)
+    chosen = held.select(query.categories, query.bbox)
     if sort == "distance" and lat is not None and lon is not None:
-        page = sorted_all.by_distance(lon, lat, query.offset, query.limit, now)
+        page = held.by_distance(chosen, lon, lat, query.offset, query.limit, now)
     else:
-        page = sorted_all.by_name(query.offset, query.limit, now)
+        page = held.by_name(chosen, query.offset, query.limit, now)
     body = Body(
         json_bytes(
             feature_collection(
                 page,
-                numberMatched=len(sorted_all),
+                numberMatched=len(chosen),
                 numberReturned=len(page),
                 sort=sort,
             )
