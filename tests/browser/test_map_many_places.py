@@ -214,3 +214,17 @@ def test_a_place_from_the_list_opens_its_card(page: Any, many: Server, tmp_path:
     button.click()
     page.wait_for_selector("#card:not([hidden])")
     assert page.locator("#card-title").inner_text() == name
+
+
+def test_near_a_point_the_server_sorts_the_list_by_distance(page: Any, many: Server) -> None:
+    hall = {"lat": 37.9161, "lon": 139.0236}  # 新潟市役所
+    page.goto(f"{many.url}/map/{CITY}?near={hall['lat']},{hall['lon']}")
+    page.wait_for_selector("html[data-ready=true]", state="attached", timeout=60000)
+    page.wait_for_selector("#place-list .place-walk")
+    want = many.api(f"/api/cities/{CITY}/places", sort="distance", limit=50, **hall)
+    ids = page.eval_on_selector_all("#place-list button[data-id]",
+                                    "bs => bs.map(b => b.dataset.id)")
+    assert ids == [f["id"] for f in want["features"]]
+    first = want["features"][0]["properties"]
+    assert f"約{first['walking_min']}分" in page.locator("#place-list .place-walk").first.inner_text()
+    assert "直線距離" in page.locator("#walk-note").inner_text()
