@@ -228,3 +228,16 @@ def test_near_a_point_the_server_sorts_the_list_by_distance(page: Any, many: Ser
     first = want["features"][0]["properties"]
     assert f"約{first['walking_min']}分" in page.locator("#place-list .place-walk").first.inner_text()
     assert "直線距離" in page.locator("#walk-note").inner_text()
+
+
+def test_axe_finds_no_violations_on_the_paged_map(
+    page: Any, many: Server, axe_source: str, artifacts: Path
+) -> None:
+    from tests.browser.test_map_page import run_axe, shot
+
+    page.goto(f"{many.url}/map/{CITY}")
+    page.wait_for_selector("html[data-ready=true]", state="attached", timeout=60000)
+    page.locator("#more").click()
+    page.wait_for_function("() => document.querySelectorAll('#place-list > li').length === 100")
+    shot(page, artifacts, "paged-map-20000")
+    assert run_axe(page, axe_source) == []
