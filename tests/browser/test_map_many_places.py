@@ -226,7 +226,8 @@ def test_near_a_point_the_server_sorts_the_list_by_distance(page: Any, many: Ser
                                     "bs => bs.map(b => b.dataset.id)")
     assert ids == [f["id"] for f in want["features"]]
     first = want["features"][0]["properties"]
-    assert f"約{first['walking_min']}分" in page.locator("#place-list .place-walk").first.inner_text()
+    walk = page.locator("#place-list .place-walk").first.inner_text()
+    assert f"約{first['walking_min']}分" in walk
     assert "直線距離" in page.locator("#walk-note").inner_text()
 
 
