@@ -37,7 +37,11 @@ pytestmark = pytest.mark.browser
 CITY = "15100"
 MANY = 20_000
 BUDGET = 500 * 1024
+AT_ONE_POINT = 6
 CATEGORIES = ("salon", "salon", "kayoinoba", "chanoma", "community-cafe", "dementia-cafe")
+
+
+many_at_one_point: list[float] = []  # lon, lat of the town point several places share
 
 
 def _many_places(store: GpkgStore) -> int:
@@ -48,14 +52,19 @@ def _many_places(store: GpkgStore) -> int:
     places = []
     for i in range(MANY - have):
         town = towns[i % len(towns)]
+        at_town = 3 <= i < 3 + AT_ONE_POINT  # placed from their address: the town's own point
+        if at_town:
+            town = towns[0]
         places.append(Place(
             id=f"{CITY}-many-{i:05d}",
             city=CITY,
             kind="gathering",
             category=CATEGORIES[i % len(CATEGORIES)],
             name=HOSTILE_NAME if i < 3 else f"{town.name}ふれあいの場{i % 7 + 1}（デモ）",
-            lon=round(town.lon + rng.uniform(-0.001, 0.001), 7),
-            lat=round(town.lat + rng.uniform(-0.0008, 0.0008), 7),
+            lon=town.lon if at_town else round(town.lon + rng.uniform(-0.001, 0.001), 7),
+            lat=town.lat if at_town else round(town.lat + rng.uniform(-0.0008, 0.0008), 7),
+            placed_from="address" if at_town else None,
+            location_precision="town" if at_town else "exact",
             address=f"新潟市{town.area or ''}{town.name}（デモ）",
             schedule="月曜 10:00〜12:00",
             schedule_rules=[{"weekdays": [0], "start": "10:00", "end": "12:00"}],
@@ -63,6 +72,7 @@ def _many_places(store: GpkgStore) -> int:
             source="many-test",
         ))
     store.apply_places(PlaceChanges(upsert=places))
+    many_at_one_point[:] = [towns[0].lon, towns[0].lat]
     return store.count_places(PlaceQuery(city=CITY))
 
 
@@ -242,3 +252,26 @@ def test_axe_finds_no_violations_on_the_paged_map(
     page.wait_for_function("() => document.querySelectorAll('#place-list > li').length === 100")
     shot(page, artifacts, "paged-map-20000")
     assert run_axe(page, axe_source) == []
+
+
+def test_places_at_one_point_are_listed_by_their_cluster(page: Any, many: Server) -> None:
+    lon, lat = many_at_one_point
+    page.goto(f"{many.url}/map/{CITY}")
+    page.wait_for_selector("html[data-ready=true]", state="attached", timeout=60000)
+    page.evaluate("([lat, lon]) => Tsudoi.map.map.setView([lat, lon], Tsudoi.map.map.getMaxZoom())",
+                  [lat, lon])
+    here = page.locator(f'.leaflet-marker-pane .tsd-cluster[data-count="{AT_ONE_POINT}"]')
+    here.wait_for()
+    here.focus()
+    page.keyboard.press("Enter")
+    popup = page.locator(".leaflet-popup .tsd-here-list")
+    popup.wait_for()
+    assert popup.locator(".tsd-here-title").inner_text() == f"この地点に{AT_ONE_POINT}か所"
+    buttons = popup.locator("button[data-id]")
+    assert buttons.count() == AT_ONE_POINT
+    assert page.evaluate("() => document.activeElement.dataset.id") == buttons.first.get_attribute(
+        "data-id")
+    name = buttons.nth(2).inner_text()
+    buttons.nth(2).click()
+    page.wait_for_selector("#card:not([hidden])")
+    assert page.locator("#card-title").inner_text() == name

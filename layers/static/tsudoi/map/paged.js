@@ -208,10 +208,47 @@
     marker.on("click", function () {
       var map = M.map;
       var b = L.latLngBounds([c.bbox[1], c.bbox[0]], [c.bbox[3], c.bbox[2]]);
+      /* places at one point (a town's, for homes and places placed from their address) never
+         come apart: they are listed by the cluster instead */
+      var onePoint = c.bbox[2] - c.bbox[0] < 1e-6 && c.bbox[3] - c.bbox[1] < 1e-6;
+      if (onePoint || map.getZoom() >= map.getMaxZoom()) {
+        listHere(c);
+        return;
+      }
       var zoom = Math.min(map.getMaxZoom(), Math.max(map.getZoom() + 1, map.getBoundsZoom(b)));
       map.setView(b.getCenter(), zoom);
     });
     return marker;
+  }
+
+  /** A cluster that cannot come apart lists its places (the first page) beside it. */
+  function listHere(c) {
+    var url = withParams(api.places, { sort: "name", limit: PAGE, bbox: c.bbox.join(",") },
+      filters(false));
+    M.getPage(url).then(function (body) {
+      var box = T.el("div", "tsd-here-list");
+      box.appendChild(T.el("p", "tsd-here-title", t("{n} places at this point", { n: body.numberMatched })));
+      var list = T.el("ul", "tsd-here-items");
+      body.features.forEach(function (f) {
+        var li = T.el("li");
+        var b = T.el("button", "text-button", f.properties.name);
+        b.type = "button";
+        b.setAttribute("data-id", String(f.id));
+        b.addEventListener("click", function () {
+          M.map.closePopup();
+          M.openCard(String(f.id), { push: true, focus: true, fromMap: true });
+        });
+        li.appendChild(b);
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+      L.popup({ maxHeight: 280, autoPanPadding: [24, 24] })
+        .setLatLng([c.lat, c.lon]).setContent(box).openOn(M.map);
+      var first = list.querySelector("button");
+      if (first) first.focus();
+    }).catch(function () {
+      $("map-status").textContent = t("The places could not be loaded. Please reload the page.");
+    });
   }
 
   /** A lone place: its pin, named; a press opens its card (its details asked of the API). */
