@@ -275,3 +275,15 @@ def test_places_at_one_point_are_listed_by_their_cluster(page: Any, many: Server
     buttons.nth(2).click()
     page.wait_for_selector("#card:not([hidden])")
     assert page.locator("#card-title").inner_text() == name
+
+
+def test_the_embed_is_paged_too(page: Any, many: Server) -> None:
+    sizes, urls = _count_bytes(page)
+    page.goto(f"{many.url}/embed/{CITY}?view=both")
+    page.wait_for_selector("html[data-ready=true]", state="attached", timeout=60000)
+    assert page.locator("#place-list > li").count() == 50
+    assert _clusters(page)
+    page.locator("#more").click()
+    page.wait_for_function("() => document.querySelectorAll('#place-list > li').length === 100")
+    assert not [u for u in urls if re.search(r"/places(\?(?!.*sort=)|$)", u)], urls
+    assert sum(sizes.values()) <= BUDGET
