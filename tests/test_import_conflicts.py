@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from geo.history import Change
 from geo.store.base import Store
@@ -14,7 +15,7 @@ from tests.conftest import Tsudoi
 from tests.editing_city import NIIGATA, SOURCE, build, city9, import_salons, rows, write_csv
 
 
-def _edit(store: Store, place_id: str, **values: object) -> None:
+def _edit(store: Store, place_id: str, **values: Any) -> None:
     """A change through the API, as the write routes make it."""
     place = store.place(place_id)
     assert place is not None
