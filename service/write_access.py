@@ -7,7 +7,7 @@ from fastapi import Request
 
 from boundaries.area_membership import AreaIndex
 from geo.accounts import Principal
-from geo.errors import Forbidden
+from geo.errors import Forbidden, Unauthenticated
 from geo.history import Via
 from geo.model import Area
 from geo.store.base import Store
@@ -46,6 +46,14 @@ def require_write(principal: Principal, city: str, areas: tuple[str, ...], what:
     raise Forbidden(
         f"{what} lies outside the areas of {principal.who} ({', '.join(principal.areas)})"
     )
+
+
+def signed_in(principal: Principal | None) -> Principal:
+    """401 for an anonymous request (checked in the route, after its parameters: a malformed
+    id is a 422 whoever asks)."""
+    if principal is None:
+        raise Unauthenticated("sign in, or send 'Authorization: Bearer <token>', to read this")
+    return principal
 
 
 def require_reader(principal: Principal, city: str) -> None:
