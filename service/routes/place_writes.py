@@ -98,12 +98,6 @@ class _Writes:
         )  # fmt: skip
 
 
-def _writes(
-    store: Store, cache: RevisionCache, revision: int, principal: Principal, request: Request
-) -> _Writes:
-    return _Writes(store, cache, revision, principal, request)
-
-
 @router.post("/api/cities/{code}/places", status_code=201, summary="Add a place")
 def create_place(
     city: CityDep, body: JsonBody, principal: WriterDep, request: Request, store: StoreDep,
@@ -112,7 +106,7 @@ def create_place(
     """A new place from a JSON object of its fields with ``lon`` and ``lat`` (or a GeoJSON
     Feature with a Point); ``name`` and ``category`` required. Its id is
     ``{city}-editor-{random}``, its source ``editor``. 201 with Location and ETag."""
-    w = _writes(store, cache, revision, principal, request)
+    w = _Writes(store, cache, revision, principal, request)
     if principal.city != city.code or principal.role == "viewer":
         require_write(principal, city.code, (), f"city {city.code}")  # 403 before any 422
     place = place_from_body(store, city.code, body)
@@ -130,7 +124,7 @@ def patch_place(
     naming the field). ``If-Match`` with the ETag read is required: 428 without, 412 (with the
     current ETag) when the place has changed since. ``status: closed`` closes it; nothing is
     deleted. 200 with the place and its new ETag."""
-    w = _writes(store, cache, revision, principal, request)
+    w = _Writes(store, cache, revision, principal, request)
     place = w.place(place_id)
     expected = expected_version(request, place_id, place.content_hash())
     changed = apply_patch(store, place, body)
@@ -146,7 +140,7 @@ def verify_place(
 ) -> Response:  # fmt: skip
     """情報を確認しました: ``last_verified`` (最終確認日) becomes today's date in Japan. If-Match
     is optional here (checked when sent): a verification means the same whatever was read."""
-    w = _writes(store, cache, revision, principal, request)
+    w = _Writes(store, cache, revision, principal, request)
     today = now_in_japan().date().isoformat()
     for attempt in range(VERIFY_RETRIES):
         place = w.place(place_id)  # read (and allowed) again on each attempt
@@ -188,7 +182,7 @@ def restore_place(
 ) -> Response:  # fmt: skip
     """Body ``{"change": ID}`` (an id from the history): every change after it is undone field
     by field, recorded as a new change (action ``restore``). Needs If-Match like a PATCH."""
-    w = _writes(store, cache, revision, principal, request)
+    w = _Writes(store, cache, revision, principal, request)
     place = w.place(place_id)
     expected = expected_version(request, place_id, place.content_hash())
     if not isinstance(body, Mapping) or set(body) != {"change"}:
