@@ -488,3 +488,26 @@ def test_a_private_home_is_stored_at_its_towns_point_as_an_import_stores_it(city
     assert (stored.lon, stored.lat) != (lon, lat)  # the home never enters the store
     assert abs(stored.lon - lon) < 0.005 and abs(stored.lat - lat) < 0.005
     assert made.json()["geometry"]["coordinates"] == [stored.lon, stored.lat]
+
+
+def test_bad_area_and_restore_bodies_are_422_naming_the_field(city: City9) -> None:
+    etag = city.area_etag(WEST)
+    bad_contacts: list[tuple[Any, str]] = [
+        ({"contacts": "西包括"}, "contacts"),
+        ({"contacts": [{"name": "西包括"}]}, "contacts[0].role"),
+        ({"contacts": [{"role": "包括", "name": "x", "phone": 25}]}, "contacts[0].phone"),
+        ({"contacts": [{"role": "包括", "name": "x\x00"}]}, "contacts[0].name"),
+        ({"contacts": [{"role": "包括", "name": "x", "twitter": "@x"}]}, "contacts[0].twitter"),
+        ({"contacts": ["x"]}, "contacts[0]"),
+        ({"name": "新しい名前"}, "name"),
+        ({}, "contacts"),
+    ]
+    for body, field in bad_contacts:
+        got = city.client.patch(f"/api/areas/{WEST}", json=body,
+                                headers=city.headers("admin", etag))  # fmt: skip
+        assert field in _fields_named(_problem(got, 422)), (body, got.json())
+    assert city.area_etag(WEST) == etag
+    url = f"/api/places/{city.west}/restore"
+    for body in ({"change": "1"}, {"change": True}, {}, [1], {"change": 1, "more": 2}):
+        got = city.client.post(url, json=body, headers=city.headers("admin", city.etag(city.west)))
+        assert "change" in _fields_named(_problem(got, 422)), body
