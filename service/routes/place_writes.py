@@ -30,7 +30,7 @@ from service.deps import CityDep, PlaceId, ReadCacheDep, RevisionDep, StoreDep, 
 from service.etags import VARY, expected_version, optional_version, quoted
 from service.fast_json import FastJSONResponse
 from service.read_cache import RevisionCache
-from service.request_body import JsonBody
+from service.request_body import JsonBody, body_schema
 from service.serialize import change_json, now_in_japan, place_feature
 from service.write_access import (
     area_index,
@@ -98,7 +98,9 @@ class _Writes:
         )  # fmt: skip
 
 
-@router.post("/api/cities/{code}/places", status_code=201, summary="Add a place")
+@router.post("/api/cities/{code}/places", status_code=201, summary="Add a place",
+             openapi_extra=body_schema("The place's fields with lon and lat, or a GeoJSON "
+                                       "Feature with a Point"))  # fmt: skip
 def create_place(
     city: CityDep, body: JsonBody, principal: WriterDep, request: Request, store: StoreDep,
     cache: ReadCacheDep, revision: RevisionDep,
@@ -115,7 +117,8 @@ def create_place(
     return w.answer(stored, 201, Location=f"/api/places/{stored.id}")
 
 
-@router.patch("/api/places/{place_id}", summary="Change a place (JSON merge patch, If-Match)")
+@router.patch("/api/places/{place_id}", summary="Change a place (JSON merge patch, If-Match)",
+              openapi_extra=body_schema("The fields to change; null clears one"))  # fmt: skip
 def patch_place(
     place_id: PlaceId, body: JsonBody, principal: WriterDep, request: Request, store: StoreDep,
     cache: ReadCacheDep, revision: RevisionDep,
@@ -175,7 +178,8 @@ def place_history(
     }
 
 
-@router.post("/api/places/{place_id}/restore", summary="Restore a place as it was after a change")
+@router.post("/api/places/{place_id}/restore", summary="Restore a place as it was after a change",
+             openapi_extra=body_schema('{"change": ID}, an id from the history'))  # fmt: skip
 def restore_place(
     place_id: PlaceId, body: JsonBody, principal: WriterDep, request: Request, store: StoreDep,
     cache: ReadCacheDep, revision: RevisionDep,
