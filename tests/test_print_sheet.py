@@ -67,6 +67,22 @@ def test_the_list_matches_the_markers_and_the_areas_places(client: TestClient) -
     assert 'stroke="#9a9a9a"' not in page and "OpenStreetMap" not in page
 
 
+def test_the_map_is_shorter_only_where_that_saves_a_page(client: TestClient) -> None:
+    """English words take more room: 西区's 30 places in English get the shorter map (and
+    QR code) that keeps them on two pages; in Japanese, and for 恩田's 9 places, the map keeps
+    its full height. The list's schedules keep each time whole ("13:30–15:30")."""
+    english = client.get(f"/print/{NIIGATA}", params={"area": WEST, "lang": "en"}).text
+    japanese = client.get(f"/print/{NIIGATA}", params={"area": WEST}).text
+    small = client.get(f"/print/{UBE}", params={"area": UBE_AREA, "lang": "en"}).text
+    assert '<section class="sheet-top sheet-top-short">' in english
+    assert 'class="sheet-map"' in english and 'viewBox="0 0 1180 560"' in english
+    for page in (japanese, small):
+        assert '<section class="sheet-top">' in page and 'viewBox="0 0 1180 720"' in page
+    assert '<span class="nowrap">13:30–15:30</span>' in english
+    assert "1st and 3rd Fridays, " in english and "of the month" not in english
+    assert '<span class="nowrap">13:30〜15:30</span>' in japanese
+
+
 def test_next_dates_come_from_the_schedule_engine(
     client: TestClient, demo_each_store: Store
 ) -> None:
