@@ -96,9 +96,9 @@ def test_thirty_places_on_two_a4_pages_with_phones_addresses_and_a_qr_code(
 def test_english_sheet_of_thirty_places_also_fits_two_pages(
     tsudoi: Tsudoi, demo_db: Path, tmp_path: Path
 ) -> None:
-    """English schedules are words ("1st and 3rd Fridays, 13:30–15:30"), longer than 「毎月第1・第3金曜」:
-    the same 30 places still fit two A4 pages, each with its name, address, phone, schedule in
-    words and next dates, and the QR code still reads."""
+    """English schedules are words ("1st and 3rd Fridays, 13:30–15:30"), longer than
+    「毎月第1・第3金曜」: the same 30 places still fit two A4 pages, each with its name, address,
+    phone, schedule in words and next dates, and the QR code still reads."""
     out = tmp_path / "nishi-en.pdf"
     done = tsudoi("export", "print", "--city", "15100", "--area", "15100-L1-15107", "--lang", "en",
                   "-o", out, "--public-url", PUBLIC, "--db", demo_db, cwd=tmp_path)

@@ -1,10 +1,10 @@
 """How many A4 pages a sheet will take, estimated before it is drawn, to shorten the map only
 when that saves a page.
 
-English takes more room than Japanese on the same sheet (its schedules are words, not 「毎月第2水曜」),
-so an area's list that fits two pages in Japanese can spill onto a third in English. A shorter map
-on page 1 leaves room for two or three more places; it is used only when the estimate says it
-keeps the sheet a page shorter. The estimate reads the vendored font's advance widths
+English takes more room than Japanese on the same sheet (its schedules are words, not
+「毎月第2水曜」), so a list that fits two pages in Japanese can spill onto a third in English.
+A shorter map on page 1 leaves room for two or three more places; it is used only when the
+estimate says it keeps the sheet a page shorter. The estimate reads the vendored font's advance widths
 (BIZ UDPGothic, the font both the browser and the PDF use) and wraps each text as a line breaker
 would: Japanese between any two characters, Latin at spaces. The lengths below are those of
 ``layers/static/tsudoi/print.css``; change them together.
@@ -36,8 +36,9 @@ H1_LINE = 20 * 1.2 * PT
 H2 = 14 * 1.25 * PT + 2.0  # a section heading with its margins
 
 _FONT_DIR = "static/vendor/biz-udpgothic-1.051"
-_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")  # breaks anywhere
-_TOKENS = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+")  # noqa: E501
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"  # kana, kanji, full-width forms: break anywhere
+_WIDE = re.compile(f"[{_CJK}]")
+_TOKENS = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+|\\s+")  # a character, a word, or spaces
 
 
 @cache
@@ -110,24 +111,25 @@ class FirstPage:
     contacts: Sequence[str]  # a paragraph each
     note: str  # under the list's heading
 
-    def height(self, map_mm: float) -> float:
+    def height(self, short: bool) -> float:
+        """From the top of page 1 to the list's column headings, with the full or short map."""
         head = text_width(self.city + " ", 14, bold=True) + text_width(self.title, 20, bold=True)
         title_lines = math.ceil(head / PAGE_W)
         made_beside = head + 4 + text_width(self.made_on) <= PAGE_W * title_lines
         top = title_lines * H1_LINE + (0 if made_beside else LINE) + 1.6
         if self.kinds:
             top += lines(self.kinds, PAGE_W) * LINE
-        side = (QR if map_mm == HEIGHT / 10 else SHORT_QR) + 1 + sum(lines(p, SIDE_W) for p in self.side) * LINE
+        side = (SHORT_QR if short else QR) + 1 + sum(lines(p, SIDE_W) for p in self.side) * LINE
         side += math.ceil(text_width(self.url) / SIDE_W) * LINE  # broken anywhere
-        top += 2 + max(map_mm, side)
+        top += 2 + max((COMPACT_HEIGHT if short else HEIGHT) / 10, side)
         top += H2 + sum(lines(c, PAGE_W) for c in self.contacts) * LINE
         top += H2 + lines(self.note, PAGE_W) * LINE + 1.0
         return top
 
 
-def pages(first: FirstPage, rows: Sequence[Row], map_mm: float) -> int:
+def pages(first: FirstPage, rows: Sequence[Row], short: bool) -> int:
     """The sheet's pages: rows are never split, and each page repeats the column headings."""
-    count, room = 1, PAGE_H - SAFETY - first.height(map_mm) - HEAD_ROW
+    count, room = 1, PAGE_H - SAFETY - first.height(short) - HEAD_ROW
     for row in rows:
         need = row.height()
         if need > room:
@@ -139,5 +141,4 @@ def pages(first: FirstPage, rows: Sequence[Row], map_mm: float) -> int:
 def map_height(first: FirstPage, rows: Sequence[Row]) -> int:
     """The map's height in its viewBox units (0.1 mm): the full one, unless the shorter one
     saves a page."""
-    full = pages(first, rows, HEIGHT / 10)
-    return COMPACT_HEIGHT if pages(first, rows, COMPACT_HEIGHT / 10) < full else HEIGHT
+    return COMPACT_HEIGHT if pages(first, rows, True) < pages(first, rows, False) else HEIGHT
