@@ -4,10 +4,10 @@ when that saves a page.
 English takes more room than Japanese on the same sheet (its schedules are words, not
 「毎月第2水曜」), so a list that fits two pages in Japanese can spill onto a third in English.
 A shorter map on page 1 leaves room for two or three more places; it is used only when the
-estimate says it keeps the sheet a page shorter. The estimate reads the vendored font's advance widths
-(BIZ UDPGothic, the font both the browser and the PDF use) and wraps each text as a line breaker
-would: Japanese between any two characters, Latin at spaces. The lengths below are those of
-``layers/static/tsudoi/print.css``; change them together.
+estimate says it keeps the sheet a page shorter. The estimate reads the vendored font's advance
+widths (BIZ UDPGothic, the font both the browser and the PDF use) and wraps each text as a line
+breaker would: Japanese between any two characters, Latin at spaces. The lengths below are
+those of ``layers/static/tsudoi/print.css``; change them together.
 """
 
 from __future__ import annotations
