@@ -2,7 +2,7 @@
 
 Drawn in the city's plane-rectangular zone (metres, north up), so distances on paper are true and
 the scale bar is honest. One viewBox unit is 0.1 mm on paper, so markers and labels keep their
-size whatever the map's: 118 × 72 mm, or 118 × 56 mm when the list needs the room (``sheet_fit``).
+size whatever the map's: 118 × 72 mm, or 118 × 56 mm when that saves a page (``fit``).
 Colours are presentation attributes, not style, so the pages' Content-Security-Policy (no inline
 style) lets them through; every text put in is escaped.
 """
