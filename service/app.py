@@ -21,6 +21,7 @@ from service.ogc import router as ogc_router
 from service.problems import install_problem_handlers
 from service.read_cache import RevisionCache
 from service.routes import (
+    area_writes,
     categories,
     cities,
     clusters,
@@ -30,6 +31,7 @@ from service.routes import (
     health,
     isochrones,
     pages,
+    place_writes,
     places,
     print_page,
     suggestions,
@@ -73,7 +75,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for module in (
         health, cities, places, clusters, categories, towns, coverage, isochrones, suggestions,
-        pages, embed, docs, print_page,
+        pages, embed, docs, print_page, place_writes, area_writes,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc
