@@ -211,14 +211,30 @@ def test_a_large_page_stays_on_the_threaded_path(
 # -- PostGIS: connections ---------------------------------------------------------------------
 
 
+def _drop_connections(postgis_url: str) -> int:
+    """What a PostgreSQL restart does to a client: every other session of the database ends."""
+    from sqlalchemy import create_engine, pool, text
+
+    from geo.store.migrate import database_url
+
+    admin = create_engine(database_url(postgis_url), poolclass=pool.NullPool)
+    with admin.connect() as conn:
+        n = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    admin.dispose()
+    return int(n)
+
+
 @pytest.mark.postgis
 def test_loop_reads_recover_from_dropped_connections(
     postgis_store: Store, postgis_url: str
 ) -> None:
     """What a PostgreSQL restart does: the pool's connections end; the next read is answered
     on new ones, without a restart of the server."""
-    from tests.test_serve_processes import _drop_connections
-
     load(postgis_store)
     query = PlaceQuery(city=NIIGATA, limit=3)
 
