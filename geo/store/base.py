@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
+from geo.analysis.stored import StoredCoverage
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 
 
@@ -191,3 +192,16 @@ class Store(ABC):
     @abstractmethod
     def population_hashes(self, city: str) -> dict[str, str]:
         """id → PopulationCell.content_hash() of the city's stored cells, for an import's diff."""
+
+    # -- coverage kept by a batch (geo.analysis.batch) ----------------------------------------
+    @abstractmethod
+    def put_coverage(self, record: StoredCoverage) -> None:
+        """Keep a city's coverage, replacing the city's previous one, in one transaction."""
+
+    @abstractmethod
+    def stored_coverage(self, city: str) -> StoredCoverage | None:
+        """The city's kept coverage with its areas and cells, or None when none was computed."""
+
+    @abstractmethod
+    def coverage_summaries(self) -> list[StoredCoverage]:
+        """Every kept coverage without its areas and cells (the overview's), ordered by city."""
