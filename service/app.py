@@ -28,6 +28,7 @@ from service.routes import (
     embed,
     health,
     isochrones,
+    overview,
     pages,
     places,
     print_page,
@@ -72,7 +73,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for module in (
         health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
-        embed, docs, print_page,
+        embed, docs, print_page, overview,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc
