@@ -120,37 +120,43 @@ def test_the_single_city_path_writes_nothing(demo_each_store: Store) -> None:
     assert demo_each_store.revision() == before
 
 
-def test_the_command_keeps_every_city_and_exits_1_for_the_one_that_failed(
-    tsudoi: Tsudoi, tmp_path: Path, demo_each_store: Store
+def test_the_command_on_an_existing_cluster_keeps_every_city_and_exits_1_for_the_failed(
+    tsudoi: Tsudoi, tmp_path: Path, demo_each_store: Store, client: Any
 ) -> None:
+    """--scheduler: the module's cluster stands in for a real one (its workers open the file)."""
     if not isinstance(demo_each_store, GpkgStore):
         pytest.skip("the command is run once, on the GeoPackage")
     db = str(demo_each_store.path)
-    done = tsudoi("batch", "coverage", "--all", "--workers", "1", "--minutes", "15", "--json",
+    at = client.scheduler.address
+    done = tsudoi("batch", "coverage", "--all", "--scheduler", at, "--minutes", "15",
                   "--db", db, cwd=tmp_path)  # fmt: skip
     assert done.returncode == 1, done.stderr
-    report = json.loads(done.stdout)
-    assert [(c["city"], c["ok"]) for c in report["cities"]] == [
-        ("15100", True), ("35202", True), ("35215", False)]
-    assert report["walk"]["threshold_m"] == 750.0
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("kept   35202 宇部市") and "(network" in line for line in lines)
+    assert any(line.startswith("FAILED 35215 周南市: city 35215 has no population data")
+               for line in lines)  # fmt: skip
+    assert "2 of 3 cities kept; failed: 35215" in done.stdout
     kept = demo_each_store.stored_coverage("35202")
-    assert kept is not None and kept.minutes == 15.0
+    assert kept is not None and kept.minutes == 15.0 and kept.threshold_m == 750.0
 
-    done = tsudoi("batch", "coverage", "--cities", "35202", "--db", db, cwd=tmp_path)
+    done = tsudoi("batch", "coverage", "--cities", "15100", "--scheduler", at, "--age", "75",
+                  "--json", "--db", db, cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "35202" in done.stdout and "1 of 1 cities kept" in done.stdout
+    report = json.loads(done.stdout)
+    assert [(c["city"], c["ok"]) for c in report["cities"]] == [("15100", True)]
+    assert report["walk"] == {"minutes": 10.0, "speed_kmh": 3.0, "age": 75, "threshold_m": 500.0}
+    kept = demo_each_store.stored_coverage("15100")
+    assert kept is not None and kept.age == 75
+    assert report["cities"][0]["covered_share"] == kept.covered_share
 
 
 @pytest.mark.parametrize(
     ("args", "said"),
     [
         ((), "--cities CODES or --all"),
-        (("--all", "--cities", "15100"), "--cities CODES or --all"),
         (("--cities", "99999"), "99999"),
         (("--cities", "13101"), "not held in this store: 13101"),
         (("--all", "--workers", "0"), "--workers"),
-        (("--all", "--age", "70"), "--age"),
-        (("--all", "--minutes", "0"), "--minutes"),
         (("--all", "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"), "--workers"),
     ],
 )
