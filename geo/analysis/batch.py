@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from geo.analysis.params import Walk, WalkQuery
 from geo.analysis.prepare import build_model
@@ -88,16 +88,22 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
 
     The local cluster serves no dashboard: several may run on one machine.
     """
-    from distributed import Client, LocalCluster
-
+    dist = _distributed()
     if scheduler:
-        with Client(scheduler) as client:
+        with dist.Client(scheduler) as client:
             yield client
         return
-    with LocalCluster(
+    with dist.LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, Client(cluster) as client:
+    ) as cluster, dist.Client(cluster) as client:
         yield client
+
+
+def _distributed() -> Any:
+    """The distributed package, imported when a batch runs (it takes a second), untyped."""
+    import distributed
+
+    return distributed
 
 
 def run_batch(
@@ -114,8 +120,6 @@ def run_batch(
     ``on_done`` hears of each city as it finishes (for progress). A task that still fails after
     ``retries`` retries is reported with its error; nothing of it was written.
     """
-    from distributed import as_completed
-
     futures = client.map(
         run_city, [url] * len(cities), list(cities), [walk] * len(cities),
         key=[f"coverage-{c}-{time.time_ns()}" for c in cities], retries=retries, pure=False,
@@ -123,7 +127,7 @@ def run_batch(
     city_of = {f.key: c for f, c in zip(futures, cities, strict=True)}
     started = time.perf_counter()
     outcomes: dict[str, CityOutcome] = {}
-    for future in as_completed(futures):
+    for future in _distributed().as_completed(futures):
         city = city_of[future.key]
         if future.status == "error":
             exc = future.exception()
