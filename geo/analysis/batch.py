@@ -30,6 +30,14 @@ if TYPE_CHECKING:
     from distributed import Client
 
 DEFAULT_RETRIES = 2
+#: The local cluster's workers run a few long tasks each: Dask's sampling profiler (every 10 ms)
+#: and its 100 ms memory and 500 ms system checks would take CPU a city needs, for nothing to see
+#: without a dashboard.
+LOCAL_CONFIG: dict[str, object] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 
 
 @dataclass(frozen=True)
@@ -86,14 +94,17 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     """A Dask client: on the cluster at ``scheduler`` (tcp://host:port), else on a new
     LocalCluster of ``workers`` processes with one thread each (closed when the block ends).
 
-    The local cluster serves no dashboard: several may run on one machine.
+    The local cluster serves no dashboard (several may run on one machine) and its workers
+    skip Dask's own monitoring (:data:`LOCAL_CONFIG`); a cluster of its own keeps its settings.
     """
+    import dask
+
     dist = _distributed()
     if scheduler:
         with dist.Client(scheduler) as client:
             yield client
         return
-    with dist.LocalCluster(
+    with dask.config.set(LOCAL_CONFIG), dist.LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster, dist.Client(cluster) as client:
         yield client
