@@ -19,10 +19,10 @@ from geo.store.gpkg_geometry import from_blob
 # 2: towns; 3: networks, population; 4: areas.geometry_source; 5: places.placed_from;
 # 6: ids by source, id_aliases; 7: the R-tree on places.geom (gpkg_rtree_index);
 # 9: coverage_results (a batch's coverage per city)
-SCHEMA_VERSION = 8  # TEMP numbering: 9 once step 8 is merged
+SCHEMA_VERSION = 9
 # The step that adds coverage_results. Written as 9 after another branch's step 8; the number
 # is all that changes if the steps are merged in another order.
-COVERAGE_STEP = 8  # TEMP numbering: 9 once step 8 is merged
+COVERAGE_STEP = 9
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10400  # GeoPackage 1.4
 
