@@ -13,6 +13,7 @@ machine, or an existing one given by its scheduler's address.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,9 +105,14 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         with dist.Client(scheduler) as client:
             yield client
         return
-    with dask.config.set(LOCAL_CONFIG), dist.LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, dist.Client(cluster) as client:
+    with warnings.catch_warnings(), dask.config.set(LOCAL_CONFIG):
+        # the scheduler's HTTP routes (health, not the dashboard) take another port when 8787
+        # is taken, and say so: not worth a warning on a machine running several batches
+        warnings.filterwarnings("ignore", r"Port \d+ is already in use", UserWarning)
+        cluster = dist.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    with cluster, dist.Client(cluster) as client:
         yield client
 
 
