@@ -179,6 +179,8 @@ def main() -> None:
               f"({b_cpu / len(CODES):.2f} CPU s per city)")
         print(f"  ratio to the single-city path: {per_core_wall * s_wall:.2f} by wall, "
               f"{per_core_cpu * s_cpu:.2f} by CPU (aim ≥ 0.80)")
+        print(f"  cores actually had: single path {s_cpu / s_wall:.2f}, batch "
+              f"{b_cpu / b_wall:.2f} for its {WORKERS} workers together (CPU s / wall s)")
         for worker, m in sorted(memory.items()):
             print(f"  worker {worker}: rss {m['rss_mb']:.0f} MB, peak {m['peak_mb']:.0f} MB")
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
