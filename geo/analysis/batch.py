@@ -13,6 +13,7 @@ machine, or an existing one given by its scheduler's address.
 from __future__ import annotations
 
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -139,7 +140,7 @@ def run_batch(
     """
     futures = client.map(
         run_city, [url] * len(cities), list(cities), [walk] * len(cities),
-        key=[f"coverage-{c}-{time.time_ns()}" for c in cities], retries=retries, pure=False,
+        key=[f"coverage-{c}-{uuid.uuid4().hex}" for c in cities], retries=retries, pure=False,
     )  # fmt: skip
     city_of = {f.key: c for f, c in zip(futures, cities, strict=True)}
     started = time.perf_counter()
