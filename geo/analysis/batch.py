@@ -12,6 +12,7 @@ machine, or an existing one given by its scheduler's address.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 import uuid
 import warnings
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from geo.analysis.params import Walk, WalkQuery
 from geo.analysis.prepare import build_model
 from geo.analysis.stored import StoredCoverage, stored_coverage
-from geo.errors import MissingData
+from geo.errors import MissingData, StoreError
 from geo.store import open_store
 from geo.store.base import Store
 from geo.store.shared import now_iso
@@ -117,6 +118,25 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         yield client
 
 
+def _many_processes(url: str) -> None:
+    """A GeoPackage is switched to write-ahead logging (kept in the file, as `tsudoi serve
+    --workers` does): the tasks reading their cities never wait for another's write. Only a
+    help: a store that cannot be opened here is reported by each task, as any failure is."""
+    from geo.store.gpkg import GpkgStore
+
+    try:
+        store = open_store(url)
+    except StoreError:
+        return
+    try:
+        if isinstance(store, GpkgStore):
+            store.use_wal()
+    except sqlite3.Error:
+        pass
+    finally:
+        store.close()
+
+
 def _distributed() -> Any:
     """The distributed package, imported when a batch runs (it takes a second), untyped."""
     import distributed
@@ -138,6 +158,7 @@ def run_batch(
     ``on_done`` hears of each city as it finishes (for progress). A task that still fails after
     ``retries`` retries is reported with its error; nothing of it was written.
     """
+    _many_processes(url)
     futures = client.map(
         run_city, [url] * len(cities), list(cities), [walk] * len(cities),
         key=[f"coverage-{c}-{uuid.uuid4().hex}" for c in cities], retries=retries, pure=False,
