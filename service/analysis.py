@@ -82,6 +82,19 @@ class AnalysisCache:
         self._networks: dict[str, tuple[str, WalkNetwork]] = {}
         self._seen: dict[str, tuple[int, WalkNetwork | None]] = {}  # by revision, see network()
 
+    def seen(self, city: str, revision: int) -> tuple[WalkNetwork | None] | None:
+        """(the city's network or None) when :meth:`network` looked it up at ``revision``;
+        None when it has not (then it must read the store)."""
+        with self._lock:
+            seen = self._seen.get(city)
+        return (seen[1],) if seen is not None and seen[0] == revision else None
+
+    def had_none(self, city: str) -> bool:
+        """Whether the city's last look-up, at whatever revision, found no network."""
+        with self._lock:
+            seen = self._seen.get(city)
+        return seen is not None and seen[1] is None
+
     def network(self, store: Store, city: str, revision: int | None = None) -> WalkNetwork | None:
         """The city's walking network, loaded once per stored version (isochrones need no more).
 

@@ -49,11 +49,17 @@ def _static_folder() -> Path:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """As many worker threads as the store has connections (PostGIS): a request never waits
-    in a thread for a connection, and no more connections are opened than the pool holds."""
-    pool_size = getattr(app.state.store, "pool_size", None)
+    in a thread for a connection, and no more connections are opened than the pool holds.
+    The store's reads for the event loop (the hot listing and nearby paths) open here too."""
+    store: Store = app.state.store
+    pool_size = getattr(store, "pool_size", None)
     if pool_size:
         to_thread.current_default_thread_limiter().total_tokens = pool_size
-    yield
+    await store.open_async()
+    try:
+        yield
+    finally:
+        await store.close_async()
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:

@@ -74,6 +74,44 @@ class Store(ABC):
     def revision(self) -> int:
         """A number that grows with every committed write, by any process: caches key on it."""
 
+    # -- reads for a server's event loop ---------------------------------------------------
+    async def open_async(self) -> None:
+        """Get ready for :meth:`page_now` and :meth:`nearby_now` on the running event loop (a
+        server calls it at start-up); a store whose reads need no network has nothing to do."""
+        return None
+
+    async def close_async(self) -> None:
+        """Release what :meth:`open_async` took for the running event loop."""
+        return None
+
+    def read_page(self, query: PlaceQuery) -> tuple[int, list[Place], int]:
+        """The revision, a page of places (ordered by id) and how many match in all.
+
+        The revision is read first: rows newer than it may be kept under it, never older ones.
+        """
+        revision = self.revision()
+        found = self.places(query)
+        full = query.limit is not None and len(found) == query.limit
+        matched = self.count_places(query) if full or query.offset else len(found)
+        return revision, found, matched
+
+    def read_nearby(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery
+    ) -> tuple[int, list[tuple[Place, float]]]:
+        """The revision and :meth:`nearby`, the revision read first."""
+        return self.revision(), self.nearby(lon, lat, limit, query)
+
+    async def page_now(self, query: PlaceQuery) -> tuple[int, list[Place], int]:
+        """:meth:`read_page` for a request on the event loop: a small page (a bbox, a limit)
+        is answered in about one round trip. This default reads in the caller's thread."""
+        return self.read_page(query)
+
+    async def nearby_now(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery
+    ) -> tuple[int, list[tuple[Place, float]]]:
+        """:meth:`read_nearby` for a request on the event loop (see :meth:`page_now`)."""
+        return self.read_nearby(lon, lat, limit, query)
+
     # -- cities ----------------------------------------------------------------------------
     @abstractmethod
     def put_city(self, city: City) -> None:
