@@ -11,35 +11,24 @@ from typing import Any
 
 import pytest
 import time_machine
-from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from geo.errors import UsageError
 from geo.store.base import Store
 from service.app import create_app
-from service.auth.principal import PrincipalDep, WriterDep
 from service.auth.secret import ENV, SETTING
 from service.auth.session import COOKIE
 from service.auth.tokens import create_token, revoke_token, token_hash
-from tests.auth_setup import ADMIN, COORDINATOR, NIIGATA, VIEWER, form_token, seed, sign_in
-
-
-def _app(store: Store) -> FastAPI:
-    app = create_app(store)
-
-    def whoami(request: Request, principal: PrincipalDep) -> dict[str, Any]:
-        if principal is None:
-            return {"who": None, "via": request.state.via}
-        return {"who": principal.who, "role": principal.role, "city": principal.city,
-                "areas": list(principal.areas), "via": principal.via,
-                "state_via": request.state.via}
-
-    def change(principal: WriterDep) -> dict[str, Any]:
-        return {"who": principal.who, "via": principal.via}
-
-    app.add_api_route("/test/whoami", whoami, methods=["GET"])
-    app.add_api_route("/test/change", change, methods=["POST", "PATCH", "DELETE"])
-    return app
+from tests.auth_setup import (
+    ADMIN,
+    COORDINATOR,
+    NIIGATA,
+    VIEWER,
+    app_with_probe,
+    form_token,
+    seed,
+    sign_in,
+)
 
 
 @pytest.fixture
@@ -50,7 +39,7 @@ def app_store(store: Store) -> Store:
 
 @pytest.fixture
 def client(app_store: Store) -> Iterator[TestClient]:
-    with TestClient(_app(app_store)) as c:
+    with TestClient(app_with_probe(app_store)) as c:
         yield c
 
 
@@ -130,7 +119,8 @@ def test_a_session_change_needs_the_csrf_token(client: TestClient) -> None:
 
 
 def test_the_token_of_another_session_does_not_count(app_store: Store) -> None:
-    with TestClient(_app(app_store)) as first, TestClient(_app(app_store)) as second:
+    app = app_with_probe(app_store)
+    with TestClient(app) as first, TestClient(app) as second:
         sign_in(first, ADMIN)
         sign_in(second, ADMIN)
         first_token = form_token(first.get("/logout").text)
@@ -178,25 +168,25 @@ def test_a_session_expires_after_twelve_hours(client: TestClient) -> None:
 def test_the_secret_key_is_generated_once_and_kept(app_store: Store, monkeypatch: Any) -> None:
     monkeypatch.delenv(ENV, raising=False)
     assert app_store.setting(SETTING) is None
-    with TestClient(_app(app_store)) as c:
+    with TestClient(app_with_probe(app_store)) as c:
         sign_in(c, ADMIN)
         cookie = c.cookies.get(COOKIE)
     kept = app_store.setting(SETTING)
     assert kept and len(kept) >= 48
     # another app on the same store (a restart, another worker) reads the same key
-    with TestClient(_app(app_store), cookies={COOKIE: cookie}) as c:
+    with TestClient(app_with_probe(app_store), cookies={COOKIE: cookie}) as c:
         assert c.get("/test/whoami").json()["who"] == f"user:{ADMIN}"
     assert app_store.setting(SETTING) == kept
 
 
 def test_the_secret_key_from_the_environment_wins(app_store: Store, monkeypatch: Any) -> None:
     monkeypatch.setenv(ENV, "k" * 40)
-    with TestClient(_app(app_store)) as c:
+    with TestClient(app_with_probe(app_store)) as c:
         sign_in(c, ADMIN)
         cookie = c.cookies.get(COOKIE)
     assert app_store.setting(SETTING) is None  # nothing generated
     monkeypatch.setenv(ENV, "j" * 40)  # another key: the cookie no longer verifies
-    with TestClient(_app(app_store), cookies={COOKIE: cookie}) as c:
+    with TestClient(app_with_probe(app_store), cookies={COOKIE: cookie}) as c:
         assert c.get("/test/whoami").json()["who"] is None
     monkeypatch.setenv(ENV, "short")
     with pytest.raises(UsageError, match="TSUDOI_SECRET_KEY must be at least 32 characters"):
