@@ -24,12 +24,14 @@ from service.routes import (
     area_writes,
     categories,
     cities,
+    clusters,
     coverage,
     docs,
     embed,
     health,
     isochrones,
     login,
+    overview,
     pages,
     place_writes,
     places,
@@ -78,8 +80,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, settings=app.state.settings)
     install_problem_handlers(app)
     for module in (
-        health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
-        embed, docs, print_page, place_writes, area_writes, login,
+        health, cities, places, clusters, categories, towns, coverage, isochrones, suggestions,
+        pages, embed, docs, print_page, place_writes, area_writes,
+        overview, login,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc
