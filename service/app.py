@@ -30,6 +30,7 @@ from service.routes import (
     embed,
     health,
     isochrones,
+    login,
     overview,
     pages,
     place_writes,
@@ -38,6 +39,7 @@ from service.routes import (
     suggestions,
     towns,
 )
+from service.security_headers import SecurityHeaders
 from service.settings import Settings
 
 
@@ -79,11 +81,14 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(SameOriginFraming)  # HTML outside /embed: framed by this service only
     app.add_middleware(HeadAsGet)  # HEAD wherever GET, with the GET's headers
+    # outside the framing middleware, so the sign-in and editor pages' frame-ancestors 'none'
+    # replaces the 'self' it gives other pages
+    app.add_middleware(SecurityHeaders, settings=app.state.settings)
     install_problem_handlers(app)
     for module in (
         health, cities, places, clusters, categories, towns, coverage, isochrones, suggestions,
         pages, embed, docs, print_page, place_writes, area_writes,
-        overview,
+        overview, login,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc
