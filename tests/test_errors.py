@@ -27,7 +27,7 @@ from service.app import create_app
 Tsudoi = Callable[..., subprocess.CompletedProcess[str]]  # the conftest fixture `tsudoi`
 
 NIIGATA, TAKASAKI = "15100", "10202"
-CITY_HALL = {"lat": 37.9161, "lon": 139.0236}
+CITY_HALL = {"lat": 37.9161, "lon": 139.0236, "zoom": 12}
 SALON = "15100-salon-1"
 HOME = "15100-home-1"
 

@@ -442,7 +442,8 @@ QUERIES = {"/api/isochrone": "?lat=33.95&lon=131.25&city=35202",
            "/api/cities/{code}/areas/at": "?lat=33.95&lon=131.25",
            "/api/cities/{code}/walks": "?lat=33.95&lon=131.25",
            "/api/cities/{code}/suggestions": "?k=1",
-           "/print/{code}": "?area=35202-L2-d03"}
+           "/print/{code}": "?area=35202-L2-d03",
+           "/api/cities/{code}/clusters": "?zoom=12"}
 
 
 def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
@@ -462,7 +463,8 @@ def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
     assert len(routes) > 20 and "/favicon.ico" in routes
     place = client.get("/api/cities/35202/places", params={"limit": 1}).json()["features"][0]
     values = {**PATH_VALUES, "place_id": place["id"], "id": place["id"],
-              "collection_id": "35202-places", "feature_id": place["id"]}
+              "collection_id": "35202-places", "feature_id": place["id"],
+              "area_id": client.get("/api/cities/35202/areas").json()["features"][0]["id"]}
     for path in [*routes, "/static/tsudoi/common.js", "/docs", "/openapi.json"]:
         url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path) + QUERIES.get(path, "")
         got, head = client.get(url), client.head(url)

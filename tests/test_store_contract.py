@@ -162,8 +162,10 @@ def without_updated_at(place: Place) -> Place:
 
 
 def set_clock(monkeypatch: pytest.MonkeyPatch, store: Store, stamp: str) -> None:
-    """Each store module stamps updated_at with its module-level now_iso()."""
-    monkeypatch.setattr(sys.modules[type(store).__module__], "now_iso", lambda: stamp)
+    """Each store module (and the modules a store is made of) stamps with its own now_iso()."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("geo.store.") and hasattr(module, "now_iso"):
+            monkeypatch.setattr(module, "now_iso", lambda: stamp)
 
 
 GEOD = Geod(ellps="WGS84")  # independent of geo.walk.distance on purpose

@@ -15,20 +15,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from geoalchemy2 import Geometry
 from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
     ColumnElement,
-    Float,
-    Integer,
-    LargeBinary,
-    MetaData,
     Row,
     Select,
     Table,
@@ -41,12 +33,11 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, Insert
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from geo.accounts import ApiToken, User
 from geo.analysis.stored import SUMMARY_FIELDS, StoredCoverage, from_row
 from geo.borders import NEAR_DEGREES, assign_point, in_area
 from geo.errors import AlreadyExists, NotFound, StoreError
@@ -54,7 +45,21 @@ from geo.history import Change, area_diff, place_diff
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 from geo.store import migrate, shared
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
+from geo.store.postgis_accounts import AccountRecords
 from geo.store.postgis_async import AsyncReads
+from geo.store.postgis_tables import (
+    areas_t,
+    categories_t,
+    changes_t,
+    cities_t,
+    coverage_t,
+    id_aliases_t,
+    networks_t,
+    places_t,
+    population_t,
+    towns_t,
+)
+from geo.store.postgis_tables import upsert as _upsert
 from geo.store.shared import now_iso
 from geo.text import fold
 from geo.walk.distance import geodesic_many_m
@@ -64,119 +69,6 @@ __all__ = ["PostgisStore", "upgrade"]
 upgrade = migrate.upgrade  # `tsudoi db upgrade` may import it from here or from geo.store.migrate
 
 _SRID = 4326
-
-# The tables as migration 0001 creates them; used to build statements, never to create tables.
-metadata = MetaData()
-
-cities_t = Table(
-    "cities", metadata,
-    Column("code", Text, primary_key=True),
-    Column("name", Text), Column("prefecture", Text), Column("crs_epsg", Integer),
-    Column("name_kana", Text), Column("name_en", Text), Column("parent_code", Text),
-)
-
-categories_t = Table(
-    "categories", metadata,
-    Column("city", Text, primary_key=True), Column("slug", Text, primary_key=True),
-    Column("label_ja", Text), Column("label_en", Text), Column("color", Text),
-    Column("kind", Text), Column("icon", Text), Column("sort", Integer),
-)
-
-areas_t = Table(
-    "areas", metadata,
-    Column("id", Text, primary_key=True),
-    Column("city", Text), Column("level", Integer), Column("name", Text),
-    Column("name_kana", Text), Column("parent", Text),
-    Column("contacts", JSONB), Column("source", Text), Column("source_date", Text),
-    Column("demo", Boolean), Column("content_hash", Text), Column("geometry_source", Text),
-    Column("geom", Geometry("MULTIPOLYGON", srid=_SRID, spatial_index=False)),
-)
-
-places_t = Table(
-    "places", metadata,
-    Column("id", Text, primary_key=True),
-    *(
-        Column(name, Text)
-        for name in (
-            "city", "kind", "category", "name", "kana", "address", "schedule", "fee",
-            "organiser", "phone", "email", "description", "url", "accessibility", "status",
-            "location_precision", "last_verified", "internal_contact", "source", "source_id",
-            "updated_at", "content_hash", "search", "placed_from",
-        )
-    ),
-    Column("schedule_rules", JSONB(none_as_null=True)),
-    Column("extra", JSONB),
-    Column("demo", Boolean),
-    Column("geom", Geometry("POINT", srid=_SRID, spatial_index=False)),
-)
-
-towns_t = Table(
-    "towns", metadata,
-    Column("id", Text, primary_key=True),
-    Column("city", Text), Column("name", Text), Column("kana", Text), Column("area", Text),
-    Column("source", Text), Column("demo", Boolean), Column("search", Text),
-    Column("geom", Geometry("POINT", srid=_SRID, spatial_index=False)),
-)
-
-networks_t = Table(
-    "networks", metadata,
-    Column("city", Text, primary_key=True),
-    Column("blob", LargeBinary), Column("meta", JSONB), Column("updated_at", Text),
-)
-
-population_t = Table(
-    "population", metadata,
-    Column("id", Text, primary_key=True),
-    Column("city", Text), Column("kind", Text), Column("code", Text), Column("name", Text),
-    Column("total", Float(precision=53)), Column("age65", Float(precision=53)),
-    Column("age75", Float(precision=53)),
-    Column("year", Text), Column("source", Text), Column("demo", Boolean),
-    Column("content_hash", Text),
-    Column("geom", Geometry("GEOMETRY", srid=_SRID, spatial_index=False)),
-)
-
-id_aliases_t = Table(  # revision 0009
-    "id_aliases", metadata,
-    Column("old_id", Text, primary_key=True), Column("new_id", Text), Column("kind", Text),
-)
-
-users_t = Table(  # revision 0010, as are the three below
-    "users", metadata,
-    Column("email", Text, primary_key=True),
-    Column("city", Text), Column("role", Text), Column("password_hash", Text),
-    Column("areas", JSONB), Column("disabled", Boolean), Column("created_at", Text),
-)
-
-api_tokens_t = Table(
-    "api_tokens", metadata,
-    Column("id", Text, primary_key=True),
-    Column("city", Text), Column("role", Text), Column("token_hash", Text), Column("name", Text),
-    Column("areas", JSONB), Column("created_at", Text), Column("revoked_at", Text),
-)
-
-settings_t = Table(
-    "settings", metadata, Column("name", Text, primary_key=True), Column("value", Text),
-)
-
-changes_t = Table(
-    "changes", metadata,
-    Column("id", BigInteger, primary_key=True),
-    *(Column(name, Text) for name in (
-        "kind", "record_id", "city", "at", "who", "via", "action", "source",
-    )),
-    Column("fields", JSONB),
-)
-
-coverage_t = Table(  # revision 0011: a batch's coverage per city
-    "coverage_results", metadata,
-    Column("city", Text, primary_key=True), Column("computed_at", Text),
-    *(Column(name, Float(precision=53)) for name in (
-        "seconds", "minutes", "speed_kmh", "threshold_m", "max_distance_m", "older_population",
-        "covered_older_population", "covered_share")),
-    Column("method", Text), Column("age", Integer),
-    Column("categories", JSONB(none_as_null=True)), Column("areas", JSONB),
-    Column("cells", JSONB), Column("notes", JSONB),
-)
 
 _AREA_COLUMNS = [c for c in areas_t.c if c.name != "content_hash"]
 _PLACE_COLUMNS = [c for c in places_t.c if c.name not in ("content_hash", "search")]
@@ -210,18 +102,7 @@ def _wkb(geom: BaseGeometry) -> WKBElement:
     return from_shape(geom, srid=_SRID)
 
 
-def _upsert(table: Table, *key: str, keep: tuple[str, ...] = ()) -> Insert:
-    """Insert rows or update them in place by ``key``, every column but the key and ``keep``."""
-    stmt = pg_insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c[k] for k in key],
-        set_={
-            c.name: stmt.excluded[c.name] for c in table.c if c.name not in (*key, *keep)
-        },
-    )
-
-
-class PostgisStore(Store):
+class PostgisStore(AccountRecords, Store):
     """Everything a :class:`~geo.store.base.Store` holds, in a PostGIS database migrated to head."""
 
     def __init__(self, url: str, auto_upgrade: bool = False, pool_size: int = POOL_SIZE) -> None:
@@ -734,52 +615,6 @@ class PostgisStore(Store):
             stmt = stmt.where(c.city == city)
         rows = self._rows(stmt.order_by(c.id))
         return [shared.change_from_row(r._mapping, dict(r.fields or {})) for r in rows]
-
-    # -- people, tokens and settings ---------------------------------------------------------
-    def put_user(self, user: User) -> None:
-        row = shared.user_values(user, user.created_at or now_iso())
-        with self._tx() as conn:
-            conn.execute(_upsert(users_t, "email", keep=("created_at",)), [row])
-
-    def _users(self, *where: ColumnElement[bool]) -> list[User]:
-        rows = self._rows(select(users_t).where(*where).order_by(users_t.c.email))
-        return [shared.user_from_row(r._mapping, r.areas or []) for r in rows]
-
-    def user(self, email: str) -> User | None:
-        found = self._users(users_t.c.email == email.strip().lower())
-        return found[0] if found else None
-
-    def users(self, city: str | None = None) -> list[User]:
-        return self._users(*([] if city is None else [users_t.c.city == city]))
-
-    def put_token(self, token: ApiToken) -> None:
-        row = shared.token_values(token, token.created_at or now_iso())
-        with self._tx() as conn:
-            conn.execute(_upsert(api_tokens_t, "id", keep=("created_at",)), [row])
-
-    def _tokens(self, *where: ColumnElement[bool]) -> list[ApiToken]:
-        rows = self._rows(select(api_tokens_t).where(*where).order_by(api_tokens_t.c.id))
-        return [shared.token_from_row(r._mapping, r.areas or []) for r in rows]
-
-    def token(self, token_id: str) -> ApiToken | None:
-        found = self._tokens(api_tokens_t.c.id == token_id)
-        return found[0] if found else None
-
-    def token_by_hash(self, token_hash: str) -> ApiToken | None:
-        found = self._tokens(api_tokens_t.c.token_hash == token_hash)
-        return found[0] if found else None
-
-    def tokens(self, city: str | None = None) -> list[ApiToken]:
-        return self._tokens(*([] if city is None else [api_tokens_t.c.city == city]))
-
-    def setting(self, name: str) -> str | None:
-        s = settings_t.c
-        rows = self._rows(select(s.value).where(s.name == name))
-        return str(rows[0].value) if rows else None
-
-    def put_setting(self, name: str, value: str) -> None:
-        with self._tx() as conn:
-            conn.execute(_upsert(settings_t, "name"), [{"name": name, "value": value}])
 
     # -- towns -----------------------------------------------------------------------------
     def towns(self, city: str, q: str | None = None, limit: int | None = None) -> list[Town]:
