@@ -129,6 +129,7 @@ class _Cells(pipeline.HashedDestination[PopulationCell]):
 
     def write(self, changes: ChangeSet[PopulationCell]) -> None:
         self.store.put_population(changes.changed)
+        keep_prepared(self.store, self.city)  # the cells spread over the streets, kept
 
 
 def _people(n: float) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from geo.analysis.coverage import CoverageModel
 from geo.analysis.demand import spread_population
+from geo.analysis.prepared import stored_demand
 from geo.errors import InvalidParameter, MissingData
 from geo.japan.municipalities import get_city
 from geo.store.base import PlaceQuery, Store
@@ -128,16 +129,22 @@ class AnalysisCache:
 
 
 def build_model(store: Store, city: str) -> CoverageModel:
-    """Load what the city holds and prepare a coverage model (network or straight-line)."""
-    cells = store.population(city)
-    if not cells:
-        raise MissingData(
-            f"city {city} has no population data: coverage counts older residents by mesh cell "
-            "or 町丁目, and none are held for this city",
-            remedy=f"import them first (tsudoi import population FILE --city {city})",
-        )
-    loaded = load_network(store, city)
-    net = loaded[0] if loaded is not None else None
-    demand = spread_population(cells, net, epsg=get_city(city).crs_epsg)
+    """Load what the city holds and prepare a coverage model (network or straight-line).
+
+    The population comes spread over the streets as kept with the network at import
+    (geo.analysis.prepared) while the cells are unchanged; else the cells are read and spread.
+    """
+    found = store.network(city)
+    net = WalkNetwork.from_bytes(found[0]) if found is not None else None
+    demand = stored_demand(store, city, found[0]) if found is not None else None
+    if demand is None:
+        cells = store.population(city)
+        if not cells:
+            raise MissingData(
+                f"city {city} has no population data: coverage counts older residents by mesh "
+                "cell or 町丁目, and none are held for this city",
+                remedy=f"import them first (tsudoi import population FILE --city {city})",
+            )
+        demand = spread_population(cells, net, epsg=get_city(city).crs_epsg)
     places = store.places(PlaceQuery(city=city, kinds=("gathering", "venue")))
     return CoverageModel(net, places, demand, store.areas(city))

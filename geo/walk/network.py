@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,6 +29,7 @@ from geo.japan.crs import coords_fn, plane_transformer
 from geo.walk.arrays import run_starts
 
 FORMAT_VERSION = 1
+EXTRA_PREFIX = "extra."  # blob members derived from the network, not part of it
 COORD_SCALE = 1e7  # line ends are the same node when equal after rounding to 1e-7 degree (~1 cm)
 JOIN_TOLERANCE_M = 0.05  # … or when closer than this in the plane CRS
 
@@ -192,9 +194,17 @@ class WalkNetwork:
         "edge_highway_code", "edge_name_code", "highway_values", "name_values", "components",
     )  # fmt: skip
 
-    def to_bytes(self) -> bytes:
-        """The whole network as one compressed ``.npz`` blob (no pickles)."""
+    def to_bytes(self, extra: Mapping[str, NDArray[Any]] | None = None) -> bytes:
+        """The whole network as one compressed ``.npz`` blob (no pickles).
+
+        ``extra`` arrays derived from the network (a prepared model, see
+        :mod:`geo.analysis.prepared`) travel in the same blob under names starting with
+        :data:`EXTRA_PREFIX`; :meth:`from_bytes` never reads them, so blobs with or without
+        them load alike, and older code reading a newer blob skips them.
+        """
         arrays: dict[str, Any] = {name: getattr(self, name) for name in self._ARRAYS}
+        for name, value in (extra or {}).items():
+            arrays[EXTRA_PREFIX + name] = value
         arrays["format_version"] = np.array(FORMAT_VERSION)
         arrays["epsg"] = np.array(self.epsg)
         arrays["adj_data"] = self.adjacency.data
@@ -220,6 +230,16 @@ class WalkNetwork:
             )
             epsg = int(npz["epsg"])
         return cls(epsg=epsg, adjacency=adjacency, **values)
+
+    @staticmethod
+    def extra_from_bytes(blob: bytes) -> dict[str, NDArray[Any]]:
+        """The ``extra`` arrays :meth:`to_bytes` was given (empty for a blob without any)."""
+        with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
+            return {
+                name[len(EXTRA_PREFIX) :]: npz[name]
+                for name in npz.files
+                if name.startswith(EXTRA_PREFIX)
+            }
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
