@@ -48,7 +48,7 @@ from geo.analysis.params import (
 )
 from geo.analysis.placeset import PlaceSet, as_place_set
 from geo.analysis.results import CoverageResult, GapsResult, area_row
-from geo.borders import assign_in_plane
+from geo.borders import assign_in_plane, assign_in_plane_grouped
 from geo.japan.crs import coords_fn, plane_transformer
 from geo.model import Area, Place
 from geo.walk.arrays import unreached
@@ -143,11 +143,13 @@ class CoverageModel:
         self.area_level = np.array([a.level for a in self.areas], dtype=np.int64)
         # each demand point's combination of areas (one per level): queries then make one
         # pass over the points, and a small incidence matrix spreads it over the areas
-        pt_area, pt_point = _membership(geoms, self.area_level, demand.x, demand.y)
+        pt_area, pt_point = assign_in_plane_grouped(
+            geoms, self.area_level, demand.x, demand.y, demand.cell
+        )
         levels, level_of = np.unique(self.area_level, return_inverse=True)
         table = np.full((len(demand), max(levels.size, 1)), -1, dtype=np.int64)
         table[pt_point, level_of.reshape(-1)[pt_area]] = pt_area
-        combos, combo_of = np.unique(table, axis=0, return_inverse=True)
+        combos, combo_of = _unique_rows(table, len(self.areas))
         self._combo_of = combo_of.reshape(-1).astype(np.int64)
         self._n_combos = int(combos.shape[0])
         c_idx, l_idx = np.nonzero(combos >= 0)
@@ -465,6 +467,23 @@ def coverage(
 
 
 # -- helpers -----------------------------------------------------------------------------------
+def _unique_rows(
+    table: NDArray[np.int64], n_areas: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``np.unique(table, axis=0, return_inverse=True)`` for rows of area indices (-1 for none):
+    each row packed into one integer in the same order, so the sort is of integers, not of
+    rows (a quarter of a second for 280,000 points)."""
+    base = n_areas + 1
+    if base ** table.shape[1] >= 2**62:
+        combos, inverse = np.unique(table, axis=0, return_inverse=True)
+        return combos, inverse.reshape(-1)
+    key = np.zeros(table.shape[0], dtype=np.int64)
+    for j in range(table.shape[1]):
+        key = key * base + (table[:, j] + 1)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return table[first], inverse.reshape(-1)
+
+
 def _membership(
     geoms: NDArray[np.object_],
     level: NDArray[np.int64],
