@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from geo.analysis.coverage import CoverageModel
 from geo.analysis.demand import spread_population
-from geo.analysis.prepared import stored_demand
+from geo.analysis.prepared import MODEL_KINDS, stored_prepared
 from geo.errors import InvalidParameter, MissingData
 from geo.japan.municipalities import get_city
 from geo.store.base import PlaceQuery, Store
@@ -131,12 +131,12 @@ class AnalysisCache:
 def build_model(store: Store, city: str) -> CoverageModel:
     """Load what the city holds and prepare a coverage model (network or straight-line).
 
-    The population comes spread over the streets as kept with the network at import
-    (geo.analysis.prepared) while the cells are unchanged; else the cells are read and spread.
+    The population spread over the streets and the places' snaps come as kept with the
+    network at import (geo.analysis.prepared) while they hold; else they are made now.
     """
     found = store.network(city)
     net = WalkNetwork.from_bytes(found[0]) if found is not None else None
-    demand = stored_demand(store, city, found[0]) if found is not None else None
+    demand, snaps = stored_prepared(store, city, found[0]) if found is not None else (None, None)
     if demand is None:
         cells = store.population(city)
         if not cells:
@@ -146,5 +146,5 @@ def build_model(store: Store, city: str) -> CoverageModel:
                 remedy=f"import them first (tsudoi import population FILE --city {city})",
             )
         demand = spread_population(cells, net, epsg=get_city(city).crs_epsg)
-    places = store.places(PlaceQuery(city=city, kinds=("gathering", "venue")))
-    return CoverageModel(net, places, demand, store.areas(city))
+    places = store.places(PlaceQuery(city=city, kinds=MODEL_KINDS))
+    return CoverageModel(net, places, demand, store.areas(city), known_snaps=snaps)

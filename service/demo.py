@@ -28,8 +28,8 @@ from typing import Any, cast
 from boundaries.area_import import AreaImportOptions, import_areas
 from boundaries.population_import import PopulationImportOptions, import_population
 from boundaries.town_import import TownImportOptions, import_towns
-from geo.ingest.report import ImportReport
 from geo.analysis.prepared import save_network_prepared
+from geo.ingest.report import ImportReport
 from geo.japan.municipalities import get_city
 from geo.model import PopulationCell
 from geo.store.base import Store

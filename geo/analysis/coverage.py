@@ -54,7 +54,7 @@ from geo.model import Area, Place
 from geo.walk.arrays import unreached
 from geo.walk.network import WalkNetwork
 from geo.walk.shortest import distance_to_points, multi_source
-from geo.walk.snap import Snap, snap_points
+from geo.walk.snap import KnownSnaps, Snap, snap_points
 from geo.walk.walking_time import STRAIGHT_LINE
 
 # What callers have imported from here since before the split (the service, the benches).
@@ -97,6 +97,9 @@ class CoverageModel:
         :data:`~geo.analysis.params.DEFAULT_MAX_DISTANCE_M`.
     max_snap_m
         Places farther than this from every street are left out (noted); ``None``: none are.
+    known_snaps
+        Places' snaps kept with the network (:class:`~geo.walk.snap.KnownSnaps`): the same
+        answers without building the network's STRtree for places it knows.
     """
 
     def __init__(
@@ -108,6 +111,7 @@ class CoverageModel:
         *,
         max_distance_m: float | None = DEFAULT_MAX_DISTANCE_M,
         max_snap_m: float | None = None,
+        known_snaps: KnownSnaps | None = None,
     ) -> None:
         if net is not None and demand.snap is None:
             raise ValueError("demand was built without a network; rebuild it on this network")
@@ -133,7 +137,8 @@ class CoverageModel:
         self.place_y = np.asarray(py, dtype=np.float64).reshape(len(self.places))
         self.place_snap: Snap | None = None
         if net is not None:
-            self.place_snap = snap_points(
+            snapper = snap_points if known_snaps is None else known_snaps.snap_points
+            self.place_snap = snapper(
                 net, self.places.lon, self.places.lat, max_distance_m=max_snap_m
             )
 

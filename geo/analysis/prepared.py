@@ -1,13 +1,16 @@
-"""The prepared demand kept with the walking network in the store, so a cold answer only loads it.
+"""What a coverage model needs of a city, prepared once and kept with its walking network in the
+store, so a cold answer loads arrays instead of rebuilding them.
 
 Spreading a city's population over its streets (:func:`geo.analysis.demand.spread_population`)
-takes about a second for 20,000 cells on a 100,000-node network, and depends only on the
-network and the population cells. It is therefore done when either is imported and kept as
-extra arrays inside the network's own blob (:meth:`WalkNetwork.to_bytes`, plain ``.npy``
-members, no pickle), with a fingerprint of the cells it was spread from. A cold coverage
-answer loads those arrays instead of reading and spreading every cell; when the cells have
-changed since (the fingerprint differs) or the blob predates this, it spreads them as before.
-No schema change: both stores keep the blob as they always did.
+takes about a second for 20,000 cells on a 100,000-node network, and snapping its places needs
+the network's STRtree (190,000 line geometries, a few tenths of a second more). Both depend
+only on the network and on the cells or the places' points, so they are done when the
+network, the population or the places are imported, and kept as extra arrays inside the
+network's own blob (:meth:`WalkNetwork.to_bytes`: plain ``.npy`` members, no pickle): the
+demand with a fingerprint of the cells it was spread from, the snaps by each place's point.
+A cold answer uses them while they hold; cells changed since (the fingerprint differs), a
+place added or moved since, or a blob from before are prepared then, as before. No schema
+change: both stores keep the blob as they always did, and older blobs load as they did.
 """
 
 from __future__ import annotations
@@ -29,15 +32,19 @@ from geo.analysis.demand import (
     spread_population,
 )
 from geo.model import PopulationCell
-from geo.store.base import Store
+from geo.store.base import PlaceQuery, Store
 from geo.walk.city_network import BuiltNetwork, save_network
 from geo.walk.network import WalkNetwork
-from geo.walk.snap import Snap
+from geo.walk.snap import KnownSnaps, Snap, snap_points
 
 #: Bumped whenever spreading or this layout changes, so older prepared arrays are not used.
 DEMAND_VERSION = 1
+SNAP_VERSION = 1
 _PREFIX = "demand."
+_PLACES = "places."
 _SNAP = "snap."
+#: The places a coverage model snaps (service.analysis.build_model asks for the same).
+MODEL_KINDS = ("gathering", "venue")
 
 
 def population_fingerprint(store: Store, city: str) -> str | None:
@@ -102,58 +109,107 @@ def demand_from_arrays(extra: dict[str, NDArray[Any]], fingerprint: str | None) 
     return Demand(**values)
 
 
-def stored_demand(store: Store, city: str, blob: bytes) -> Demand | None:
-    """The prepared demand in the city's network ``blob``, when still current."""
+def place_snap_arrays(lon: NDArray[Any], lat: NDArray[Any], snap: Snap) -> dict[str, NDArray[Any]]:
+    """The places' snaps as named arrays, by their WGS84 points."""
+    out: dict[str, NDArray[Any]] = {
+        _PLACES + "version": np.array(SNAP_VERSION),
+        _PLACES + "lon": np.asarray(lon, dtype=np.float64),
+        _PLACES + "lat": np.asarray(lat, dtype=np.float64),
+    }
+    for s in fields(Snap):
+        out[_PLACES + _SNAP + s.name] = getattr(snap, s.name)
+    return out
+
+
+def known_snaps_from_arrays(extra: dict[str, NDArray[Any]]) -> KnownSnaps | None:
+    """The places' snaps kept in a blob's extra arrays (None when there are none)."""
+    p = _PLACES
+    if p + "version" not in extra or int(extra[p + "version"]) != SNAP_VERSION:
+        return None
+    snap = Snap(*(extra[p + _SNAP + s.name] for s in fields(Snap)))
+    return KnownSnaps(extra[p + "lon"], extra[p + "lat"], snap)
+
+
+def stored_prepared(
+    store: Store, city: str, blob: bytes
+) -> tuple[Demand | None, KnownSnaps | None]:
+    """The prepared demand (when its cells are still the stored ones) and the places' snaps
+    in the city's network ``blob``."""
     extra = WalkNetwork.extra_from_bytes(blob)
     if not extra:
-        return None
-    return demand_from_arrays(extra, population_fingerprint(store, city))
+        return None, None
+    demand = demand_from_arrays(extra, population_fingerprint(store, city))
+    return demand, known_snaps_from_arrays(extra)
 
 
-def prepared_extra(store: Store, city: str, net: WalkNetwork) -> dict[str, Any]:
-    """The arrays to keep with ``net``: the city's cells spread over it (none without cells)."""
+def stored_demand(store: Store, city: str, blob: bytes) -> Demand | None:
+    """The prepared demand in the city's network ``blob``, when still current."""
+    return stored_prepared(store, city, blob)[0]
+
+
+def prepared_extra(
+    store: Store, city: str, net: WalkNetwork, kept: dict[str, NDArray[Any]] | None = None
+) -> dict[str, NDArray[Any]]:
+    """The arrays to keep with ``net``: the city's cells spread over it and its places' snaps,
+    reusing what ``kept`` (the arrays kept with this same network) still holds."""
+    kept = kept or {}
+    out: dict[str, NDArray[Any]] = {}
     cells = store.population(city)
     fingerprint = _cells_fingerprint(cells)
-    if fingerprint is None:
-        return {}
-    return demand_arrays(spread_population(cells, net), fingerprint)
+    if fingerprint is not None:
+        if demand_from_arrays(kept, fingerprint) is not None:
+            out.update({k: v for k, v in kept.items() if k.startswith(_PREFIX)})
+        else:
+            out.update(demand_arrays(spread_population(cells, net), fingerprint))
+    places = store.places(PlaceQuery(city=city, kinds=MODEL_KINDS))
+    lon = np.array([p.lon for p in places], dtype=np.float64)
+    lat = np.array([p.lat for p in places], dtype=np.float64)
+    known = known_snaps_from_arrays(kept)
+    snapper = snap_points if known is None else known.snap_points
+    out.update(place_snap_arrays(lon, lat, snapper(net, lon, lat)))
+    return out
 
 
 def save_network_prepared(store: Store, city: str, built: BuiltNetwork) -> bytes:
-    """:func:`save_network` with the city's demand spread over the new network kept in it."""
+    """:func:`save_network` with the city's demand and places prepared on the new network."""
     started = time.perf_counter()
     extra = prepared_extra(store, city, built.network)
-    if extra:
-        built.meta["prepared"] = _prepared_meta(extra, time.perf_counter() - started)
+    built.meta["prepared"] = _prepared_meta(extra, time.perf_counter() - started)
     return save_network(store, city, built, extra=extra)
 
 
 def keep_prepared(store: Store, city: str) -> bool:
-    """Spread the city's cells over its stored network again and keep them with it (after a
-    population import). False when the city has no network or no cells, or it is current."""
+    """Prepare again what changed (after a population or places import) and keep it with the
+    city's stored network. False when the city has no network or nothing changed."""
     found = store.network(city)
     if found is None:
         return False
     blob, meta = found
-    cells = store.population(city)
-    fingerprint = _cells_fingerprint(cells)
-    if fingerprint is None:
-        return False
-    if demand_from_arrays(WalkNetwork.extra_from_bytes(blob), fingerprint) is not None:
-        return False
+    kept = WalkNetwork.extra_from_bytes(blob)
     net = WalkNetwork.from_bytes(blob)
     started = time.perf_counter()
-    extra = demand_arrays(spread_population(cells, net), fingerprint)
+    extra = prepared_extra(store, city, net, kept)
+    if _same_arrays(extra, kept):
+        return False
     meta = dict(meta)
     meta["prepared"] = _prepared_meta(extra, time.perf_counter() - started)
     save_network(store, city, BuiltNetwork(network=net, meta=meta, notes=[]), extra=extra)
     return True
 
 
+def _same_arrays(a: dict[str, NDArray[Any]], b: dict[str, NDArray[Any]]) -> bool:
+    return a.keys() == b.keys() and all(
+        a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f")
+        for k in a
+    )
+
+
 def _prepared_meta(extra: dict[str, Any], seconds: float) -> dict[str, Any]:
+    fingerprint = extra.get(_PREFIX + "fingerprint")
     return {
         "demand_version": DEMAND_VERSION,
-        "population_fingerprint": str(extra[_PREFIX + "fingerprint"]),
-        "demand_points": int(np.asarray(extra[_PREFIX + "cell"]).size),
+        "population_fingerprint": None if fingerprint is None else str(fingerprint),
+        "demand_points": int(np.asarray(extra.get(_PREFIX + "cell", ())).size),
+        "places_snapped": int(np.asarray(extra.get(_PLACES + "lon", ())).size),
         "seconds": round(seconds, 3),
     }

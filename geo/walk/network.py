@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,11 +201,11 @@ class WalkNetwork:
         ``extra`` arrays derived from the network (a prepared model, see
         :mod:`geo.analysis.prepared`) travel in the same blob under names starting with
         :data:`EXTRA_PREFIX`; :meth:`from_bytes` never reads them, so blobs with or without
-        them load alike, and older code reading a newer blob skips them.
+        them load alike, and older code reading a newer blob skips them. They are stored
+        uncompressed: they are read on every cold start, and inflating them cost more than
+        reading them from the store.
         """
         arrays: dict[str, Any] = {name: getattr(self, name) for name in self._ARRAYS}
-        for name, value in (extra or {}).items():
-            arrays[EXTRA_PREFIX + name] = value
         arrays["format_version"] = np.array(FORMAT_VERSION)
         arrays["epsg"] = np.array(self.epsg)
         arrays["adj_data"] = self.adjacency.data
@@ -212,6 +213,11 @@ class WalkNetwork:
         arrays["adj_indptr"] = self.adjacency.indptr
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)
+        if extra:
+            with zipfile.ZipFile(buf, mode="a", compression=zipfile.ZIP_STORED) as zf:
+                for name, value in extra.items():
+                    with zf.open(f"{EXTRA_PREFIX}{name}.npy", "w", force_zip64=True) as f:
+                        np.lib.format.write_array(f, np.asarray(value), allow_pickle=False)
         return buf.getvalue()
 
     @classmethod

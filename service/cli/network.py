@@ -59,8 +59,8 @@ def network_build_cmd(
     db: DbOption = None,
 ) -> None:
     """Build the city's walking network and keep it in the store (replacing the previous one)."""
-    from geo.io.osm import ProgressFn, rich_progress
     from geo.analysis.prepared import save_network_prepared
+    from geo.io.osm import ProgressFn, rich_progress
     from geo.walk.city_network import build_network, load_network
 
     def quiet(stage: str, done: int, total: int | None) -> None:
