@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,9 +200,9 @@ class WalkNetwork:
         ``extra`` arrays derived from the network (a prepared model, see
         :mod:`geo.analysis.prepared`) travel in the same blob under names starting with
         :data:`EXTRA_PREFIX`; :meth:`from_bytes` never reads them, so blobs with or without
-        them load alike, and older code reading a newer blob skips them. They are stored
-        uncompressed: they are read on every cold start, and inflating them cost more than
-        reading them from the store.
+        them load alike, and older code reading a newer blob skips them. A blob with them is
+        stored uncompressed: it is read on every cold start, where inflating it cost more than
+        reading the larger blob from the store.
         """
         arrays: dict[str, Any] = {name: getattr(self, name) for name in self._ARRAYS}
         arrays["format_version"] = np.array(FORMAT_VERSION)
@@ -212,12 +211,11 @@ class WalkNetwork:
         arrays["adj_indices"] = self.adjacency.indices
         arrays["adj_indptr"] = self.adjacency.indptr
         buf = io.BytesIO()
-        np.savez_compressed(buf, **arrays)
-        if extra:
-            with zipfile.ZipFile(buf, mode="a", compression=zipfile.ZIP_STORED) as zf:
-                for name, value in extra.items():
-                    with zf.open(f"{EXTRA_PREFIX}{name}.npy", "w", force_zip64=True) as f:
-                        np.lib.format.write_array(f, np.asarray(value), allow_pickle=False)
+        if not extra:
+            np.savez_compressed(buf, **arrays)
+            return buf.getvalue()
+        arrays.update({EXTRA_PREFIX + name: value for name, value in extra.items()})
+        np.savez(buf, **arrays)
         return buf.getvalue()
 
     @classmethod
