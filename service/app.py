@@ -21,14 +21,17 @@ from service.ogc import router as ogc_router
 from service.problems import install_problem_handlers
 from service.read_cache import RevisionCache
 from service.routes import (
+    area_writes,
     categories,
     cities,
+    clusters,
     coverage,
     docs,
     embed,
     health,
     isochrones,
     pages,
+    place_writes,
     places,
     print_page,
     suggestions,
@@ -71,8 +74,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)  # HEAD wherever GET, with the GET's headers
     install_problem_handlers(app)
     for module in (
-        health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
-        embed, docs, print_page,
+        health, cities, places, clusters, categories, towns, coverage, isochrones, suggestions,
+        pages, embed, docs, print_page, place_writes, area_writes,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc

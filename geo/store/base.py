@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
+from geo.accounts import ApiToken, User
+from geo.history import Change
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 
 
@@ -47,6 +49,7 @@ class PlaceChanges:
     upsert: list[Place] = field(default_factory=list)
     close: list[str] = field(default_factory=list)  # ids whose status becomes 'closed'
     categories: list[Category] = field(default_factory=list)  # created by this import
+    source: str | None = None  # the import's source id, recorded in each place's history
 
 
 class Store(ABC):
@@ -191,3 +194,66 @@ class Store(ABC):
     @abstractmethod
     def population_hashes(self, city: str) -> dict[str, str]:
         """id → PopulationCell.content_hash() of the city's stored cells, for an import's diff."""
+
+    # -- writes one record at a time, with their history ----------------------------------
+    @abstractmethod
+    def write_place(self, place: Place, expected: str | None, change: Change) -> Place:
+        """Create or change one place, in one transaction with its history.
+
+        ``expected`` is the content hash (ETag) the writer read: the write applies only if the
+        stored place still has it, else :class:`~geo.errors.StaleWrite` (nothing written).
+        ``expected=None`` creates: :class:`~geo.errors.AlreadyExists` if the id is taken.
+        ``change`` says who, through what and which action; the store fills its fields (the
+        diff), ``at`` and ``id``. A write that changes nothing records nothing. Returns the
+        place as stored (``updated_at`` set).
+        """
+
+    @abstractmethod
+    def write_area(self, area: Area, expected: str, change: Change) -> Area:
+        """Change one area's contacts (its other fields and polygon come by import only), as
+        :meth:`write_place` does: ``expected`` is the area's content hash."""
+
+    @abstractmethod
+    def changes(
+        self, kind: str, record_id: str | None = None, city: str | None = None
+    ) -> list[Change]:
+        """The recorded changes to places or areas (``kind``), of one record or of a city's,
+        oldest first (by ``id``). :meth:`apply_places` records imports (``via='import'``)."""
+
+    # -- people, tokens and settings ---------------------------------------------------------
+    @abstractmethod
+    def put_user(self, user: User) -> None:
+        """Insert or update a person by (lower-cased) email; ``created_at`` is kept once set."""
+
+    @abstractmethod
+    def user(self, email: str) -> User | None:
+        """One person by email (any case)."""
+
+    @abstractmethod
+    def users(self, city: str | None = None) -> list[User]:
+        """Everyone, or a city's people, ordered by email."""
+
+    @abstractmethod
+    def put_token(self, token: ApiToken) -> None:
+        """Insert or update a token by id (revoking sets ``revoked_at``)."""
+
+    @abstractmethod
+    def token(self, token_id: str) -> ApiToken | None:
+        """One token by its public id."""
+
+    @abstractmethod
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        """The token whose secret hashes to ``token_hash`` (revoked ones included)."""
+
+    @abstractmethod
+    def tokens(self, city: str | None = None) -> list[ApiToken]:
+        """Every token, or a city's, ordered by id."""
+
+    @abstractmethod
+    def setting(self, name: str) -> str | None:
+        """A value kept in the store (the generated secret key, a city's stale months …)."""
+
+    @abstractmethod
+    def put_setting(self, name: str, value: str) -> None:
+        """Keep a value under ``name``, replacing any other."""
+

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from numpy.typing import NDArray
 
 from boundaries.area_membership import AreaIndex
-from geo.errors import NotFound
+from geo.errors import InvalidParameter, NotFound
 from geo.model import Place
 from geo.store.base import PlaceQuery, Store
 from geo.walk.distance import geodesic_many_m
@@ -21,6 +21,8 @@ from geo.walk.network import WalkNetwork
 from geo.walk.shortest import nearest_source_distances
 from geo.walk.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN, walking_minutes
 from layers.place_privacy import needs_town_point, public_distance_m, published
+from service.auth.principal import PrincipalDep
+from service.city_places import city_places, city_places_cache
 from service.deps import (
     MAX_ID,
     AnalysisDep,
@@ -38,9 +40,11 @@ from service.deps import (
     Text,
     follow_renamed,
 )
+from service.etags import VARY, not_modified, quoted
 from service.fast_json import Body, FastJSONResponse, json_bytes
 from service.listing_cache import ListingCache
 from service.place_export import export_places
+from service.read_cache import RevisionCache
 from service.routes.coverage import download
 from service.serialize import feature_collection, now_in_japan, place_feature
 
@@ -59,6 +63,7 @@ def list_places(
     store: StoreDep,
     revision: RevisionDep,
     read_cache: ReadCacheDep,
+    principal: PrincipalDep,
     area: Annotated[
         Text | None,
         Query(max_length=MAX_ID, description="Only places inside this area (its id)"),
@@ -67,6 +72,16 @@ def list_places(
         Literal["json", "geojson", "csv", "kml", "gpkg"],
         Query(description="json (default), or a file: geojson, csv, kml or gpkg"),
     ] = "json",
+    sort: Annotated[
+        Literal["id", "name", "distance"],
+        Query(description="id (default), name (by reading), or distance from lat, lon"),
+    ] = "id",
+    lat: Annotated[
+        float | None, Query(ge=-90, le=90, description="With sort=distance: from here (WGS84)")
+    ] = None,
+    lon: Annotated[
+        float | None, Query(ge=-180, le=180, description="With sort=distance: from here (WGS84)")
+    ] = None,
 ) -> Response:
     """Active gathering places by default; narrow by category, kind, status, area, bbox or text.
 
@@ -74,7 +89,10 @@ def list_places(
     ``next_date`` (次回開催). Built once per change of the city's data (and per minute).
     ``format`` gives the same places as a file to download: GeoJSON, CSV in the
     自治体標準オープンデータセット layout (UTF-8 with BOM), KML for Google My Maps, or GeoPackage
-    with places and areas for QGIS.
+    with places and areas for QGIS. A principal of the city (a signed-in role or a token) also
+    gets each place's internal fields; that answer is built for it alone, never cached.
+    ``sort=name`` or ``sort=distance`` (with ``lat`` and ``lon``) pages a list sorted on the
+    server, for a map of too many places to send at once (public fields only, for anyone).
     """
     code = city.code
     query = filters.query(code)
@@ -89,15 +107,67 @@ def list_places(
     if format != "json":
         file = export_places(store, code, query, format, now.replace(tzinfo=None))
         return download(file.body, file.media_type, file.filename)
+    if sort != "id":
+        return _sorted_page(request, store, read_cache, revision, query, now, sort, lat, lon)
+
+    def areas() -> AreaIndex:  # only when the listing is built
+        return read_cache.get(
+            ("area-index", code), revision, lambda: AreaIndex(code, store.areas(code))
+        )
+
+    if principal is not None and principal.sees_internal(code):
+        # internal fields: built for this principal, kept out of the shared cache
+        private = Body(_listing_body(store, areas(), query, now, internal=True)).response(request)
+        return _varies(private, "private, no-cache")
     key = (code, repr(query), store.url, revision, now)
     cache = _listing_cache(request)
     body = cache.get(key)
     if body is None:
-        areas = read_cache.get(
-            ("area-index", code), revision, lambda: AreaIndex(code, store.areas(code))
-        )
-        body = Body(_listing_body(store, areas, query, now))
+        body = Body(_listing_body(store, areas(), query, now))
         cache.put(key, body)
+    return _varies(body.response(request))
+
+
+def _varies(response: Response, cache_control: str | None = None) -> Response:
+    """Mark an answer that credentials change (internal fields): caches key it on them."""
+    held = response.headers.get("vary")
+    response.headers["Vary"] = f"{held}, {VARY}" if held else VARY
+    if cache_control:
+        response.headers["Cache-Control"] = cache_control
+    return response
+
+
+def _sorted_page(
+    request: Request,
+    store: Store,
+    read_cache: RevisionCache,
+    revision: int,
+    query: PlaceQuery,
+    now: datetime,
+    sort: str,
+    lat: float | None,
+    lon: float | None,
+) -> Response:
+    """A page of the listing sorted by name or by distance, from the city's places read once
+    per store revision (service.city_places)."""
+    if sort == "distance" and (lat is None or lon is None):
+        raise InvalidParameter("sort", "sort=distance needs lat and lon")
+    held = city_places(city_places_cache(request), read_cache, store, revision, query)
+    chosen = held.select(query.categories, query.bbox)
+    if sort == "distance" and lat is not None and lon is not None:
+        page = held.by_distance(chosen, lon, lat, query.offset, query.limit, now)
+    else:
+        page = held.by_name(chosen, query.offset, query.limit, now)
+    body = Body(
+        json_bytes(
+            feature_collection(
+                page,
+                numberMatched=len(chosen),
+                numberReturned=len(page),
+                sort=sort,
+            )
+        )
+    )
     return body.response(request)
 
 
@@ -109,24 +179,33 @@ def _listing_cache(request: Request) -> ListingCache:
 
 
 def listing(
-    store: Store, code: str, query: PlaceQuery, now: datetime, areas: AreaIndex | None = None
+    store: Store,
+    code: str,
+    query: PlaceQuery,
+    now: datetime,
+    areas: AreaIndex | None = None,
+    internal: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The places of a listing as public features (with ``areas`` and ``next_date``), and how
-    many match the query in all: the API's listing and the OGC API's items share it."""
+    """The places of a listing as features (with ``areas`` and ``next_date``; internal fields
+    only with ``internal``), and how many match the query in all: the API's listing and the OGC
+    API's items share it."""
     places = published(store, store.places(query))
     # Count only when the page is full: a full count() on every request is what slows peers down.
     truncated = query.limit is not None and len(places) == query.limit
     matched = store.count_places(query) if truncated or query.offset else query.offset + len(places)
     index = areas if areas is not None else AreaIndex(code, store.areas(code))
     in_areas = index.ids_at([p.lon for p in places], [p.lat for p in places])
-    features = [place_feature(p, areas=a, now=now) for p, a in zip(places, in_areas, strict=True)]
+    features = [place_feature(p, areas=a, now=now, internal=internal)
+                for p, a in zip(places, in_areas, strict=True)]  # fmt: skip
     return features, matched
 
 
-def _listing_body(store: Store, areas: AreaIndex, query: PlaceQuery, now: datetime) -> bytes:
+def _listing_body(
+    store: Store, areas: AreaIndex, query: PlaceQuery, now: datetime, internal: bool = False
+) -> bytes:
     """The listing as JSON bytes (sent as built: a response model would re-validate thousands
     of plain features, which costs more than the query)."""
-    features, matched = listing(store, areas.city, query, now, areas)
+    features, matched = listing(store, areas.city, query, now, areas, internal)
     return json_bytes(
         feature_collection(features, numberMatched=matched, numberReturned=len(features))
     )
@@ -242,11 +321,25 @@ def walks(
     }
 
 
-@router.get("/api/places/{place_id}", summary="One place as a GeoJSON feature")
-def get_place(place_id: PlaceId, store: StoreDep) -> dict[str, Any]:
-    """A place's public details by its stable id."""
+@router.get("/api/places/{place_id}", summary="One place as a GeoJSON feature, with its ETag")
+def get_place(
+    place_id: PlaceId, store: StoreDep, request: Request, principal: PrincipalDep
+) -> Response:
+    """A place's public details by its stable id; its internal fields too for a principal of
+    its city. ``ETag`` is the version a change sends back in ``If-Match``; ``If-None-Match``
+    with it answers 304."""
     place = store.place(place_id)
     if place is None:
         follow_renamed(store, "place", place_id)
         raise NotFound(f"no place with id {place_id!r}")
-    return place_feature(published(store, [place])[0])
+    internal = principal is not None and principal.sees_internal(place.city)
+    version = place.content_hash()
+    headers = {
+        "ETag": quoted(version),
+        "Vary": VARY,
+        "Cache-Control": "private, no-cache" if internal else "no-cache",
+    }
+    if not_modified(request, version):
+        return Response(status_code=304, headers=headers)
+    feature = place_feature(published(store, [place])[0], internal=internal)
+    return FastJSONResponse(feature, headers=headers)
