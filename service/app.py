@@ -30,6 +30,7 @@ from service.routes import (
     embed,
     health,
     isochrones,
+    overview,
     pages,
     place_writes,
     places,
@@ -76,6 +77,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     for module in (
         health, cities, places, clusters, categories, towns, coverage, isochrones, suggestions,
         pages, embed, docs, print_page, place_writes, area_writes,
+        overview,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc

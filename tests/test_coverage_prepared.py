@@ -17,6 +17,7 @@ from test_shortest import UBE_SHELTERS, nx_split_graph
 
 from geo.analysis.coverage import CoverageModel, _unique_rows
 from geo.analysis.demand import Demand
+from geo.analysis.prepare import build_model
 from geo.analysis.prepared import keep_prepared, stored_prepared
 from geo.borders import assign_in_plane, assign_in_plane_grouped
 from geo.japan.municipalities import get_city
@@ -26,7 +27,6 @@ from geo.walk.city_network import BuiltNetwork, network_meta, save_network
 from geo.walk.network import FORMAT_VERSION, WalkNetwork, build_from_lines
 from geo.walk.snap import Snap
 from layers.categories import DEFAULT_CATEGORIES
-from service.analysis import build_model
 
 CITY = "35202"
 EPSG = 6671

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geo.accounts import ApiToken, User
+from geo.analysis.stored import StoredCoverage
 from geo.history import Change
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 
@@ -257,3 +258,16 @@ class Store(ABC):
     def put_setting(self, name: str, value: str) -> None:
         """Keep a value under ``name``, replacing any other."""
 
+
+    # -- coverage kept by a batch (geo.analysis.batch) ----------------------------------------
+    @abstractmethod
+    def put_coverage(self, record: StoredCoverage) -> None:
+        """Keep a city's coverage, replacing the city's previous one, in one transaction."""
+
+    @abstractmethod
+    def stored_coverage(self, city: str) -> StoredCoverage | None:
+        """The city's kept coverage with its areas and cells, or None when none was computed."""
+
+    @abstractmethod
+    def coverage_summaries(self) -> list[StoredCoverage]:
+        """Every kept coverage without its areas and cells (the overview's), ordered by city."""

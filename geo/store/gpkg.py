@@ -24,6 +24,7 @@ import numpy as np
 from shapely.geometry import Point, box
 
 from geo.accounts import ApiToken, User
+from geo.analysis.stored import SUMMARY_FIELDS, StoredCoverage, from_row
 from geo.borders import assign_point, in_area
 from geo.errors import AlreadyExists, NotFound, StoreError
 from geo.history import Change, area_diff, place_diff
@@ -614,6 +615,34 @@ class GpkgStore(Store):
 
     def population_hashes(self, city: str) -> dict[str, str]:
         return self._hashes("population", city)
+
+    # -- coverage kept by a batch ------------------------------------------------------------
+    def put_coverage(self, record: StoredCoverage) -> None:
+        row = record.summary() | {
+            k: None if v is None else json.dumps(v, ensure_ascii=False)
+            for k, v in record.documents().items()
+        }
+        with self._tx() as db:
+            self._upsert(db, "coverage_results", [row], "city")
+
+    def stored_coverage(self, city: str) -> StoredCoverage | None:
+        rows = self._query("SELECT * FROM coverage_results WHERE city=?", (city,))
+        if not rows:
+            return None
+        r = rows[0]
+        docs = {k: None if r[k] is None else json.loads(r[k])
+                for k in ("categories", "areas", "cells", "notes")}  # fmt: skip
+        return from_row(r, docs)
+
+    def coverage_summaries(self) -> list[StoredCoverage]:
+        rows = self._query(
+            f"SELECT {', '.join(SUMMARY_FIELDS)}, categories FROM coverage_results ORDER BY city"
+        )
+        return [
+            from_row(r, {"categories": None if r["categories"] is None
+                         else json.loads(r["categories"])})
+            for r in rows
+        ]  # fmt: skip
 
     @staticmethod
     def _update_extent(db: sqlite3.Connection, table: str) -> None:

@@ -46,6 +46,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from geo.accounts import ApiToken, User
+from geo.analysis.stored import SUMMARY_FIELDS, StoredCoverage, from_row
 from geo.borders import NEAR_DEGREES, assign_point, in_area
 from geo.errors import AlreadyExists, NotFound, StoreError
 from geo.history import Change, area_diff, place_diff
@@ -162,6 +163,17 @@ changes_t = Table(
         "kind", "record_id", "city", "at", "who", "via", "action", "source",
     )),
     Column("fields", JSONB),
+)
+
+coverage_t = Table(  # revision 0011: a batch's coverage per city
+    "coverage_results", metadata,
+    Column("city", Text, primary_key=True), Column("computed_at", Text),
+    *(Column(name, Float(precision=53)) for name in (
+        "seconds", "minutes", "speed_kmh", "threshold_m", "max_distance_m", "older_population",
+        "covered_older_population", "covered_share")),
+    Column("method", Text), Column("age", Integer),
+    Column("categories", JSONB(none_as_null=True)), Column("areas", JSONB),
+    Column("cells", JSONB), Column("notes", JSONB),
 )
 
 _AREA_COLUMNS = [c for c in areas_t.c if c.name != "content_hash"]
@@ -796,3 +808,17 @@ class PostgisStore(Store):
 
     def population_hashes(self, city: str) -> dict[str, str]:
         return self._hashes(population_t, city)
+
+    # -- coverage kept by a batch ------------------------------------------------------------
+    def put_coverage(self, record: StoredCoverage) -> None:
+        with self._tx() as conn:
+            conn.execute(_upsert(coverage_t, "city"), [record.summary() | record.documents()])
+
+    def stored_coverage(self, city: str) -> StoredCoverage | None:
+        rows = self._rows(select(coverage_t).where(coverage_t.c.city == city))
+        return from_row(rows[0]._mapping, dict(rows[0]._mapping)) if rows else None
+
+    def coverage_summaries(self) -> list[StoredCoverage]:
+        c = coverage_t.c
+        stmt = select(*(c[name] for name in SUMMARY_FIELDS), c.categories).order_by(c.city)
+        return [from_row(r._mapping, {"categories": r.categories}) for r in self._rows(stmt)]

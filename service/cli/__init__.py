@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import analysis, db, export, imports, network, serve
+from service.cli import analysis, batch, db, export, imports, network, serve
 from service.cli.common import ErrorExits
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(db.app, name="db")
 app.add_typer(export.app, name="export")
 app.add_typer(network.app, name="network")
+app.add_typer(batch.app, name="batch")
 app.add_typer(export.app, name="export")
 app.command()(analysis.coverage)
 app.command()(analysis.suggest)
