@@ -11,6 +11,8 @@ of about 205 m × 160 m), 27 daily-living areas in 3 wards. It prints, in one ru
   networkx's ``multi_source_dijkstra_path_length`` on the same graph, full and at 500 m;
 - coverage + gaps of the whole city per query, warm (model prepared), for a new category set
   and for a repeated one; and cold (nothing per category computed yet);
+- a cold start from a network blob: the model built by spreading the cells and snapping the
+  places (old), against one loading them from the arrays kept in the blob (new), same run;
 - pandana's nearest-POI query on the same graph, when pandana is installed;
 - siting (K = 10 greedy, K = 5 exact) and one 10-minute isochrone, for scale.
 
@@ -41,6 +43,12 @@ from bench_shortest import grid, to_networkx  # noqa: E402
 from geo.analysis.coverage import CoverageModel, CoverageResult, GapsResult, PlaceSet  # noqa: E402
 from geo.analysis.demand import spread_population  # noqa: E402
 from geo.analysis.isochrone import isochrone  # noqa: E402
+from geo.analysis.prepared import (  # noqa: E402
+    demand_arrays,
+    demand_from_arrays,
+    known_snaps_from_arrays,
+    place_snap_arrays,
+)
 from geo.analysis.siting import suggest_sites  # noqa: E402
 from geo.model import Area, PopulationCell  # noqa: E402
 from geo.walk.network import WalkNetwork  # noqa: E402
@@ -224,6 +232,47 @@ def main() -> None:
     print(f"  last new set {cov.categories}: {c.older_population:,.0f} aged 65+, covered "
           f"{c.covered_share or 0:.1%}, median {c.median_distance_m} m, "
           f"p90 {c.p90_distance_m} m")  # fmt: skip
+
+    # -- cold start ----------------------------------------------------------------------------
+    print("\ncold start: the model and the first coverage + gaps, from a network blob "
+          "(old and new alternate)")  # fmt: skip
+    assert m.place_snap is not None
+    plain = net.to_bytes()
+    rich = net.to_bytes({**demand_arrays(d, "bench"),
+                         **place_snap_arrays(places.lon, places.lat, m.place_snap)})  # fmt: skip
+
+    def cold_old() -> dict[str, object]:
+        n = WalkNetwork.from_bytes(plain)  # no STRtree yet, as after a start
+        model = CoverageModel(n, places, spread_population(cells, n), areas)
+        return {"c": model.coverage().as_dict(), "g": model.gaps().as_dict()}
+
+    def cold_new() -> dict[str, object]:
+        n = WalkNetwork.from_bytes(rich)
+        extra = WalkNetwork.extra_from_bytes(rich)
+        demand = demand_from_arrays(extra, "bench")
+        assert demand is not None
+        model = CoverageModel(n, places, demand, areas,
+                              known_snaps=known_snaps_from_arrays(extra))  # fmt: skip
+        return {"c": model.coverage().as_dict(), "g": model.gaps().as_dict()}
+
+    times: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
+    got = {}
+    for _ in range(5):
+        for label, fn in (("old", cold_old), ("new", cold_new)):
+            c0, t0 = time.process_time(), time.perf_counter()
+            got[label] = fn()
+            times[label].append(((time.perf_counter() - t0) * 1e3,
+                                 (time.process_time() - c0) * 1e3))  # fmt: skip
+    assert got["old"] == got["new"], "the prepared arrays answer differently"
+    mc = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+           for k, v in times.items()}  # fmt: skip
+    line("old: spread the cells, snap the places (STRtree)", mc["old"][0],
+         min(w for w, _ in times["old"]), f"   CPU {mc['old'][1]:7.1f} ms")  # fmt: skip
+    line("new: demand and snaps loaded from the blob", mc["new"][0],
+         min(w for w, _ in times["new"]), f"   CPU {mc['new'][1]:7.1f} ms")  # fmt: skip
+    print(f"  new/old: wall {mc['new'][0] / mc['old'][0]:.2f}, "
+          f"CPU {mc['new'][1] / mc['old'][1]:.2f}; blob {len(plain) / 1e6:.1f} MB "
+          f"compressed alone, {len(rich) / 1e6:.1f} MB with the arrays (stored)")  # fmt: skip
 
     # -- pandana ------------------------------------------------------------------------------
     if args.skip_pandana:

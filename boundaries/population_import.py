@@ -36,6 +36,7 @@ from boundaries.population.counts import (
 )
 from boundaries.population.mesh import MESH_CODE_FIELDS, mesh_cells
 from boundaries.population.towns import TOWN_NAME_FIELDS, town_cells
+from geo.analysis.prepared import keep_prepared
 from geo.errors import Problem
 from geo.ingest import pipeline
 from geo.ingest.changes import ChangeSet
@@ -129,6 +130,7 @@ class _Cells(pipeline.HashedDestination[PopulationCell]):
 
     def write(self, changes: ChangeSet[PopulationCell]) -> None:
         self.store.put_population(changes.changed)
+        keep_prepared(self.store, self.city)  # the cells spread over the streets, kept
 
 
 def _people(n: float) -> str:

@@ -88,6 +88,74 @@ def assign_in_plane(
     return a, p
 
 
+#: How far (metres) a group's box is widened before it is tested: a box of one point, or of
+#: points on one line, still has an inside, and a wider box only settles fewer groups.
+GROUP_MARGIN_M = 0.001
+
+
+def assign_in_plane_grouped(
+    geoms: Sequence[BaseGeometry] | NDArray[np.object_],
+    levels: Sequence[int] | NDArray[np.int64],
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    group: NDArray[np.int64],
+) -> tuple[Ints, Ints]:
+    """:func:`assign_in_plane`'s pairs for points that come in tight groups (a population
+    cell's points on its streets), in no particular order, without testing every point.
+
+    Why: testing 280,000 points one by one costs half a second; a city's cells rarely straddle
+    a border. A group whose points' bounding box (widened by :data:`GROUP_MARGIN_M`) lies
+    properly inside an area of a level and meets no other area of that level gives all its
+    points that area: each is covered by it and by no other of the level, which is the rule's
+    answer. Only the points of the other groups (near a border, or outside every area of a
+    level) are assigned by :func:`assign_in_plane` itself.
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    if len(geoms) == 0 or x.size == 0:
+        return empty, empty.copy()
+    geom_arr = np.asarray(geoms, dtype=object)
+    level = np.asarray(levels, dtype=np.int64)
+    grp = np.asarray(group, dtype=np.int64)
+    n_groups = int(grp.max()) + 1
+    lo_x, lo_y = np.full(n_groups, np.inf), np.full(n_groups, np.inf)
+    hi_x, hi_y = np.full(n_groups, -np.inf), np.full(n_groups, -np.inf)
+    np.minimum.at(lo_x, grp, x)
+    np.minimum.at(lo_y, grp, y)
+    np.maximum.at(hi_x, grp, x)
+    np.maximum.at(hi_y, grp, y)
+    used = np.flatnonzero(np.isfinite(lo_x) & np.isfinite(lo_y) & np.isfinite(hi_x)
+                          & np.isfinite(hi_y))  # fmt: skip
+    m = GROUP_MARGIN_M
+    boxes = shapely.box(lo_x[used] - m, lo_y[used] - m, hi_x[used] + m, hi_y[used] + m)
+    tree = shapely.STRtree(boxes)
+    meet_a, meet_b = tree.query(geom_arr, predicate="intersects")  # areas are prepared once
+    in_a, in_b = tree.query(geom_arr, predicate="contains_properly")
+    levels_u = np.unique(level)
+    settled = np.ones(used.size, dtype=bool)
+    area_of = np.full((levels_u.size, used.size), -1, dtype=np.int64)
+    for i, lvl in enumerate(levels_u.tolist()):
+        mine = level[meet_a] == lvl
+        meets = np.bincount(meet_b[mine], minlength=used.size)
+        inside = level[in_a] == lvl
+        area_of[i, in_b[inside]] = in_a[inside]
+        settled &= (meets == 1) & (area_of[i] >= 0)
+    group_settled = np.zeros(n_groups, dtype=bool)
+    group_settled[used[settled]] = True
+    group_slot = np.full(n_groups, -1, dtype=np.int64)
+    group_slot[used] = np.arange(used.size)
+    easy = group_settled[grp] if grp.size else np.zeros(0, dtype=bool)
+    easy_pt = np.flatnonzero(easy)
+    slot = group_slot[grp[easy_pt]]
+    out_a = [area_of[i, slot] for i in range(levels_u.size)]
+    out_p = [easy_pt] * levels_u.size
+    hard = np.flatnonzero(~easy)
+    if hard.size:
+        a, p = assign_in_plane(geom_arr, level, x[hard], y[hard])
+        out_a.append(a)
+        out_p.append(hard[p])
+    return np.concatenate(out_a).astype(np.int64), np.concatenate(out_p).astype(np.int64)
+
+
 def assign_points(
     city: str, areas: Sequence[Area], lons: Sequence[float], lats: Sequence[float]
 ) -> list[list[Area]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from shapely.geometry import MultiPoint, Point
 
+from geo.analysis.prepared import keep_prepared
 from geo.errors import Problem, UsageError
 from geo.ingest import pipeline
 from geo.ingest.changes import ChangeSet
@@ -303,6 +304,7 @@ class _Places(pipeline.Destination[Place, tuple[str, str | None, str]]):
                 source=self.source,  # each place's history names the import it came with
             )
         )
+        keep_prepared(self.store, self.city)  # the new places snapped to the streets, kept
 
 
 def _fixed_category(matcher: CategoryMatcher, opts: PlaceImportOptions) -> str | None:

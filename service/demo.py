@@ -28,11 +28,12 @@ from typing import Any, cast
 from boundaries.area_import import AreaImportOptions, import_areas
 from boundaries.population_import import PopulationImportOptions, import_population
 from boundaries.town_import import TownImportOptions, import_towns
+from geo.analysis.prepared import save_network_prepared
 from geo.ingest.report import ImportReport
 from geo.japan.municipalities import get_city
 from geo.model import PopulationCell
 from geo.store.base import Store
-from geo.walk.city_network import build_network, save_network
+from geo.walk.city_network import build_network
 from geo.walk.network import FORMAT_VERSION
 from layers.place_import import PlaceImportOptions, import_places
 
@@ -173,7 +174,7 @@ def _load_network(store: Store, city: str, path: Path, untagged_trunk: bool) -> 
     else:
         built = build_network(path, city, get_city(city).crs_epsg, untagged_trunk=untagged_trunk)
         built.meta["source_sha256"] = digest
-        save_network(store, city, built)
+        save_network_prepared(store, city, built)
         report.notes.extend(built.notes)
         meta = built.meta
         if stored is None:

@@ -48,13 +48,13 @@ from geo.analysis.params import (
 )
 from geo.analysis.placeset import PlaceSet, as_place_set
 from geo.analysis.results import CoverageResult, GapsResult, area_row
-from geo.borders import assign_in_plane
+from geo.borders import assign_in_plane, assign_in_plane_grouped
 from geo.japan.crs import coords_fn, plane_transformer
 from geo.model import Area, Place
 from geo.walk.arrays import unreached
 from geo.walk.network import WalkNetwork
 from geo.walk.shortest import distance_to_points, multi_source
-from geo.walk.snap import Snap, snap_points
+from geo.walk.snap import KnownSnaps, Snap, snap_points
 from geo.walk.walking_time import STRAIGHT_LINE
 
 # What callers have imported from here since before the split (the service, the benches).
@@ -97,6 +97,9 @@ class CoverageModel:
         :data:`~geo.analysis.params.DEFAULT_MAX_DISTANCE_M`.
     max_snap_m
         Places farther than this from every street are left out (noted); ``None``: none are.
+    known_snaps
+        Places' snaps kept with the network (:class:`~geo.walk.snap.KnownSnaps`): the same
+        answers without building the network's STRtree for places it knows.
     """
 
     def __init__(
@@ -108,6 +111,7 @@ class CoverageModel:
         *,
         max_distance_m: float | None = DEFAULT_MAX_DISTANCE_M,
         max_snap_m: float | None = None,
+        known_snaps: KnownSnaps | None = None,
     ) -> None:
         if net is not None and demand.snap is None:
             raise ValueError("demand was built without a network; rebuild it on this network")
@@ -133,7 +137,8 @@ class CoverageModel:
         self.place_y = np.asarray(py, dtype=np.float64).reshape(len(self.places))
         self.place_snap: Snap | None = None
         if net is not None:
-            self.place_snap = snap_points(
+            snapper = snap_points if known_snaps is None else known_snaps.snap_points
+            self.place_snap = snapper(
                 net, self.places.lon, self.places.lat, max_distance_m=max_snap_m
             )
 
@@ -143,11 +148,13 @@ class CoverageModel:
         self.area_level = np.array([a.level for a in self.areas], dtype=np.int64)
         # each demand point's combination of areas (one per level): queries then make one
         # pass over the points, and a small incidence matrix spreads it over the areas
-        pt_area, pt_point = _membership(geoms, self.area_level, demand.x, demand.y)
+        pt_area, pt_point = assign_in_plane_grouped(
+            geoms, self.area_level, demand.x, demand.y, demand.cell
+        )
         levels, level_of = np.unique(self.area_level, return_inverse=True)
         table = np.full((len(demand), max(levels.size, 1)), -1, dtype=np.int64)
         table[pt_point, level_of.reshape(-1)[pt_area]] = pt_area
-        combos, combo_of = np.unique(table, axis=0, return_inverse=True)
+        combos, combo_of = _unique_rows(table, len(self.areas))
         self._combo_of = combo_of.reshape(-1).astype(np.int64)
         self._n_combos = int(combos.shape[0])
         c_idx, l_idx = np.nonzero(combos >= 0)
@@ -490,6 +497,23 @@ def coverage(
 
 
 # -- helpers -----------------------------------------------------------------------------------
+def _unique_rows(
+    table: NDArray[np.int64], n_areas: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``np.unique(table, axis=0, return_inverse=True)`` for rows of area indices (-1 for none):
+    each row packed into one integer in the same order, so the sort is of integers, not of
+    rows (a quarter of a second for 280,000 points)."""
+    base = n_areas + 1
+    if base ** table.shape[1] >= 2**62:
+        combos, inverse = np.unique(table, axis=0, return_inverse=True)
+        return combos, inverse.reshape(-1)
+    key = np.zeros(table.shape[0], dtype=np.int64)
+    for j in range(table.shape[1]):
+        key = key * base + (table[:, j] + 1)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return table[first], inverse.reshape(-1)
+
+
 def _membership(
     geoms: NDArray[np.object_],
     level: NDArray[np.int64],

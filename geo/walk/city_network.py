@@ -163,9 +163,14 @@ def fragments_meta(frag: FragmentReport) -> dict[str, Any]:
     }
 
 
-def save_network(store: Store, city: str, built: BuiltNetwork) -> bytes:
-    """Serialise and keep the network (replacing the city's previous one); returns the blob."""
-    blob = built.network.to_bytes()
+def save_network(
+    store: Store, city: str, built: BuiltNetwork, *, extra: dict[str, Any] | None = None
+) -> bytes:
+    """Serialise and keep the network (replacing the city's previous one); returns the blob.
+
+    ``extra``: arrays prepared from the network to keep in its blob (geo.analysis.prepared).
+    """
+    blob = built.network.to_bytes(extra)
     meta = dict(built.meta)
     meta["blob_bytes"] = len(blob)
     meta["sha256"] = hashlib.sha256(blob).hexdigest()

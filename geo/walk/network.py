@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import io
 import re
+import struct
+import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,6 +31,7 @@ from geo.japan.crs import coords_fn, plane_transformer
 from geo.walk.arrays import run_starts
 
 FORMAT_VERSION = 1
+EXTRA_PREFIX = "extra."  # blob members derived from the network, not part of it
 COORD_SCALE = 1e7  # line ends are the same node when equal after rounding to 1e-7 degree (~1 cm)
 JOIN_TOLERANCE_M = 0.05  # … or when closer than this in the plane CRS
 
@@ -192,8 +196,16 @@ class WalkNetwork:
         "edge_highway_code", "edge_name_code", "highway_values", "name_values", "components",
     )  # fmt: skip
 
-    def to_bytes(self) -> bytes:
-        """The whole network as one compressed ``.npz`` blob (no pickles)."""
+    def to_bytes(self, extra: Mapping[str, NDArray[Any]] | None = None) -> bytes:
+        """The whole network as one compressed ``.npz`` blob (no pickles).
+
+        ``extra`` arrays derived from the network (a prepared model, see
+        :mod:`geo.analysis.prepared`) travel in the same blob under names starting with
+        :data:`EXTRA_PREFIX`; :meth:`from_bytes` never reads them, so blobs with or without
+        them load alike, and older code reading a newer blob skips them. A blob with them is
+        stored uncompressed: it is read on every cold start, where inflating it cost more than
+        reading the larger blob from the store.
+        """
         arrays: dict[str, Any] = {name: getattr(self, name) for name in self._ARRAYS}
         arrays["format_version"] = np.array(FORMAT_VERSION)
         arrays["epsg"] = np.array(self.epsg)
@@ -201,25 +213,32 @@ class WalkNetwork:
         arrays["adj_indices"] = self.adjacency.indices
         arrays["adj_indptr"] = self.adjacency.indptr
         buf = io.BytesIO()
-        np.savez_compressed(buf, **arrays)
+        if not extra:
+            np.savez_compressed(buf, **arrays)
+            return buf.getvalue()
+        arrays.update({EXTRA_PREFIX + name: value for name, value in extra.items()})
+        np.savez(buf, **arrays)
         return buf.getvalue()
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> WalkNetwork:
         """Inverse of :meth:`to_bytes`; nothing is recomputed, so loading stays fast."""
-        with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
-            version = int(npz["format_version"])
-            if version != FORMAT_VERSION:
-                raise UsageError(
-                    f"walk network blob has format {version}, expected {FORMAT_VERSION}"
-                )
-            values = {name: npz[name] for name in cls._ARRAYS}
-            n = values["node_id"].size
-            adjacency = csr_matrix(
-                (npz["adj_data"], npz["adj_indices"], npz["adj_indptr"]), shape=(n, n)
-            )
-            epsg = int(npz["epsg"])
-        return cls(epsg=epsg, adjacency=adjacency, **values)
+        npz = _npz_arrays(blob, lambda name: not name.startswith(EXTRA_PREFIX))
+        version = int(npz["format_version"])
+        if version != FORMAT_VERSION:
+            raise UsageError(f"walk network blob has format {version}, expected {FORMAT_VERSION}")
+        values = {name: npz[name] for name in cls._ARRAYS}
+        n = values["node_id"].size
+        adjacency = csr_matrix(
+            (npz["adj_data"], npz["adj_indices"], npz["adj_indptr"]), shape=(n, n)
+        )
+        return cls(epsg=int(npz["epsg"]), adjacency=adjacency, **values)
+
+    @staticmethod
+    def extra_from_bytes(blob: bytes) -> dict[str, NDArray[Any]]:
+        """The ``extra`` arrays :meth:`to_bytes` was given (empty for a blob without any)."""
+        npz = _npz_arrays(blob, lambda name: name.startswith(EXTRA_PREFIX))
+        return {name[len(EXTRA_PREFIX) :]: value for name, value in npz.items()}
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
@@ -302,6 +321,46 @@ class WalkNetwork:
             ),
             epsg,
         )
+
+
+def _npz_arrays(blob: bytes, wanted: Callable[[str], bool]) -> dict[str, NDArray[Any]]:
+    """The arrays of an ``.npz`` blob whose names ``wanted`` accepts; never a pickle.
+
+    Why not ``np.load``: for members stored uncompressed it reads each through zipfile, which
+    copies it and computes its CRC; a cold start reads 60 MB so. Here a stored member is one
+    copy straight out of the blob (its ``.npy`` header parsed by numpy); deflated ones (a blob
+    without prepared arrays) still go through ``np.load``.
+    """
+    out: dict[str, NDArray[Any]] = {}
+    deflated = []
+    with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+        members = zf.infolist()
+    for info in members:
+        name = info.filename.removesuffix(".npy")
+        if not wanted(name):
+            continue
+        if info.compress_type != zipfile.ZIP_STORED:
+            deflated.append(name)
+            continue
+        n_name, n_extra = struct.unpack_from("<HH", blob, info.header_offset + 26)
+        start = info.header_offset + 30 + n_name + n_extra
+        head = io.BytesIO(blob[start : start + min(info.file_size, 1 << 17)])
+        major, _ = np.lib.format.read_magic(head)
+        read_header = (
+            np.lib.format.read_array_header_1_0
+            if major == 1
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, fortran, dtype = read_header(head)
+        if dtype.hasobject:
+            raise UsageError(f"walk network blob member {name} holds Python objects")
+        count = int(np.prod(shape, dtype=np.int64))
+        flat = np.frombuffer(blob, dtype=dtype, count=count, offset=start + head.tell())
+        out[name] = flat.reshape(shape, order="F" if fortran else "C").copy()
+    if deflated:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
+            out.update({name: npz[name] for name in deflated})
+    return out
 
 
 def _symmetric_min_csr(

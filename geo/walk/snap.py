@@ -163,3 +163,47 @@ def snap_points(
     out.snap_m[which] = np.asarray(dist, dtype=np.float64)
     out.x[which], out.y[which] = sx, sy
     return out
+
+
+@dataclass(frozen=True)
+class KnownSnaps:
+    """Snaps already made on one network, looked up by the exact point (WGS84 lon, lat).
+
+    Why: snapping needs the network's STRtree, and building its 190,000 line geometries is
+    the largest part of a cold start once the rest is prepared. Snapping is a function of the
+    point, the network and ``max_distance_m`` alone, point by point, so snaps kept with the
+    network (geo.analysis.prepared) answer for every point seen then; only points never seen
+    (a place added or moved since) are snapped, and the tree built, now.
+    """
+
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    snap: Snap
+    max_distance_m: float | None = None
+
+    def snap_points(
+        self,
+        net: WalkNetwork,
+        lon: ArrayLike,
+        lat: ArrayLike,
+        *,
+        max_distance_m: float | None = None,
+    ) -> Snap:
+        """:func:`snap_points`, the same answers, from the kept snaps where the point is known."""
+        lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+        if max_distance_m != self.max_distance_m:
+            return snap_points(net, lon_a, lat_a, max_distance_m=max_distance_m)
+        index = {xy: i for i, xy in enumerate(zip(self.lon.tolist(), self.lat.tolist(),
+                                                   strict=True))}  # fmt: skip
+        found = np.array(
+            [index.get(xy, -1) for xy in zip(lon_a.tolist(), lat_a.tolist(), strict=True)],
+            dtype=np.int64,
+        ).reshape(lon_a.size)
+        out = self.snap.take(np.maximum(found, 0)) if len(self.snap) else Snap.unsnapped(found.size)
+        new = np.flatnonzero(found < 0)
+        if new.size:
+            fresh = snap_points(net, lon_a[new], lat_a[new], max_distance_m=max_distance_m)
+            for f in fields(Snap):
+                getattr(out, f.name)[new] = getattr(fresh, f.name)
+        return out

@@ -59,8 +59,9 @@ def network_build_cmd(
     db: DbOption = None,
 ) -> None:
     """Build the city's walking network and keep it in the store (replacing the previous one)."""
+    from geo.analysis.prepared import save_network_prepared
     from geo.io.osm import ProgressFn, rich_progress
-    from geo.walk.city_network import build_network, load_network, save_network
+    from geo.walk.city_network import build_network, load_network
 
     def quiet(stage: str, done: int, total: int | None) -> None:
         pass
@@ -80,7 +81,7 @@ def network_build_cmd(
                 progress=report,
             )
             report("saving to the store", 0, 1)
-            blob = save_network(store, municipality.code, built)
+            blob = save_network_prepared(store, municipality.code, built)
             store.put_city(municipality)
             report("saving to the store", 1, 1)
         started = time.perf_counter()
