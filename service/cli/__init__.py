@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import analysis, db, export, imports, network, serve
+from service.cli import analysis, db, export, imports, network, serve, settings, stale
 from service.cli.common import ErrorExits
 
 app = typer.Typer(
@@ -22,9 +22,11 @@ app.add_typer(imports.app, name="import")
 app.add_typer(db.app, name="db")
 app.add_typer(export.app, name="export")
 app.add_typer(network.app, name="network")
+app.add_typer(settings.app, name="settings")
 app.add_typer(export.app, name="export")
 app.command()(analysis.coverage)
 app.command()(analysis.suggest)
+app.command()(stale.stale)
 app.command()(serve.serve)
 app.command()(serve.demo)
 
