@@ -294,6 +294,7 @@ class _Places(pipeline.Destination[Place, tuple[str, str | None, str]]):
                 upsert=changes.records if changes.any else [],
                 close=changes.closed,
                 categories=self.categories,
+                source=self.source,  # each place's history names the import it came with
             )
         )
 

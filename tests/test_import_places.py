@@ -186,6 +186,39 @@ def test_changing_one_row_reports_one_updated(store: Store, tmp_path: Path, late
     assert [pid for pid, when in stamps.items() if when == stamp] == [f"{CC}-4"]
 
 
+def test_an_import_records_each_change_with_its_source(store: Store, tmp_path: Path) -> None:
+    run(store, TAKAMATSU_CSV)
+    created = store.changes("place", city=TAKAMATSU)
+    source = CC.removeprefix(f"{TAKAMATSU}-")
+    stored = [p["id"] for p in snapshot(store, TAKAMATSU)]
+    assert sorted(c.record_id for c in created) == sorted(stored)
+    assert {(c.who, c.via, c.action, c.source) for c in created} == {
+        ("import", "import", "create", source)
+    }
+    kameoka = store.place(f"{CC}-4")
+    assert kameoka is not None
+    (first,) = store.changes("place", f"{CC}-4")
+    assert first.fields["name"] == [None, kameoka.name]
+    assert first.fields["phone"] == [None, kameoka.phone]
+
+    run(store, TAKAMATSU_CSV)  # unchanged: nothing recorded
+    assert len(store.changes("place", city=TAKAMATSU)) == len(created)
+
+    def new_phone(rows: list[list[str]]) -> None:
+        rows[4][5] = "087-834-0000"  # 亀阜 (line 5)
+
+    run(store, edited(tmp_path, new_phone))
+    *_, last = store.changes("place", city=TAKAMATSU)
+    assert (last.record_id, last.action, last.source) == (f"{CC}-4", "update", source)
+    assert last.fields == {"phone": [kameoka.phone, "087-834-0000"]}
+    closed = run(store, edited(tmp_path, lambda rows: rows.pop(3)), prune=True)
+    assert closed.closed == 1
+    *_, gone = store.changes("place", city=TAKAMATSU)
+    assert (gone.record_id, gone.action, gone.fields) == (
+        f"{CC}-3", "close", {"status": ["active", "closed"]}
+    )
+
+
 def test_a_row_missing_from_the_file_is_listed_and_prune_closes_it(
     store: Store, tmp_path: Path
 ) -> None:

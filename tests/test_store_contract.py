@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 import re
 import sys
+import threading
+from collections.abc import Sequence
 from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,9 +22,12 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import create_engine, pool, text
 
-from geo.errors import StoreError
+from geo.accounts import ApiToken, User
+from geo.errors import AlreadyExists, NotFound, StaleWrite, StoreError
+from geo.history import Change, place_diff
 from geo.model import Area, Category, City, Contact, Place
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
+from geo.store.gpkg import GpkgStore
 from geo.store.migrate import database_url, upgrade
 from geo.store.postgis import PostgisStore
 from geo.text import fold
@@ -681,6 +686,8 @@ def answers(store: Store, keep_updated_at: bool = False) -> dict[str, Any]:
         out[f"place {p.id}"] = store.place(p.id)
     for lon, lat in POINTS:
         out[f"areas_at {lon} {lat}"] = store.areas_at(NIIGATA, lon, lat)
+    for kind in ("place", "area"):  # ids and times differ between two stores, the rest not
+        out[f"changes {kind}"] = [replace(c, id=None, at=None) for c in store.changes(kind)]
     for i, q in enumerate(QUERIES):
         out[f"places {i}"] = store.places(q)
         out[f"count_places {i}"] = store.count_places(q)
@@ -742,3 +749,325 @@ def test_every_write_moves_the_revision_on_and_reads_do_not(loaded: Store) -> No
     with pytest.raises(StoreError):
         loaded.apply_places(PlaceChanges(upsert=[broken]))
     assert loaded.revision() == after  # a write that failed changed nothing, revision included
+
+
+# -- people, tokens and settings ---------------------------------------------------------------
+
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+def test_users_are_keyed_by_lower_cased_email_and_keep_created_at(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_clock(monkeypatch, store, "2026-01-01T00:00:00Z")
+    store.put_user(User("Hanako@Example.JP", NIIGATA, "coordinator", "argon2-hash",
+                        areas=["15100-bandai", "15100-chuo"]))  # fmt: skip
+    store.put_user(User("admin@example.jp", NAGAOKA, "admin"))
+    first = store.user("HANAKO@example.jp")
+    assert first == User("hanako@example.jp", NIIGATA, "coordinator", "argon2-hash",
+                         ["15100-bandai", "15100-chuo"], False, "2026-01-01T00:00:00Z")  # fmt: skip
+
+    set_clock(monkeypatch, store, "2026-02-02T00:00:00Z")
+    store.put_user(replace(first, email="hanako@EXAMPLE.jp", disabled=True, areas=[],
+                           role="viewer", created_at=None))  # fmt: skip
+    again = store.user("hanako@example.jp")
+    assert again is not None
+    assert (again.disabled, again.areas, again.role) == (True, [], "viewer")
+    assert again.created_at == "2026-01-01T00:00:00Z"  # kept once set
+    assert [u.email for u in store.users()] == ["admin@example.jp", "hanako@example.jp"]
+    assert [u.email for u in store.users(NIIGATA)] == ["hanako@example.jp"]
+    assert store.users("15103") == []
+    assert store.user("nobody@example.jp") is None
+
+
+def test_tokens_are_found_by_id_and_hash_and_revoked_by_put_token(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_clock(monkeypatch, store, "2026-01-01T00:00:00Z")
+    b = ApiToken("tok-b", NIIGATA, "coordinator", "f" * 64, name="集計スクリプト",
+                 areas=["15100-bandai"])  # fmt: skip
+    a = ApiToken("tok-a", NAGAOKA, "admin", "0" * 64)
+    store.put_token(b)
+    store.put_token(a)
+    assert store.token("tok-b") == replace(b, created_at="2026-01-01T00:00:00Z")
+    assert store.token_by_hash("0" * 64) == replace(a, created_at="2026-01-01T00:00:00Z")
+    assert store.token_by_hash("1" * 64) is None and store.token("tok-c") is None
+    assert [t.id for t in store.tokens()] == ["tok-a", "tok-b"]
+    assert [t.id for t in store.tokens(NIIGATA)] == ["tok-b"]
+
+    set_clock(monkeypatch, store, "2026-03-03T00:00:00Z")
+    store.put_token(replace(b, revoked_at="2026-03-03T00:00:00Z"))
+    revoked = store.token_by_hash("f" * 64)  # still found: the caller refuses it
+    assert revoked is not None
+    assert (revoked.revoked_at, revoked.created_at) == (
+        "2026-03-03T00:00:00Z", "2026-01-01T00:00:00Z"
+    )
+
+
+def test_settings_are_kept_and_replaced(store: Store) -> None:
+    assert store.setting("secret_key") is None
+    store.put_setting("secret_key", "s3cret")
+    store.put_setting(f"stale_months:{NIIGATA}", "6")
+    store.put_setting(f"stale_months:{NIIGATA}", "3")
+    assert store.setting("secret_key") == "s3cret"
+    assert store.setting(f"stale_months:{NIIGATA}") == "3"
+    assert store.setting(f"stale_months:{NAGAOKA}") is None
+
+
+# -- writes one record at a time, with their history -------------------------------------------
+
+
+def edit(record_id: str, action: str = "update", who: str = "user:hanako@example.jp",
+         kind: str = "place", city: str = NIIGATA) -> Change:  # fmt: skip
+    return Change(kind, record_id, city, who, "editor", action)  # type: ignore[arg-type]
+
+
+def test_write_place_creates_a_place_and_records_every_field_it_sets(
+    loaded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_clock(monkeypatch, loaded, "2026-05-05T01:02:03Z")
+    new = _place("15100-editor-ab12", "新しい茶の間", 139.041, 37.911, source="editor",
+                 phone="025-111-2222", schedule_rules=[{"freq": "weekly", "byday": ["MO"]}],
+                 extra={"note": "裏口から"}, internal_contact="担当 090")  # fmt: skip
+    change = replace(edit(new.id, "create", "token:tok-a"), via="api")
+    stored = loaded.write_place(new, None, change)
+
+    assert stored == replace(new, updated_at="2026-05-05T01:02:03Z")
+    assert by_id(loaded, new.id) == stored
+    assert stored.content_hash() == new.content_hash()
+    (recorded,) = loaded.changes("place", new.id)
+    assert recorded == replace(change)  # the store filled the caller's change too
+    assert (recorded.who, recorded.via, recorded.action) == ("token:tok-a", "api", "create")
+    assert recorded.at == "2026-05-05T01:02:03Z" and recorded.id is not None
+    assert recorded.fields == place_diff(None, new)
+    assert recorded.fields["name"] == [None, "新しい茶の間"]
+    assert recorded.fields["extra"] == [None, {"note": "裏口から"}]
+    assert "updated_at" not in recorded.fields and "id" not in recorded.fields
+    # found as an imported place is: by box (the R-tree), by text, in its area, nearby
+    assert new.id in ids(loaded.places(PlaceQuery(bbox=(139.04, 37.91, 139.042, 37.912))))
+    assert ids(loaded.places(PlaceQuery(q=fold("新しい茶")))) == [new.id]
+    assert new.id in ids(loaded.places(PlaceQuery(area="15100-bandai")))
+    assert ids(loaded.nearby(139.041, 37.911, 1, PlaceQuery())) == [new.id]
+
+
+def test_write_place_refuses_to_create_an_id_that_exists(loaded: Store) -> None:
+    before, revision = by_id(loaded, "15100-0002"), loaded.revision()
+    with pytest.raises(AlreadyExists):
+        loaded.write_place(replace(before, name="上書き"), None, edit(before.id, "create"))
+    assert by_id(loaded, before.id) == before and loaded.revision() == revision
+    assert [c.via for c in loaded.changes("place", before.id)] == ["import"]
+
+
+def test_write_place_of_a_missing_place_is_not_found(loaded: Store) -> None:
+    ghost = _place("15100-ghost", "ない", 139.0, 37.9)
+    with pytest.raises(NotFound):
+        loaded.write_place(ghost, ghost.content_hash(), edit(ghost.id))
+    assert loaded.place(ghost.id) is None and loaded.changes("place", ghost.id) == []
+
+
+def test_write_place_updates_when_the_etag_is_current(
+    loaded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = by_id(loaded, "15100-0001")
+    set_clock(monkeypatch, loaded, "2026-06-06T00:00:00Z")
+    moved = replace(old, name="万代の茶の間（移転）", phone="025-999-0000", lon=139.09, lat=37.90,
+                    schedule_rules=None, extra={**old.extra, "note": "1階"})  # fmt: skip
+    stored = loaded.write_place(moved, old.content_hash(), edit(old.id))
+
+    assert stored == replace(moved, updated_at="2026-06-06T00:00:00Z")
+    assert stored.content_hash() == moved.content_hash() != old.content_hash()
+    *_, last = loaded.changes("place", old.id)
+    assert last.fields == {
+        "name": [old.name, moved.name],
+        "phone": ["025-000-1111", "025-999-0000"],
+        "lon": [old.lon, 139.09],
+        "lat": [old.lat, 37.90],
+        "schedule_rules": [old.schedule_rules, None],
+        "extra": [old.extra, moved.extra],
+    }
+    assert last.fields["lon"][0] == 139.04123456789012  # floats exactly as they were
+    # the old location and name no longer find it; the new ones do
+    assert old.id not in ids(loaded.places(PlaceQuery(bbox=(139.04, 37.91, 139.042, 37.913))))
+    assert old.id in ids(loaded.places(PlaceQuery(bbox=(139.089, 37.899, 139.091, 37.901))))
+    assert old.id in ids(loaded.places(PlaceQuery(q=fold("移転"))))
+    assert old.id in ids(loaded.places(PlaceQuery(area="15100-higashi")))
+    assert loaded.place_hashes(NIIGATA)[old.id][0] == moved.content_hash()
+
+
+def test_a_write_that_changes_nothing_records_nothing(loaded: Store) -> None:
+    old = by_id(loaded, "15100-0004")
+    revision, history = loaded.revision(), loaded.changes("place", old.id)
+    again = loaded.write_place(replace(old, updated_at=None), old.content_hash(), edit(old.id))
+    assert again == old  # updated_at kept
+    assert loaded.changes("place", old.id) == history and loaded.revision() == revision
+
+
+def test_a_stale_write_is_refused_with_the_current_etag(loaded: Store) -> None:
+    read = by_id(loaded, "15100-0003")
+    first = loaded.write_place(replace(read, phone="025-1"), read.content_hash(), edit(read.id))
+    history, revision = loaded.changes("place", read.id), loaded.revision()
+
+    with pytest.raises(StaleWrite) as caught:
+        loaded.write_place(replace(read, fee="無料"), read.content_hash(), edit(read.id))
+    assert caught.value.record_id == read.id
+    assert caught.value.current_etag == first.content_hash()
+    assert by_id(loaded, read.id) == first  # nothing lost, nothing written
+    assert loaded.changes("place", read.id) == history and loaded.revision() == revision
+    # read again, the same change applies
+    loaded.write_place(replace(first, fee="無料"), caught.value.current_etag, edit(read.id))
+    assert by_id(loaded, read.id).fee == "無料"
+
+
+def test_apply_places_records_each_import_with_its_source(
+    loaded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (created,) = loaded.changes("place", "15100-0002")
+    assert (created.who, created.via, created.action, created.source) == (
+        "import", "import", "create", None
+    )
+    assert ISO_UTC.match(created.at or "")
+    old5, old6 = by_id(loaded, "15100-0005"), by_id(loaded, "15100-0006")
+    new = _place("15100-0300", "新規サロン", 139.0, 37.9)
+    set_clock(monkeypatch, loaded, "2026-07-07T00:00:00Z")
+    loaded.apply_places(PlaceChanges(
+        upsert=[replace(old5, fee="200円"), replace(old6), new],  # 0006 unchanged
+        close=["15100-0004", "15100-0009"],  # 0009 is closed already
+        source="niigata-2024.csv",
+    ))  # fmt: skip
+    recorded = [c for c in loaded.changes("place") if c.at == "2026-07-07T00:00:00Z"]
+    assert [(c.record_id, c.action, c.fields) for c in recorded] == [
+        ("15100-0005", "update", {"fee": [None, "200円"]}),
+        ("15100-0300", "create", place_diff(None, new)),
+        ("15100-0004", "close", {"status": ["active", "closed"]}),
+    ]
+    assert {(c.who, c.via, c.source) for c in recorded} == {
+        ("import", "import", "niigata-2024.csv")
+    }
+
+
+def test_changes_are_oldest_first_and_filtered_by_record_and_city(loaded: Store) -> None:
+    loaded.write_place(replace(p := by_id(loaded, "15202-0001"), fee="無料"), p.content_hash(),
+                       edit(p.id, city=NAGAOKA))  # fmt: skip
+    loaded.write_place(replace(q := by_id(loaded, "15100-0002"), fee="無料"), q.content_hash(),
+                       edit(q.id))  # fmt: skip
+    loaded.write_place(replace(p := by_id(loaded, "15202-0001"), fee="100円"), p.content_hash(),
+                       edit(p.id, city=NAGAOKA))  # fmt: skip
+    every = loaded.changes("place")
+    assert [c.id for c in every] == sorted(c.id for c in every if c.id is not None)
+    assert len({c.id for c in every}) == len(every) == len(places()) + 3
+    nagaoka = loaded.changes("place", city=NAGAOKA)
+    assert [(c.action, c.fields.get("fee")) for c in nagaoka] == [
+        ("create", None), ("update", [None, "無料"]), ("update", ["無料", "100円"])
+    ]
+    assert loaded.changes("place", "15202-0001") == nagaoka
+    assert loaded.changes("place", "15202-0001", city=NIIGATA) == []
+    assert [c.record_id for c in loaded.changes("place", city=NIIGATA)][-1] == "15100-0002"
+    assert loaded.changes("area") == []
+
+
+def test_write_area_changes_its_contacts_only(loaded: Store) -> None:
+    old = loaded.area("15100-bandai")
+    assert old is not None
+    contacts = [replace(old.contacts[0], phone="025-000-7777"), Contact("民生委員", "山田 太郎")]
+    sent = replace(old, contacts=contacts, name="名前は変わらない", level=3)
+    stored = loaded.write_area(sent, old.content_hash(), edit(old.id, kind="area"))
+
+    assert stored == replace(old, contacts=contacts)
+    assert loaded.area(old.id) == stored
+    assert loaded.area_hashes(NIIGATA)[old.id] == stored.content_hash() != old.content_hash()
+    (change,) = loaded.changes("area", old.id)
+    assert change.fields == {
+        "contacts": [[c.as_dict() for c in old.contacts], [c.as_dict() for c in contacts]]
+    }
+    assert loaded.changes("area", city=NIIGATA) == [change] and loaded.changes("area", "x") == []
+
+    with pytest.raises(StaleWrite) as caught:
+        loaded.write_area(replace(old, contacts=[]), old.content_hash(), edit(old.id, kind="area"))
+    assert caught.value.current_etag == stored.content_hash()
+    assert loaded.area(old.id) == stored
+    revision = loaded.revision()
+    same = loaded.write_area(stored, stored.content_hash(), edit(old.id, kind="area"))
+    assert same == stored and loaded.revision() == revision
+    assert len(loaded.changes("area")) == 1
+    with pytest.raises(NotFound):
+        loaded.write_area(replace(old, id="15100-none"), "x", edit("15100-none", kind="area"))
+
+
+def test_every_new_write_moves_the_revision_on(loaded: Store) -> None:
+    p, a = by_id(loaded, "15100-0005"), loaded.area("15100-chuo")
+    assert a is not None
+    writes = [
+        lambda: loaded.put_user(User("x@example.jp", NIIGATA, "admin")),
+        lambda: loaded.put_user(User("x@example.jp", NIIGATA, "admin", disabled=True)),
+        lambda: loaded.put_token(ApiToken("t", NIIGATA, "viewer", "ab" * 32)),
+        lambda: loaded.put_setting("secret_key", "k"),
+        lambda: loaded.write_place(replace(p, fee="1"), p.content_hash(), edit(p.id)),
+        lambda: loaded.write_area(replace(a, contacts=[Contact("係", "係長")]), a.content_hash(),
+                                  edit(a.id, kind="area")),  # fmt: skip
+    ]
+    for write in writes:
+        before = loaded.revision()
+        write()
+        assert loaded.revision() > before
+
+
+def race(stores: Sequence[Store], read: Place) -> list[str]:
+    """Each store (its own connection) in its own thread writes over ``read`` at once."""
+    start = threading.Barrier(len(stores))
+    results: list[str] = []
+
+    def write(n: int) -> None:
+        start.wait()
+        try:
+            stores[n].write_place(replace(read, phone=f"025-{n:03d}"), read.content_hash(),
+                                  edit(read.id, who=f"token:t{n}"))  # fmt: skip
+            results.append(f"ok {n}")
+        except StaleWrite as stale:
+            results.append(f"stale {stale.current_etag}")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def one_won(store: Store, read: Place, results: list[str], writers: int, base: int) -> None:
+    """Exactly one writer won; the others were told the winner's ETag; history has its change."""
+    won = [r for r in results if r.startswith("ok")]
+    assert len(results) == writers and len(won) == 1
+    winner = int(won[0].split()[1])
+    now = by_id(store, read.id)
+    assert now.phone == f"025-{winner:03d}"
+    assert sorted(results) == sorted([won[0]] + [f"stale {now.content_hash()}"] * (writers - 1))
+    history = store.changes("place", read.id)
+    assert len(history) == base + 1
+    assert (history[-1].who, history[-1].fields) == (
+        f"token:t{winner}", {"phone": ["025-000-1111", f"025-{winner:03d}"]}
+    )
+
+
+@pytest.mark.postgis
+def test_concurrent_writers_with_one_etag_one_wins(postgis_store: PostgisStore) -> None:
+    """Threads race on the pool's connections: the row lock (FOR UPDATE) lets exactly one
+    through; every other gets StaleWrite and history shows the one change."""
+    load(postgis_store)
+    read = by_id(postgis_store, "15100-0001")
+    base = len(postgis_store.changes("place", read.id))
+    results = race([postgis_store] * 8, read)
+    one_won(postgis_store, read, results, 8, base)
+
+
+def test_concurrent_gpkg_writers_with_one_etag_one_wins(gpkg_store: GpkgStore) -> None:
+    """Four connections to one file (as four processes would have): BEGIN IMMEDIATE makes them
+    take turns, so the check and the write of one are never split by another's."""
+    load(gpkg_store)
+    read = by_id(gpkg_store, "15100-0001")
+    base = len(gpkg_store.changes("place", read.id))
+    others = [GpkgStore(gpkg_store.path) for _ in range(4)]
+    try:
+        one_won(gpkg_store, read, race(others, read), 4, base)
+    finally:
+        for other in others:
+            other.close()

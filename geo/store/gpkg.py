@@ -23,8 +23,10 @@ from typing import Any
 import numpy as np
 from shapely.geometry import Point, box
 
+from geo.accounts import ApiToken, User
 from geo.borders import assign_point, in_area
-from geo.errors import StoreError
+from geo.errors import AlreadyExists, NotFound, StaleWrite, StoreError
+from geo.history import Change, area_diff, place_diff
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 from geo.store import gpkg_rtree, gpkg_schema, shared
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
@@ -353,43 +355,204 @@ class GpkgStore(Store):
         )
         return str(rows[0][0]) if rows else None
 
+    @staticmethod
+    def _place_row(p: Place, stamp: str, digest: str) -> dict[str, Any]:
+        """Every column of a place's row: geometry, search text, JSON as text."""
+        row = shared.place_values(p, _PLACE_TEXT_FIELDS, stamp=stamp, digest=digest)
+        row.update(
+            geom=to_blob(Point(p.lon, p.lat)),
+            lon=p.lon,
+            lat=p.lat,
+            schedule_rules=(
+                json.dumps(p.schedule_rules, ensure_ascii=False)
+                if p.schedule_rules is not None
+                else None
+            ),
+            extra=json.dumps(p.extra, ensure_ascii=False, sort_keys=True),
+            demo=int(p.demo),
+        )
+        return row
+
     def apply_places(self, changes: PlaceChanges) -> None:
         stamp = now_iso()
+        history: list[Change] = []
         with self._tx() as db:
             if changes.categories:
                 self._write_categories(db, changes.categories)
             for p in changes.upsert:
                 digest = p.content_hash()
-                old = db.execute(
-                    "SELECT content_hash, updated_at FROM places WHERE id=?", (p.id,)
-                ).fetchone()
+                old = db.execute("SELECT * FROM places WHERE id=?", (p.id,)).fetchone()
                 if old is not None and old["content_hash"] == digest:
                     continue
-                row = shared.place_values(p, _PLACE_TEXT_FIELDS, stamp=stamp, digest=digest)
-                row.update(
-                    geom=to_blob(Point(p.lon, p.lat)),
-                    lon=p.lon,
-                    lat=p.lat,
-                    schedule_rules=(
-                        json.dumps(p.schedule_rules, ensure_ascii=False)
-                        if p.schedule_rules is not None
-                        else None
-                    ),
-                    extra=json.dumps(p.extra, ensure_ascii=False, sort_keys=True),
-                    demo=int(p.demo),
-                )
-                self._upsert(db, "places", [row], "id")
+                before = self._place_from_row(old) if old is not None else None
+                self._upsert(db, "places", [self._place_row(p, stamp, digest)], "id")
+                change = shared.import_change(before, p, changes.source)
+                if change is not None:
+                    history.append(change)
             for place_id in changes.close:
                 current = db.execute("SELECT * FROM places WHERE id=?", (place_id,)).fetchone()
                 if current is None or current["status"] == "closed":
                     continue
+                before = self._place_from_row(current)
                 closed = self._place_from_row(current)
                 closed.status = "closed"
                 db.execute(
                     "UPDATE places SET status='closed', updated_at=?, content_hash=? WHERE id=?",
                     (stamp, closed.content_hash(), place_id),
                 )
+                change = shared.import_change(before, closed, changes.source)
+                if change is not None:
+                    history.append(change)
             self._update_extent(db, "places")
+            for change in history:
+                self._record(db, change, stamp)
+
+    # -- writes one record at a time, with their history ----------------------------------
+    @staticmethod
+    def _record(db: sqlite3.Connection, change: Change, stamp: str) -> Change:
+        """Insert one change in the caller's transaction; sets its ``at`` and ``id``."""
+        change.at = stamp
+        row = shared.change_values(change)
+        row["fields"] = json.dumps(change.fields, ensure_ascii=False)
+        cols = list(row)
+        cur = db.execute(
+            f"INSERT INTO changes ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+            [row[c] for c in cols],
+        )
+        change.id = int(cur.lastrowid or 0)
+        return change
+
+    def write_place(self, place: Place, expected: str | None, change: Change) -> Place:
+        stamp = now_iso()
+        try:
+            with self._tx() as db:
+                old = db.execute("SELECT * FROM places WHERE id=?", (place.id,)).fetchone()
+                if expected is None and old is not None:
+                    raise AlreadyExists(f"a place with id {place.id!r} exists already")
+                if expected is not None:
+                    if old is None:
+                        raise NotFound(f"no place with id {place.id!r}")
+                    if old["content_hash"] != expected:
+                        raise StaleWrite(place.id, old["content_hash"])
+                before = self._place_from_row(old) if old is not None else None
+                diff = place_diff(before, place)
+                if not diff:
+                    raise shared.Unchanged(before)
+                self._upsert(db, "places", [self._place_row(place, stamp, place.content_hash())],
+                             "id")  # fmt: skip
+                self._update_extent(db, "places")
+                change.fields = diff
+                self._record(db, change, stamp)
+                row = db.execute("SELECT * FROM places WHERE id=?", (place.id,)).fetchone()
+                return self._place_from_row(row)
+        except shared.Unchanged as same:
+            stored: Place = same.record
+            return stored
+
+    def write_area(self, area: Area, expected: str, change: Change) -> Area:
+        stamp = now_iso()
+        try:
+            with self._tx() as db:
+                old = db.execute("SELECT * FROM areas WHERE id=?", (area.id,)).fetchone()
+                if old is None:
+                    raise NotFound(f"no area with id {area.id!r}")
+                if old["content_hash"] != expected:
+                    raise StaleWrite(area.id, old["content_hash"])
+                before = self._area_from_row(old)
+                after = self._area_from_row(old)
+                after.contacts = list(area.contacts)
+                diff = area_diff(before, after)
+                if not diff:
+                    raise shared.Unchanged(before)
+                db.execute(
+                    "UPDATE areas SET contacts=?, content_hash=? WHERE id=?",
+                    (
+                        json.dumps([c.as_dict() for c in after.contacts], ensure_ascii=False),
+                        after.content_hash(),
+                        area.id,
+                    ),
+                )
+                change.fields = diff
+                self._record(db, change, stamp)
+                return after
+        except shared.Unchanged as same:
+            stored: Area = same.record
+            return stored
+
+    def changes(
+        self, kind: str, record_id: str | None = None, city: str | None = None
+    ) -> list[Change]:
+        sql = "SELECT * FROM changes WHERE kind=?"
+        params: list[Any] = [kind]
+        if record_id is not None:
+            sql += " AND record_id=?"
+            params.append(record_id)
+        if city is not None:
+            sql += " AND city=?"
+            params.append(city)
+        rows = self._query(sql + " ORDER BY id", params)
+        return [shared.change_from_row(r, json.loads(r["fields"] or "{}")) for r in rows]
+
+    # -- people, tokens and settings ---------------------------------------------------------
+    def put_user(self, user: User) -> None:
+        email = user.email.strip().lower()
+        with self._tx() as db:
+            old = db.execute("SELECT created_at FROM users WHERE email=?", (email,)).fetchone()
+            created = old["created_at"] if old else (user.created_at or now_iso())
+            row = shared.user_values(user, created)
+            row.update(areas=json.dumps(row["areas"], ensure_ascii=False),
+                       disabled=int(user.disabled))  # fmt: skip
+            self._upsert(db, "users", [row], "email")
+
+    @staticmethod
+    def _user(r: sqlite3.Row) -> User:
+        return shared.user_from_row(r, json.loads(r["areas"] or "[]"))
+
+    def user(self, email: str) -> User | None:
+        rows = self._query("SELECT * FROM users WHERE email=?", (email.strip().lower(),))
+        return self._user(rows[0]) if rows else None
+
+    def users(self, city: str | None = None) -> list[User]:
+        if city is None:
+            rows = self._query("SELECT * FROM users ORDER BY email")
+        else:
+            rows = self._query("SELECT * FROM users WHERE city=? ORDER BY email", (city,))
+        return [self._user(r) for r in rows]
+
+    def put_token(self, token: ApiToken) -> None:
+        with self._tx() as db:
+            old = db.execute("SELECT created_at FROM api_tokens WHERE id=?", (token.id,)).fetchone()
+            created = old["created_at"] if old else (token.created_at or now_iso())
+            row = shared.token_values(token, created)
+            row["areas"] = json.dumps(row["areas"], ensure_ascii=False)
+            self._upsert(db, "api_tokens", [row], "id")
+
+    @staticmethod
+    def _token(r: sqlite3.Row) -> ApiToken:
+        return shared.token_from_row(r, json.loads(r["areas"] or "[]"))
+
+    def token(self, token_id: str) -> ApiToken | None:
+        rows = self._query("SELECT * FROM api_tokens WHERE id=?", (token_id,))
+        return self._token(rows[0]) if rows else None
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        rows = self._query("SELECT * FROM api_tokens WHERE token_hash=?", (token_hash,))
+        return self._token(rows[0]) if rows else None
+
+    def tokens(self, city: str | None = None) -> list[ApiToken]:
+        if city is None:
+            rows = self._query("SELECT * FROM api_tokens ORDER BY id")
+        else:
+            rows = self._query("SELECT * FROM api_tokens WHERE city=? ORDER BY id", (city,))
+        return [self._token(r) for r in rows]
+
+    def setting(self, name: str) -> str | None:
+        rows = self._query("SELECT value FROM settings WHERE name=?", (name,))
+        return str(rows[0][0]) if rows else None
+
+    def put_setting(self, name: str, value: str) -> None:
+        with self._tx() as db:
+            self._upsert(db, "settings", [{"name": name, "value": value}], "name")
 
     # -- towns -----------------------------------------------------------------------------
     def towns(self, city: str, q: str | None = None, limit: int | None = None) -> list[Town]:

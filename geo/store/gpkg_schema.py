@@ -17,8 +17,9 @@ from geo.store import gpkg_rtree, id_migration, shared
 from geo.store.gpkg_geometry import from_blob
 
 # 2: towns; 3: networks, population; 4: areas.geometry_source; 5: places.placed_from;
-# 6: ids by source, id_aliases; 7: the R-tree on places.geom (gpkg_rtree_index)
-SCHEMA_VERSION = 7
+# 6: ids by source, id_aliases; 7: the R-tree on places.geom (gpkg_rtree_index);
+# 8: users, api_tokens, settings and the changes (history) of places and areas
+SCHEMA_VERSION = 8
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10400  # GeoPackage 1.4
 
@@ -69,6 +70,30 @@ _V6_DDL = [
         new_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('place', 'area')))""",
 ]
 
+# Schema version 8: people, API tokens, settings, and every change to a place or an area
+_V8_DDL = [
+    """CREATE TABLE IF NOT EXISTS users (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE, city TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'coordinator', 'viewer')),
+        password_hash TEXT, areas TEXT NOT NULL DEFAULT '[]',
+        disabled BOOLEAN NOT NULL DEFAULT 0, created_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS users_city ON users (city)",
+    """CREATE TABLE IF NOT EXISTS api_tokens (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, city TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'coordinator', 'viewer')),
+        token_hash TEXT NOT NULL UNIQUE, name TEXT, areas TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL, revoked_at TEXT)""",
+    "CREATE INDEX IF NOT EXISTS api_tokens_city ON api_tokens (city)",
+    """CREATE TABLE IF NOT EXISTS settings (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, value TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL CHECK (kind IN ('place', 'area')),
+        record_id TEXT NOT NULL, city TEXT NOT NULL, at TEXT NOT NULL, who TEXT NOT NULL,
+        via TEXT NOT NULL, action TEXT NOT NULL, source TEXT, fields TEXT NOT NULL DEFAULT '{}')""",
+    "CREATE INDEX IF NOT EXISTS changes_record ON changes (kind, record_id)",
+    "CREATE INDEX IF NOT EXISTS changes_city ON changes (city)",
+]
+
 _DDL = [
     """CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
         srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
@@ -117,6 +142,7 @@ _DDL = [
     "CREATE INDEX IF NOT EXISTS places_city_status ON places (city, status)",
     *_V3_DDL,
     *_V6_DDL,
+    *_V8_DDL,
 ]
 
 # gpkg_contents rows (table, data type, description) and gpkg_geometry_columns rows (table,
@@ -136,6 +162,12 @@ _V3_CONTENTS = [
     ("population", "features", "Tsudoi population cells (地域メッシュ or 町丁目) with 65+/75+"),
 ]
 _V6_CONTENTS = [("id_aliases", "attributes", "Tsudoi ids records had before (old → new)")]
+_V8_CONTENTS = [
+    ("users", "attributes", "Tsudoi people who sign in (hashed passwords, city, role)"),
+    ("api_tokens", "attributes", "Tsudoi API tokens (hashed secrets, city, role)"),
+    ("settings", "attributes", "Tsudoi settings kept in the store"),
+    ("changes", "attributes", "Tsudoi history: every change to a place or an area"),
+]
 _V1_GEOMETRY_COLUMNS = [("areas", "geom", "MULTIPOLYGON", 4326), ("places", "geom", "POINT", 4326)]
 _V2_GEOMETRY_COLUMNS = [("towns", "geom", "POINT", 4326)]
 _V3_GEOMETRY_COLUMNS = [("population", "geom", "GEOMETRY", 4326)]
@@ -181,7 +213,14 @@ def create(db: sqlite3.Connection) -> None:
     )
     _register(
         db,
-        [*_V1_CONTENTS, *_V2_CONTENTS, *_V1_ATTRIBUTES, *_V3_CONTENTS, *_V6_CONTENTS],
+        [
+            *_V1_CONTENTS,
+            *_V2_CONTENTS,
+            *_V1_ATTRIBUTES,
+            *_V3_CONTENTS,
+            *_V6_CONTENTS,
+            *_V8_CONTENTS,
+        ],
         [*_V1_GEOMETRY_COLUMNS, *_V2_GEOMETRY_COLUMNS, *_V3_GEOMETRY_COLUMNS],
     )
     gpkg_rtree.create(db)
@@ -209,6 +248,10 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
         _move_ids(db)
     if version < 7:  # the places' R-tree, filled from the rows already there
         gpkg_rtree.create(db)
+    if version < 8:
+        for stmt in _V8_DDL:
+            db.execute(stmt)
+        _register(db, _V8_CONTENTS, [])
     _set_version(db)
 
 

@@ -8,6 +8,7 @@ The schema belongs to Alembic (geo/store/migrations); this class only checks it 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ColumnElement,
@@ -43,8 +45,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from geo.accounts import ApiToken, User
 from geo.borders import NEAR_DEGREES, assign_point, in_area
-from geo.errors import StoreError
+from geo.errors import AlreadyExists, NotFound, StaleWrite, StoreError
+from geo.history import Change, area_diff, place_diff
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 from geo.store import migrate, shared
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
@@ -133,9 +137,38 @@ id_aliases_t = Table(  # revision 0009
     Column("old_id", Text, primary_key=True), Column("new_id", Text), Column("kind", Text),
 )
 
+users_t = Table(  # revision 0010, as are the three below
+    "users", metadata,
+    Column("email", Text, primary_key=True),
+    Column("city", Text), Column("role", Text), Column("password_hash", Text),
+    Column("areas", JSONB), Column("disabled", Boolean), Column("created_at", Text),
+)
+
+api_tokens_t = Table(
+    "api_tokens", metadata,
+    Column("id", Text, primary_key=True),
+    Column("city", Text), Column("role", Text), Column("token_hash", Text), Column("name", Text),
+    Column("areas", JSONB), Column("created_at", Text), Column("revoked_at", Text),
+)
+
+settings_t = Table(
+    "settings", metadata, Column("name", Text, primary_key=True), Column("value", Text),
+)
+
+changes_t = Table(
+    "changes", metadata,
+    Column("id", BigInteger, primary_key=True),
+    *(Column(name, Text) for name in (
+        "kind", "record_id", "city", "at", "who", "via", "action", "source",
+    )),
+    Column("fields", JSONB),
+)
+
 _AREA_COLUMNS = [c for c in areas_t.c if c.name != "content_hash"]
 _PLACE_COLUMNS = [c for c in places_t.c if c.name not in ("content_hash", "search")]
 _PLACE_FIELDS = [c.name for c in _PLACE_COLUMNS if c.name != "geom"]
+_PLACE_HASHED = [*_PLACE_COLUMNS, places_t.c.content_hash]  # a row to write over: its ETag
+_AREA_HASHED = [*_AREA_COLUMNS, areas_t.c.content_hash]
 
 # Connections for reads (one pool per worker process): as many as the server's worker threads,
 # so no thread waits for a connection and no more are ever opened (see service.app).
@@ -163,12 +196,14 @@ def _wkb(geom: BaseGeometry) -> WKBElement:
     return from_shape(geom, srid=_SRID)
 
 
-def _upsert(table: Table, *key: str) -> Insert:
-    """Insert rows or update them in place by ``key``, every column but the key."""
+def _upsert(table: Table, *key: str, keep: tuple[str, ...] = ()) -> Insert:
+    """Insert rows or update them in place by ``key``, every column but the key and ``keep``."""
     stmt = pg_insert(table)
     return stmt.on_conflict_do_update(
         index_elements=[table.c[k] for k in key],
-        set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in key},
+        set_={
+            c.name: stmt.excluded[c.name] for c in table.c if c.name not in (*key, *keep)
+        },
     )
 
 
@@ -491,15 +526,16 @@ class PostgisStore(Store):
         stamp = now_iso()
         latest = {p.id: p for p in changes.upsert}  # the last one given for an id wins
         p = places_t.c
+        history: list[Change] = []
         with self._tx() as conn:
             if changes.categories:
                 self._upsert_categories(conn, changes.categories)
-            stored: dict[str, str] = {}
+            stored: dict[str, tuple[str, Place]] = {}
             if latest:
                 stored = {
-                    r.id: r.content_hash
+                    r.id: (r.content_hash, self._place(r))
                     for r in conn.execute(
-                        select(p.id, p.content_hash)
+                        select(*_PLACE_HASHED)
                         .where(_one_of(p.id, list(latest)))
                         .with_for_update()
                     )
@@ -507,11 +543,15 @@ class PostgisStore(Store):
             rows = []
             for place in latest.values():
                 digest = place.content_hash()
-                if stored.get(place.id) == digest:
+                old = stored.get(place.id)
+                if old is not None and old[0] == digest:
                     continue
                 row = shared.place_values(place, _PLACE_FIELDS, stamp=stamp, digest=digest)
                 row["geom"] = _wkb(Point(place.lon, place.lat))
                 rows.append(row)
+                change = shared.import_change(old and old[1], place, changes.source)
+                if change is not None:
+                    history.append(change)
             if rows:
                 conn.execute(_upsert(places_t, "id"), rows)
             if changes.close:
@@ -524,7 +564,11 @@ class PostgisStore(Store):
                     )
                 ]
                 for place in closing:
+                    before = dataclasses.replace(place)
                     place.status = "closed"
+                    change = shared.import_change(before, place, changes.source)
+                    if change is not None:
+                        history.append(change)
                 if closing:
                     conn.execute(
                         update(places_t)
@@ -536,6 +580,158 @@ class PostgisStore(Store):
                         ),
                         [{"b_id": c.id, "b_hash": c.content_hash()} for c in closing],
                     )
+            if history:
+                for change in history:
+                    change.at = stamp
+                conn.execute(
+                    pg_insert(changes_t), [shared.change_values(c) for c in history]
+                )
+
+    # -- writes one record at a time, with their history ----------------------------------
+    @staticmethod
+    def _record(conn: Connection, change: Change, stamp: str) -> Change:
+        """Insert one change in the caller's transaction; sets its ``at`` and ``id``."""
+        change.at = stamp
+        stmt = pg_insert(changes_t).values(shared.change_values(change))
+        change.id = int(conn.execute(stmt.returning(changes_t.c.id)).scalar_one())
+        return change
+
+    def write_place(self, place: Place, expected: str | None, change: Change) -> Place:
+        """The row is locked (SELECT … FOR UPDATE) from the check to the commit, so of two
+        writers holding the same ETag the second sees the first's hash and gets StaleWrite."""
+        stamp = now_iso()
+        p = places_t.c
+        try:
+            with self._tx() as conn:
+                old = conn.execute(
+                    select(*_PLACE_HASHED)
+                    .where(p.id == place.id)
+                    .with_for_update()
+                ).first()
+                if expected is None and old is not None:
+                    raise AlreadyExists(f"a place with id {place.id!r} exists already")
+                if expected is not None:
+                    if old is None:
+                        raise NotFound(f"no place with id {place.id!r}")
+                    if old.content_hash != expected:
+                        raise StaleWrite(place.id, old.content_hash)
+                before = self._place(old) if old is not None else None
+                diff = place_diff(before, place)
+                if not diff:
+                    raise shared.Unchanged(before)
+                row = shared.place_values(
+                    place, _PLACE_FIELDS, stamp=stamp, digest=place.content_hash()
+                )
+                row["geom"] = _wkb(Point(place.lon, place.lat))
+                if old is None:  # a creator racing another for the same id loses here
+                    done = conn.execute(
+                        pg_insert(places_t).values(row).on_conflict_do_nothing(
+                            index_elements=[p.id]
+                        )
+                    )
+                    if done.rowcount == 0:
+                        raise AlreadyExists(f"a place with id {place.id!r} exists already")
+                else:
+                    conn.execute(update(places_t).where(p.id == place.id).values(row))
+                change.fields = diff
+                self._record(conn, change, stamp)
+                return self._place(
+                    conn.execute(select(*_PLACE_COLUMNS).where(p.id == place.id)).one()
+                )
+        except shared.Unchanged as same:
+            stored: Place = same.record
+            return stored
+
+    def write_area(self, area: Area, expected: str, change: Change) -> Area:
+        stamp = now_iso()
+        a = areas_t.c
+        try:
+            with self._tx() as conn:
+                old = conn.execute(
+                    select(*_AREA_HASHED).where(a.id == area.id).with_for_update()
+                ).first()
+                if old is None:
+                    raise NotFound(f"no area with id {area.id!r}")
+                if old.content_hash != expected:
+                    raise StaleWrite(area.id, old.content_hash)
+                before = self._area(old)
+                after = self._area(old)
+                after.contacts = list(area.contacts)
+                diff = area_diff(before, after)
+                if not diff:
+                    raise shared.Unchanged(before)
+                conn.execute(
+                    update(areas_t)
+                    .where(a.id == area.id)
+                    .values(
+                        contacts=[c.as_dict() for c in after.contacts],
+                        content_hash=after.content_hash(),
+                    )
+                )
+                change.fields = diff
+                self._record(conn, change, stamp)
+                return after
+        except shared.Unchanged as same:
+            stored: Area = same.record
+            return stored
+
+    def changes(
+        self, kind: str, record_id: str | None = None, city: str | None = None
+    ) -> list[Change]:
+        c = changes_t.c
+        stmt = select(changes_t).where(c.kind == kind)
+        if record_id is not None:
+            stmt = stmt.where(c.record_id == record_id)
+        if city is not None:
+            stmt = stmt.where(c.city == city)
+        rows = self._rows(stmt.order_by(c.id))
+        return [shared.change_from_row(r._mapping, dict(r.fields or {})) for r in rows]
+
+    # -- people, tokens and settings ---------------------------------------------------------
+    def put_user(self, user: User) -> None:
+        row = shared.user_values(user, user.created_at or now_iso())
+        with self._tx() as conn:
+            conn.execute(_upsert(users_t, "email", keep=("created_at",)), [row])
+
+    def _users(self, *where: ColumnElement[bool]) -> list[User]:
+        rows = self._rows(select(users_t).where(*where).order_by(users_t.c.email))
+        return [shared.user_from_row(r._mapping, r.areas or []) for r in rows]
+
+    def user(self, email: str) -> User | None:
+        found = self._users(users_t.c.email == email.strip().lower())
+        return found[0] if found else None
+
+    def users(self, city: str | None = None) -> list[User]:
+        return self._users(*([] if city is None else [users_t.c.city == city]))
+
+    def put_token(self, token: ApiToken) -> None:
+        row = shared.token_values(token, token.created_at or now_iso())
+        with self._tx() as conn:
+            conn.execute(_upsert(api_tokens_t, "id", keep=("created_at",)), [row])
+
+    def _tokens(self, *where: ColumnElement[bool]) -> list[ApiToken]:
+        rows = self._rows(select(api_tokens_t).where(*where).order_by(api_tokens_t.c.id))
+        return [shared.token_from_row(r._mapping, r.areas or []) for r in rows]
+
+    def token(self, token_id: str) -> ApiToken | None:
+        found = self._tokens(api_tokens_t.c.id == token_id)
+        return found[0] if found else None
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        found = self._tokens(api_tokens_t.c.token_hash == token_hash)
+        return found[0] if found else None
+
+    def tokens(self, city: str | None = None) -> list[ApiToken]:
+        return self._tokens(*([] if city is None else [api_tokens_t.c.city == city]))
+
+    def setting(self, name: str) -> str | None:
+        s = settings_t.c
+        rows = self._rows(select(s.value).where(s.name == name))
+        return str(rows[0].value) if rows else None
+
+    def put_setting(self, name: str, value: str) -> None:
+        with self._tx() as conn:
+            conn.execute(_upsert(settings_t, "name"), [{"name": name, "value": value}])
 
     # -- towns -----------------------------------------------------------------------------
     def towns(self, city: str, q: str | None = None, limit: int | None = None) -> list[Town]:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from geo.accounts import ApiToken, User
+from geo.history import Action, Change, place_diff
 from geo.model import Area, Category, City, Contact, Place, PopulationCell, Town
 from geo.store.base import CityCounts
 from geo.text import fold
@@ -220,3 +222,65 @@ def town_from_row(r: Row) -> Town:
 def population_from_row(r: Row, geometry: BaseGeometry) -> PopulationCell:
     """A population cell from its row, with the geometry as the backend decoded it."""
     return record_from_row(PopulationCell, r, geometry=geometry)
+
+
+# -- people, tokens and history ---------------------------------------------------------------
+class Unchanged(Exception):  # noqa: N818 — a signal, not an error
+    """Raised inside a write's transaction when the write changes nothing: the transaction is
+    rolled back (the store's revision stays), and the stored record is returned."""
+
+    def __init__(self, record: Any) -> None:
+        super().__init__()
+        self.record = record
+
+
+def user_values(user: User, created_at: str) -> dict[str, Any]:
+    """A person's columns, the email lower-cased (the key); areas as a list."""
+    return record_values(user) | {
+        "email": user.email.strip().lower(),
+        "areas": list(user.areas),
+        "created_at": created_at,
+    }
+
+
+def token_values(token: ApiToken, created_at: str) -> dict[str, Any]:
+    """A token's columns; areas as a list."""
+    return record_values(token) | {"areas": list(token.areas), "created_at": created_at}
+
+
+def change_values(change: Change) -> dict[str, Any]:
+    """A change's columns but its id (the store numbers it)."""
+    return record_values(change, "id")
+
+
+def user_from_row(r: Row, areas: list[str]) -> User:
+    """A person from its row, with the areas as the backend decoded them."""
+    return record_from_row(User, r, areas=list(areas))
+
+
+def token_from_row(r: Row, areas: list[str]) -> ApiToken:
+    """A token from its row, with the areas as the backend decoded them."""
+    return record_from_row(ApiToken, r, areas=list(areas))
+
+
+def change_from_row(r: Row, changed: dict[str, list[Any]]) -> Change:
+    """A change from its row, with the fields as the backend decoded them."""
+    return record_from_row(Change, r, fields=changed, id=int(r["id"]))
+
+
+def import_change(before: Place | None, after: Place, source: str | None) -> Change | None:
+    """The history of one place an import creates, changes or closes (None: nothing differs)."""
+    diff = place_diff(before, after)
+    if not diff:
+        return None
+    action: Action
+    if before is None:
+        action = "create"
+    elif after.status == "closed" and before.status != "closed":
+        action = "close"
+    else:
+        action = "update"
+    return Change(
+        kind="place", record_id=after.id, city=after.city, who="import", via="import",
+        action=action, fields=diff, source=source,
+    )  # fmt: skip
