@@ -28,12 +28,14 @@ from service.routes import (
     embed,
     health,
     isochrones,
+    login,
     pages,
     places,
     print_page,
     suggestions,
     towns,
 )
+from service.security_headers import SecurityHeaders
 from service.settings import Settings
 
 
@@ -69,10 +71,13 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(SameOriginFraming)  # HTML outside /embed: framed by this service only
     app.add_middleware(HeadAsGet)  # HEAD wherever GET, with the GET's headers
+    # outside the framing middleware, so the sign-in and editor pages' frame-ancestors 'none'
+    # replaces the 'self' it gives other pages
+    app.add_middleware(SecurityHeaders, settings=app.state.settings)
     install_problem_handlers(app)
     for module in (
         health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
-        embed, docs, print_page,
+        embed, docs, print_page, login,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc
