@@ -15,6 +15,7 @@ from geo.errors import Problem, UsageError
 from geo.ingest import pipeline
 from geo.ingest.changes import ChangeSet
 from geo.ingest.duplicates import Located
+from geo.ingest.edit_conflicts import keep_edits
 from geo.ingest.extent import CityExtent
 from geo.ingest.ids import place_id, source_of_file
 from geo.ingest.rejects import Rejects, SkipOptions, source_name
@@ -126,6 +127,7 @@ class PlaceImportOptions:
     create_categories: bool = False
     prune: bool = False
     dry_run: bool = False
+    overwrite_edits: bool = False  # take the file's value over a field edited since (conflicts)
     fields: Mapping[str, str] = field(default_factory=dict)  # --field NAME=COLUMN
     skip: SkipOptions = SkipOptions()
 
@@ -166,6 +168,10 @@ def import_places(store: Store, path: str | Path, opts: PlaceImportOptions) -> I
     rejects.accept()
     _report_locations(report, records, reader.across, reader.wide)
     places = _at_town_points(store, opts.city, records, report)
+    # a field corrected in the editor since this source last wrote it keeps the correction
+    places, report.conflicts = keep_edits(
+        store, opts.city, source, places, overwrite=opts.overwrite_edits
+    )
     if matcher.created:
         report.notes.append(
             "new categories: " + ", ".join(f"{c.slug} ({c.label_ja})" for c in matcher.created)

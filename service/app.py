@@ -21,17 +21,21 @@ from service.ogc import router as ogc_router
 from service.problems import install_problem_handlers
 from service.read_cache import RevisionCache
 from service.routes import (
+    area_writes,
     categories,
     cities,
     coverage,
     docs,
+    editor,
     embed,
     health,
     isochrones,
     login,
     pages,
+    place_writes,
     places,
     print_page,
+    schedule_preview,
     suggestions,
     towns,
 )
@@ -77,7 +81,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for module in (
         health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
-        embed, docs, print_page, login,
+        embed, docs, print_page, login, place_writes, area_writes, schedule_preview, editor,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc

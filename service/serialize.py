@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from shapely.geometry import mapping
 
-from geo.model import PUBLIC_PLACE_FIELDS, Area, Category, City, Place
+from geo.history import Change
+from geo.model import INTERNAL_PLACE_FIELDS, PUBLIC_PLACE_FIELDS, Area, Category, City, Place
 from geo.store.base import CityCounts
 from geo.walk.walking_time import walking_minutes
 from layers.schedule import next_occurrence
@@ -108,12 +109,16 @@ def place_feature(
     distance_m: float | None = None,
     areas: list[str] | None = None,
     now: date | datetime | None = None,
+    internal: bool = False,
 ) -> dict[str, Any]:
-    """A place as a GeoJSON feature with its 次回開催 (``next_date``); internal fields never appear.
+    """A place as a GeoJSON feature with its 次回開催 (``next_date``); internal fields only with
+    ``internal`` (a principal of the place's city: the caller decides).
 
     ``distance_m`` (with ``walking_min``) when measured from a point; ``areas`` in a listing.
     """
     props = {k: getattr(place, k) for k in PUBLIC_PLACE_FIELDS}
+    if internal:
+        props.update({k: getattr(place, k) for k in INTERNAL_PLACE_FIELDS})
     props["next_date"] = next_date_iso(place, now)
     if distance_m is not None:
         props["distance_m"] = round(distance_m, 1)
@@ -145,3 +150,16 @@ def category_json(cat: Category) -> dict[str, Any]:
 def feature_collection(features: list[dict[str, Any]], **members: Any) -> dict[str, Any]:
     """A FeatureCollection with extra foreign members (counts, method)."""
     return {"type": "FeatureCollection", **members, "features": features}
+
+
+def change_json(change: Change) -> dict[str, Any]:
+    """One entry of a record's history: who, when, through what, each field [before, after]."""
+    return {
+        "id": change.id,
+        "at": change.at,
+        "who": change.who,
+        "via": change.via,
+        "action": change.action,
+        "source": change.source,
+        "fields": change.fields,
+    }

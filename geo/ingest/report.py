@@ -7,6 +7,7 @@ from typing import Any
 
 from geo.errors import Problem
 from geo.ingest.duplicates import Duplicate
+from geo.ingest.edit_conflicts import EditConflict
 
 
 @dataclass
@@ -31,6 +32,7 @@ class ImportReport:
     across_border: list[str] = field(default_factory=list)  # "row N: … m outside, assigned to …"
     notes: list[str] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)  # of another source, not merged
+    conflicts: list[EditConflict] = field(default_factory=list)  # fields edited since, kept
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -60,7 +62,17 @@ class ImportReport:
             + (f"; {len(self.across_border)} assigned across a border"
                if self.across_border else "")
             + self._rejected_part()
+            + self._conflicts_part()
         )  # fmt: skip
+
+    def _conflicts_part(self) -> str:
+        """How many edited fields the import kept (or, with --overwrite-edits, replaced)."""
+        if not self.conflicts:
+            return ""
+        taken = sum(1 for c in self.conflicts if c.overwritten)
+        if taken:
+            return f"; {taken} edited field(s) replaced by the file's values (--overwrite-edits)"
+        return f"; {len(self.conflicts)} edited field(s) kept over the file's values"
 
     def _rejected_part(self) -> str:
         """What --skip-invalid left out, and where it went."""
@@ -83,5 +95,6 @@ class ImportReport:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["missing"] = [{"id": i, "name": n} for i, n in self.missing]
         out["duplicates"] = [d.as_dict() for d in self.duplicates]
+        out["conflicts"] = [c.as_dict() for c in self.conflicts]
         out["problems"] = [p.as_dict() for p in self.problems]
         return out

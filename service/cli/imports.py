@@ -70,6 +70,8 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         plain(f"  note: {line}")
     for line in report.duplicate_lines():
         plain(f"  {line}")
+    for conflict in report.conflicts:
+        plain(f"  {conflict.line()}")
     if report.missing:
         verb = "closed (--prune)" if report.closed else "left as they are (--prune closes them)"
         plain(f"  {len(report.missing)} in the store but not in the file, {verb}:")
@@ -230,6 +232,14 @@ def prepare_places(
     prune: Annotated[
         bool, typer.Option("--prune", help="Close places of this source missing from the file")
     ] = False,
+    overwrite_edits: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite-edits",
+            help="Take the file's value for fields edited (editor/API) since the last import; "
+            "by default the edit is kept and listed as a conflict",
+        ),
+    ] = False,
 ) -> tuple[Importer, object]:
     """Import gathering places or venues; re-importing the same file changes nothing."""
     from layers.place_import import PlaceImportOptions, import_places
@@ -238,7 +248,7 @@ def prepare_places(
         city=code, category=category, category_field=category_field, kind=kind,
         id_field=id_field, name_field=name_field, lat_field=lat_field, lon_field=lon_field,
         layer=layer, source=source, create_categories=create_categories, prune=prune,
-        dry_run=dry_run,
+        dry_run=dry_run, overwrite_edits=overwrite_edits,
     )  # fmt: skip
     return import_places, opts
 

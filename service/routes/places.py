@@ -21,6 +21,7 @@ from geo.walk.network import WalkNetwork
 from geo.walk.shortest import nearest_source_distances
 from geo.walk.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN, walking_minutes
 from layers.place_privacy import needs_town_point, public_distance_m, published
+from service.auth.principal import PrincipalDep
 from service.deps import (
     MAX_ID,
     AnalysisDep,
@@ -38,6 +39,7 @@ from service.deps import (
     Text,
     follow_renamed,
 )
+from service.etags import VARY, not_modified, quoted
 from service.fast_json import Body, FastJSONResponse, json_bytes
 from service.listing_cache import ListingCache
 from service.place_export import export_places
@@ -59,6 +61,7 @@ def list_places(
     store: StoreDep,
     revision: RevisionDep,
     read_cache: ReadCacheDep,
+    principal: PrincipalDep,
     area: Annotated[
         Text | None,
         Query(max_length=MAX_ID, description="Only places inside this area (its id)"),
@@ -74,7 +77,8 @@ def list_places(
     ``next_date`` (次回開催). Built once per change of the city's data (and per minute).
     ``format`` gives the same places as a file to download: GeoJSON, CSV in the
     自治体標準オープンデータセット layout (UTF-8 with BOM), KML for Google My Maps, or GeoPackage
-    with places and areas for QGIS.
+    with places and areas for QGIS. A principal of the city (a signed-in role or a token) also
+    gets each place's internal fields; that answer is built for it alone, never cached.
     """
     code = city.code
     query = filters.query(code)
@@ -89,16 +93,32 @@ def list_places(
     if format != "json":
         file = export_places(store, code, query, format, now.replace(tzinfo=None))
         return download(file.body, file.media_type, file.filename)
+
+    def areas() -> AreaIndex:  # only when the listing is built
+        return read_cache.get(
+            ("area-index", code), revision, lambda: AreaIndex(code, store.areas(code))
+        )
+
+    if principal is not None and principal.sees_internal(code):
+        # internal fields: built for this principal, kept out of the shared cache
+        private = Body(_listing_body(store, areas(), query, now, internal=True)).response(request)
+        return _varies(private, "private, no-cache")
     key = (code, repr(query), store.url, revision, now)
     cache = _listing_cache(request)
     body = cache.get(key)
     if body is None:
-        areas = read_cache.get(
-            ("area-index", code), revision, lambda: AreaIndex(code, store.areas(code))
-        )
-        body = Body(_listing_body(store, areas, query, now))
+        body = Body(_listing_body(store, areas(), query, now))
         cache.put(key, body)
-    return body.response(request)
+    return _varies(body.response(request))
+
+
+def _varies(response: Response, cache_control: str | None = None) -> Response:
+    """Mark an answer that credentials change (internal fields): caches key it on them."""
+    held = response.headers.get("vary")
+    response.headers["Vary"] = f"{held}, {VARY}" if held else VARY
+    if cache_control:
+        response.headers["Cache-Control"] = cache_control
+    return response
 
 
 def _listing_cache(request: Request) -> ListingCache:
@@ -109,24 +129,33 @@ def _listing_cache(request: Request) -> ListingCache:
 
 
 def listing(
-    store: Store, code: str, query: PlaceQuery, now: datetime, areas: AreaIndex | None = None
+    store: Store,
+    code: str,
+    query: PlaceQuery,
+    now: datetime,
+    areas: AreaIndex | None = None,
+    internal: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The places of a listing as public features (with ``areas`` and ``next_date``), and how
-    many match the query in all: the API's listing and the OGC API's items share it."""
+    """The places of a listing as features (with ``areas`` and ``next_date``; internal fields
+    only with ``internal``), and how many match the query in all: the API's listing and the OGC
+    API's items share it."""
     places = published(store, store.places(query))
     # Count only when the page is full: a full count() on every request is what slows peers down.
     truncated = query.limit is not None and len(places) == query.limit
     matched = store.count_places(query) if truncated or query.offset else query.offset + len(places)
     index = areas if areas is not None else AreaIndex(code, store.areas(code))
     in_areas = index.ids_at([p.lon for p in places], [p.lat for p in places])
-    features = [place_feature(p, areas=a, now=now) for p, a in zip(places, in_areas, strict=True)]
+    features = [place_feature(p, areas=a, now=now, internal=internal)
+                for p, a in zip(places, in_areas, strict=True)]  # fmt: skip
     return features, matched
 
 
-def _listing_body(store: Store, areas: AreaIndex, query: PlaceQuery, now: datetime) -> bytes:
+def _listing_body(
+    store: Store, areas: AreaIndex, query: PlaceQuery, now: datetime, internal: bool = False
+) -> bytes:
     """The listing as JSON bytes (sent as built: a response model would re-validate thousands
     of plain features, which costs more than the query)."""
-    features, matched = listing(store, areas.city, query, now, areas)
+    features, matched = listing(store, areas.city, query, now, areas, internal)
     return json_bytes(
         feature_collection(features, numberMatched=matched, numberReturned=len(features))
     )
@@ -242,11 +271,25 @@ def walks(
     }
 
 
-@router.get("/api/places/{place_id}", summary="One place as a GeoJSON feature")
-def get_place(place_id: PlaceId, store: StoreDep) -> dict[str, Any]:
-    """A place's public details by its stable id."""
+@router.get("/api/places/{place_id}", summary="One place as a GeoJSON feature, with its ETag")
+def get_place(
+    place_id: PlaceId, store: StoreDep, request: Request, principal: PrincipalDep
+) -> Response:
+    """A place's public details by its stable id; its internal fields too for a principal of
+    its city. ``ETag`` is the version a change sends back in ``If-Match``; ``If-None-Match``
+    with it answers 304."""
     place = store.place(place_id)
     if place is None:
         follow_renamed(store, "place", place_id)
         raise NotFound(f"no place with id {place_id!r}")
-    return place_feature(published(store, [place])[0])
+    internal = principal is not None and principal.sees_internal(place.city)
+    version = place.content_hash()
+    headers = {
+        "ETag": quoted(version),
+        "Vary": VARY,
+        "Cache-Control": "private, no-cache" if internal else "no-cache",
+    }
+    if not_modified(request, version):
+        return Response(status_code=304, headers=headers)
+    feature = place_feature(published(store, [place])[0], internal=internal)
+    return FastJSONResponse(feature, headers=headers)

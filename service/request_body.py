@@ -1,0 +1,34 @@
+"""A write's JSON body, read and parsed here so that anything a caller sends (not JSON, NaN,
+too large, wrong encoding) is a 422 naming the body, never a 5xx."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, NoReturn
+
+from fastapi import Depends, Request
+
+from geo.errors import InputError, Problem
+
+BODY = "request body"
+MAX_BODY_BYTES = 1_000_000  # one place or one area's contacts: far below this
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+async def json_body(request: Request) -> Any:
+    """The parsed body; an empty body is an empty object (a change of nothing)."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise InputError([Problem(BODY, f"larger than {MAX_BODY_BYTES:,} bytes")])
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise InputError([Problem(BODY, f"not JSON (UTF-8): {exc}")]) from None
+
+
+JsonBody = Annotated[Any, Depends(json_body)]
