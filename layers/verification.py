@@ -56,8 +56,10 @@ def stale_months(store: Store, city: str) -> int:
         return DEFAULT_STALE_MONTHS
     try:
         return check_months(int(raw))
-    except ValueError:
-        raise InvalidParameter("stale_months", f"the stored setting is not a number: {raw!r}")
+    except ValueError as exc:
+        raise InvalidParameter(
+            "stale_months", f"the stored setting is not a number: {raw!r}"
+        ) from exc
 
 
 def verified_on(place: Place) -> date | None:

@@ -45,7 +45,9 @@ NIIGATA = "15100"
 TODAY = date(2026, 11, 27)
 
 
-def _place(pid: str, verified: str | None, status: str = "active", name: str | None = None) -> Place:
+def _place(
+    pid: str, verified: str | None, status: str = "active", name: str | None = None
+) -> Place:
     return Place(
         id=pid, city=NIIGATA, kind="gathering", category="salon", name=name or pid,
         lon=139.02, lat=37.91, last_verified=verified, status=status,  # type: ignore[arg-type]
