@@ -21,7 +21,7 @@ from geo.accounts import Principal
 from geo.errors import Forbidden, Unauthenticated
 from geo.model import KINDS, Area, Place
 from geo.store.base import Store
-from layers.messages import pick_language
+from layers.messages import messages, pick_language
 from layers.verification import (
     is_stale,
     queue_csv,
@@ -83,7 +83,7 @@ def editor_page(
     me = {"who": principal.who, "role": principal.role, "areas": list(principal.areas)}
     response = _city_page(
         request, store, code, lang, "edit.html", api,
-        extra_config={"me": me}, csrf_token=csrf_token(request), principal=principal,
+        extra_config={"me": me, "messages": messages(pick_language(lang))}, csrf_token=csrf_token(request), principal=principal,
     )
     response.headers.update(PRIVATE)
     return response
