@@ -81,9 +81,10 @@ def editor_page(
         "map": f"/map/{code}",
     }
     me = {"who": principal.who, "role": principal.role, "areas": list(principal.areas)}
+    config = {"me": me, "messages": messages(pick_language(lang))}  # the editor's labels too
     response = _city_page(
         request, store, code, lang, "edit.html", api,
-        extra_config={"me": me, "messages": messages(pick_language(lang))}, csrf_token=csrf_token(request), principal=principal,
+        extra_config=config, csrf_token=csrf_token(request), principal=principal,
     )
     response.headers.update(PRIVATE)
     return response
