@@ -20,6 +20,7 @@ from geo.history import Change
 from geo.model import Place
 from geo.store.base import PlaceQuery
 from geo.store.gpkg import GpkgStore
+from layers.verification import today_in_japan
 from service.auth.passwords import hash_password
 from service.demo import load_demo
 from service.settings import Settings
@@ -281,3 +282,74 @@ def test_a_change_made_meanwhile_is_not_overwritten(epage: Any, editor_server: S
     stored = editor_server.store.place(place.id)
     assert stored is not None and stored.fee == "300円（他の人の変更）"
     assert re.search("他の人", epage.locator("#message").inner_text())
+
+
+def test_create_verify_pause_close_reopen_and_area_contacts(
+    epage: Any, editor_server: Server
+) -> None:
+    store = editor_server.store
+    sign_in(epage, editor_server)
+    before = {p.id for p in store.places(PlaceQuery(city=CITY, statuses=("active", "paused",
+                                                                         "closed")))}
+    # a new place: named, a kind chosen, placed by a tap on the map
+    epage.click("#new-place")
+    assert epage.evaluate("() => document.activeElement.id") == "form-title"
+    epage.fill("#p-name", "テスト新設サロン")
+    epage.select_option("#p-category", "salon")
+    epage.click("#save")
+    assert "ピンを場所に置いてください" in epage.locator("#form-error").inner_text()
+    box = epage.locator("#map").bounding_box()
+    epage.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert epage.input_value("#p-lat") and epage.input_value("#p-lon")
+    epage.locator("#rules").wait_for(state="attached")
+    epage.click("#rule-add")
+    epage.locator('#rules .rule .weekdays input[value="3"]').check()
+    epage.fill("#p-phone", "025-222-3333")
+    epage.click("#save")
+    epage.wait_for_function(
+        "() => /新しい場所を保存しました/.test(document.getElementById('message').textContent)")
+    new = [p for p in store.places(PlaceQuery(city=CITY)) if p.id not in before]
+    assert len(new) == 1 and new[0].name == "テスト新設サロン" and new[0].source == "editor"
+    created = new[0]
+    assert created.phone == "025-222-3333" and created.schedule_rules
+    assert created.schedule_rules[0]["weekdays"] == [3]
+    epage.wait_for_function("(id) => !document.getElementById('form-view').hidden &&"
+                            " document.getElementById('form-title').textContent === 'テスト新設サロン'",
+                            arg=created.id)
+
+    # 情報を確認しました: today in Japan
+    epage.click("#verify")
+    epage.wait_for_function("() => /確認済みにしました/.test("
+                            "document.getElementById('message').textContent)")
+    checked = store.place(created.id)
+    assert checked is not None and checked.last_verified == today_in_japan().isoformat()
+    assert "最終確認日" in epage.locator("#verified-text").inner_text()
+
+    # pause, close, reopen: only the buttons that apply are offered
+    assert epage.locator("#reopen").is_hidden()
+    for button, status, message in (("#pause", "paused", "休止にしました"),
+                                    ("#close-place", "closed", "終了にしました"),
+                                    ("#reopen", "active", "再開にしました")):
+        epage.click(button)
+        epage.wait_for_function("(m) => document.getElementById('message').textContent"
+                                ".includes(m)", arg=message)
+        stored = store.place(created.id)
+        assert stored is not None and stored.status == status
+    assert epage.locator("#reopen").is_hidden() and epage.locator("#pause").is_visible()
+
+    # an area's contacts
+    epage.click("#form-close")
+    epage.click("#contacts summary")
+    epage.select_option("#contact-area", index=1)
+    area_id = epage.input_value("#contact-area")
+    epage.click("#contact-add")
+    last = epage.locator("#contact-rows .contact-row").last
+    last.locator('input[data-key="role"]').fill("見守り相談窓口")
+    last.locator('input[data-key="name"]').fill("テスト相談室")
+    last.locator('input[data-key="phone"]').fill("025-444-5555")
+    epage.click("#contacts-form button[type=submit]")
+    epage.wait_for_function("() => /保存しました/.test("
+                            "document.getElementById('contacts-status').textContent)")
+    area = store.area(area_id)
+    assert area is not None
+    assert [c.phone for c in area.contacts if c.name == "テスト相談室"] == ["025-444-5555"]

@@ -138,6 +138,8 @@
       var before = p[name] === undefined || p[name] === "" ? null : p[name];
       if (now[name] !== before) patch[name] = now[name];
     });
+    var cat = E.data.categories.filter(function (c) { return c.slug === now.category; })[0];
+    if (cat && cat.kind !== p.kind) patch.kind = cat.kind; /* a venue's category makes it a venue */
     if (canonical(now.schedule_rules) !== canonical(p.schedule_rules)) {
       patch.schedule_rules = now.schedule_rules.length ? now.schedule_rules : null;
     }
@@ -170,8 +172,7 @@
 
   function afterWrite(res, id, done) {
     if (res.ok) {
-      E.say(done);
-      return E.reload(id, { focus: false });
+      return E.reload(id, { focus: false }).then(function () { E.say(done); });
     }
     refused(res);
     if (res.status === 412) return E.reload(id, { focus: false }).then(function () { $("form-error").textContent = E.problemText(res); });

@@ -99,12 +99,10 @@
     var p = E.current;
     E.send("POST", T.config.api.place + encodeURIComponent(p.id) + "/restore", { change: change.id }, p.etag)
       .then(function (res) {
-        if (res.ok) {
-          E.say(t("Restored as it was after the change of {when}.", { when: when(change.at) }));
-        } else {
-          E.say(E.problemText(res));
-        }
-        return E.reload(p.id, { historyOpen: true });
+        var text = res.ok
+          ? t("Restored as it was after the change of {when}.", { when: when(change.at) })
+          : E.problemText(res);
+        return E.reload(p.id, { historyOpen: true }).then(function () { E.say(text); });
       });
   };
 })(window.Tsudoi);
