@@ -313,9 +313,9 @@ def test_create_verify_pause_close_reopen_and_area_contacts(
     created = new[0]
     assert created.phone == "025-222-3333" and created.schedule_rules
     assert created.schedule_rules[0]["weekdays"] == [3]
-    epage.wait_for_function("(id) => !document.getElementById('form-view').hidden &&"
-                            " document.getElementById('form-title').textContent === 'テスト新設サロン'",
-                            arg=created.id)
+    epage.wait_for_function("(name) => !document.getElementById('form-view').hidden &&"
+                            " document.getElementById('form-title').textContent === name",
+                            arg="テスト新設サロン")
 
     # 情報を確認しました: today in Japan
     epage.click("#verify")
