@@ -13,10 +13,13 @@ import pyogrio
 import pytest
 from shapely.geometry import Point
 
+from geo.errors import StaleWrite
+from geo.history import Change
 from geo.model import Place
 from geo.store import gpkg_rtree
 from geo.store.base import PlaceChanges, PlaceQuery
 from geo.store.gpkg import GpkgStore
+from geo.store.gpkg_geometry import register_functions
 from geo.store.gpkg_schema import SCHEMA_VERSION
 
 NIIGATA = "15100"
@@ -179,4 +182,57 @@ def test_nearby_on_rings_answers_as_a_full_scan(tmp_path: Path, limit: int) -> N
         )
         assert [(p.id, d) for p, d in got] == measured[:limit]
         assert len(got) == min(limit, len(given))
+    store.close()
+
+
+def test_write_place_keeps_the_index_and_extent_matching_the_rows(tmp_path: Path) -> None:
+    path = tmp_path / "t.gpkg"
+    store = GpkgStore(path)
+    given = _places(30)
+    store.apply_places(PlaceChanges(upsert=given))
+
+    def change(place_id: str, action: str) -> Change:
+        return Change("place", place_id, NIIGATA, "user:a@example.jp", "editor", action)  # type: ignore[arg-type]
+
+    new = _place(900, 140.2, 38.3)  # beyond every other: the extent grows
+    store.write_place(new, None, change(new.id, "create"))
+    _assert_index_matches_rows(path)
+    moved = replace(given[0], lon=138.5, lat=37.2)
+    store.write_place(moved, given[0].content_hash(), change(moved.id, "update"))
+    _assert_index_matches_rows(path)
+    assert [p.id for p in store.places(PlaceQuery(bbox=(138.49, 37.19, 138.51, 37.21)))] == [
+        moved.id
+    ]
+    assert store.nearby(140.2, 38.3, 1, PlaceQuery())[0][0].id == new.id
+    store.close()
+    db = sqlite3.connect(path)
+    extent = db.execute(
+        "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'places'"
+    ).fetchone()
+    db.close()
+    assert extent == (138.5, 37.2, 140.2, 38.3)
+    assert pyogrio.read_info(path, layer="places")["capabilities"]["fast_spatial_filter"]
+
+
+def test_a_row_qgis_edited_takes_the_etag_a_read_gives(tmp_path: Path) -> None:
+    """QGIS does not know content_hash: a row it edited is written over with the ETag a read
+    computes from the fields, and a stale write is told that one."""
+    path = tmp_path / "t.gpkg"
+    store = GpkgStore(path)
+    store.apply_places(PlaceChanges(upsert=_places(3)))
+    target = _place(0, 0, 0).id
+    db = sqlite3.connect(path)  # as a desktop edit would leave it: the hash not recomputed
+    register_functions(db)  # the R-tree triggers', as QGIS registers its own
+    db.execute("UPDATE places SET phone = '025-1', content_hash = 'x' WHERE id = ?", (target,))
+    db.commit()
+    db.close()
+    read = store.place(target)
+    assert read is not None and read.phone == "025-1"
+    edit = Change("place", target, NIIGATA, "user:a@example.jp", "editor", "update")
+    with pytest.raises(StaleWrite) as caught:
+        store.write_place(replace(read, fee="無料"), "y", edit)
+    assert caught.value.current_etag == read.content_hash()
+    written = store.write_place(replace(read, fee="無料"), read.content_hash(), edit)
+    assert written.fee == "無料"
+    assert store.place_hashes(NIIGATA)[target][0] == written.content_hash()
     store.close()

@@ -1071,3 +1071,35 @@ def test_concurrent_gpkg_writers_with_one_etag_one_wins(gpkg_store: GpkgStore) -
     finally:
         for other in others:
             other.close()
+
+
+@pytest.mark.postgis
+def test_postgis_0010_downgrades_to_0009_and_up_again(blank_database_url: str) -> None:
+    from alembic import command
+
+    from geo.store.migrate import _config, current
+
+    store = PostgisStore(blank_database_url, auto_upgrade=True)
+    load(store)
+    store.put_user(User("a@example.jp", NIIGATA, "admin"))
+    store.close()
+    command.downgrade(_config(database_url(blank_database_url)), "0009")
+    assert current(blank_database_url) == "0009"
+    engine = create_engine(database_url(blank_database_url), poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        tables = set(conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        )).scalars())  # fmt: skip
+    engine.dispose()
+    assert not {"users", "api_tokens", "settings", "changes"} & tables
+    assert "places" in tables
+
+    upgrade(blank_database_url)
+    store = PostgisStore(blank_database_url)
+    try:
+        assert len(store.places(ALL)) == len(places())  # the places stay; the history starts anew
+        assert store.changes("place") == [] and store.users() == []
+        store.put_setting("secret_key", "k")
+        assert store.setting("secret_key") == "k"
+    finally:
+        store.close()

@@ -25,7 +25,7 @@ from shapely.geometry import Point, box
 
 from geo.accounts import ApiToken, User
 from geo.borders import assign_point, in_area
-from geo.errors import AlreadyExists, NotFound, StaleWrite, StoreError
+from geo.errors import AlreadyExists, NotFound, StoreError
 from geo.history import Change, area_diff, place_diff
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 from geo.store import gpkg_rtree, gpkg_schema, shared
@@ -427,14 +427,14 @@ class GpkgStore(Store):
         try:
             with self._tx() as db:
                 old = db.execute("SELECT * FROM places WHERE id=?", (place.id,)).fetchone()
-                if expected is None and old is not None:
+                before = self._place_from_row(old) if old is not None else None
+                if expected is None and before is not None:
                     raise AlreadyExists(f"a place with id {place.id!r} exists already")
                 if expected is not None:
-                    if old is None:
+                    if before is None or old is None:
                         raise NotFound(f"no place with id {place.id!r}")
-                    if old["content_hash"] != expected:
-                        raise StaleWrite(place.id, old["content_hash"])
-                before = self._place_from_row(old) if old is not None else None
+                    stored_hash = old["content_hash"]
+                    shared.check_etag(place.id, expected, stored_hash, before.content_hash())
                 diff = place_diff(before, place)
                 if not diff:
                     raise shared.Unchanged(before)
@@ -456,9 +456,8 @@ class GpkgStore(Store):
                 old = db.execute("SELECT * FROM areas WHERE id=?", (area.id,)).fetchone()
                 if old is None:
                     raise NotFound(f"no area with id {area.id!r}")
-                if old["content_hash"] != expected:
-                    raise StaleWrite(area.id, old["content_hash"])
                 before = self._area_from_row(old)
+                shared.check_etag(area.id, expected, old["content_hash"], before.content_hash())
                 after = self._area_from_row(old)
                 after.contacts = list(area.contacts)
                 diff = area_diff(before, after)

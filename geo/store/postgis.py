@@ -47,7 +47,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from geo.accounts import ApiToken, User
 from geo.borders import NEAR_DEGREES, assign_point, in_area
-from geo.errors import AlreadyExists, NotFound, StaleWrite, StoreError
+from geo.errors import AlreadyExists, NotFound, StoreError
 from geo.history import Change, area_diff, place_diff
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 from geo.store import migrate, shared
@@ -549,7 +549,8 @@ class PostgisStore(Store):
                 row = shared.place_values(place, _PLACE_FIELDS, stamp=stamp, digest=digest)
                 row["geom"] = _wkb(Point(place.lon, place.lat))
                 rows.append(row)
-                change = shared.import_change(old and old[1], place, changes.source)
+                before = old[1] if old is not None else None
+                change = shared.import_change(before, place, changes.source)
                 if change is not None:
                     history.append(change)
             if rows:
@@ -608,14 +609,14 @@ class PostgisStore(Store):
                     .where(p.id == place.id)
                     .with_for_update()
                 ).first()
-                if expected is None and old is not None:
+                before = self._place(old) if old is not None else None
+                if expected is None and before is not None:
                     raise AlreadyExists(f"a place with id {place.id!r} exists already")
                 if expected is not None:
-                    if old is None:
+                    if before is None or old is None:
                         raise NotFound(f"no place with id {place.id!r}")
-                    if old.content_hash != expected:
-                        raise StaleWrite(place.id, old.content_hash)
-                before = self._place(old) if old is not None else None
+                    stored_hash = old.content_hash
+                    shared.check_etag(place.id, expected, stored_hash, before.content_hash())
                 diff = place_diff(before, place)
                 if not diff:
                     raise shared.Unchanged(before)
@@ -652,9 +653,8 @@ class PostgisStore(Store):
                 ).first()
                 if old is None:
                     raise NotFound(f"no area with id {area.id!r}")
-                if old.content_hash != expected:
-                    raise StaleWrite(area.id, old.content_hash)
                 before = self._area(old)
+                shared.check_etag(area.id, expected, old.content_hash, before.content_hash())
                 after = self._area(old)
                 after.contacts = list(area.contacts)
                 diff = area_diff(before, after)

@@ -19,6 +19,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo.accounts import ApiToken, User
+from geo.errors import StaleWrite
 from geo.history import Action, Change, place_diff
 from geo.model import Area, Category, City, Contact, Place, PopulationCell, Town
 from geo.store.base import CityCounts
@@ -266,6 +267,13 @@ def token_from_row(r: Row, areas: list[str]) -> ApiToken:
 def change_from_row(r: Row, changed: dict[str, list[Any]]) -> Change:
     """A change from its row, with the fields as the backend decoded them."""
     return record_from_row(Change, r, fields=changed, id=int(r["id"]))
+
+
+def check_etag(record_id: str, expected: str, stored: str, current: str) -> None:
+    """Refuse a write based on another version: ``expected`` must be the record's content hash,
+    as stored or as its fields give it now (the ETag a read sends); the error names the latter."""
+    if expected not in (stored, current):
+        raise StaleWrite(record_id, current)
 
 
 def import_change(before: Place | None, after: Place, source: str | None) -> Change | None:
