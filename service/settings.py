@@ -12,6 +12,9 @@ only.
 TSUDOI_PUBLIC_URL is the address residents reach the service at (``https://map.city.example.jp``,
 a path prefix allowed): links and QR codes meant to leave the service (the printed sheet, the share
 page) are made from it; unset, from the address each request came to.
+TSUDOI_SECRET_KEY signs the sign-in session cookies (at least 32 characters, the same for every
+worker and server of a deployment); unset, a key is generated once and kept in the store
+(``service/auth/secret.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from geo.errors import UsageError
@@ -65,6 +68,23 @@ def public_url(text: str) -> str | None:
     return text.rstrip("/")
 
 
+SECRET_KEY_MIN = 32  # characters; a shorter key could be guessed from a captured cookie
+
+
+def secret_key(text: str) -> str | None:
+    """TSUDOI_SECRET_KEY; None when unset. Refused when short, at start-up rather than at the
+    first sign-in."""
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) < SECRET_KEY_MIN:
+        raise UsageError(
+            f"TSUDOI_SECRET_KEY must be at least {SECRET_KEY_MIN} characters; make one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return text
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a deployment configures for the pages."""
@@ -72,6 +92,7 @@ class Settings:
     basemap: Basemap
     embed_origins: tuple[str, ...] = ()  # the sites that may frame /embed; () lets any
     public_url: str | None = None  # where residents reach the service; None: each request's address
+    secret_key: str | None = field(default=None, repr=False)  # None: generated, kept in the store
 
     def embed_frame_ancestors(self) -> str | None:
         """The CSP frame-ancestors value of /embed: this service and the listed sites; None when
@@ -83,11 +104,12 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read TSUDOI_BASEMAP, TSUDOI_TILE_URL (…_ATTRIBUTION, …_URL), TSUDOI_EMBED_ORIGINS,
-        TSUDOI_PUBLIC_URL."""
+        TSUDOI_PUBLIC_URL, TSUDOI_SECRET_KEY."""
         env = os.environ if env is None else env
         return cls(basemap=_basemap(env),
                    embed_origins=embed_origins(env.get("TSUDOI_EMBED_ORIGINS", "")),
-                   public_url=public_url(env.get("TSUDOI_PUBLIC_URL", "")))
+                   public_url=public_url(env.get("TSUDOI_PUBLIC_URL", "")),
+                   secret_key=secret_key(env.get("TSUDOI_SECRET_KEY", "")))
 
 
 def _basemap(env: Mapping[str, str]) -> Basemap:
