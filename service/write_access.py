@@ -7,7 +7,7 @@ from fastapi import Request
 
 from boundaries.area_membership import AreaIndex
 from geo.accounts import Principal
-from geo.errors import Forbidden
+from geo.errors import Forbidden, Unauthenticated
 from geo.history import Via
 from geo.model import Area
 from geo.store.base import Store
@@ -48,6 +48,14 @@ def require_write(principal: Principal, city: str, areas: tuple[str, ...], what:
     )
 
 
+def signed_in(principal: Principal | None) -> Principal:
+    """401 for an anonymous request (checked in the route, after its parameters: a malformed
+    id is a 422 whoever asks)."""
+    if principal is None:
+        raise Unauthenticated("sign in, or send 'Authorization: Bearer <token>', to read this")
+    return principal
+
+
 def require_reader(principal: Principal, city: str) -> None:
     """403 unless the principal is one of the city's roles (who sees internal fields)."""
     if not principal.sees_internal(city):
@@ -58,6 +66,6 @@ def via_of(request: Request) -> Via:
     """``api`` for a bearer token, ``editor`` for a signed-in session (as the sign-in layer
     says in ``request.state.via`` when it sets it)."""
     via = getattr(request.state, "via", None)
-    if via in ("api", "editor"):
-        return via  # type: ignore[no-any-return]
+    if via == "api" or via == "editor":
+        return "api" if via == "api" else "editor"
     return "api" if request.headers.get("authorization") else "editor"

@@ -169,7 +169,8 @@ def test_text_that_is_not_a_control_character_is_answered(client: TestClient) ->
 
 def _openapi_parameters(client: TestClient) -> list[tuple[str, dict[str, Any]]]:
     paths = client.get("/openapi.json").json()["paths"]
-    return [(path, p) for path, ops in paths.items() for p in ops["get"].get("parameters", [])]
+    return [(path, p) for path, ops in paths.items() if "get" in ops  # writes: POST/PATCH only
+            for p in ops["get"].get("parameters", [])]  # fmt: skip
 
 
 def _types(schema: dict[str, Any]) -> set[str]:
@@ -196,6 +197,8 @@ def test_every_text_parameter_refuses_control_characters(client: TestClient) -> 
     paths = client.get("/openapi.json").json()["paths"]
     checked = 0
     for path, ops in paths.items():
+        if "get" not in ops:  # a write-only path (verify, restore): its body is checked instead
+            continue
         params = ops["get"].get("parameters", [])
         required = {
             p["name"]: CITY_HALL[p["name"]] for p in params if p["in"] == "query" and p["required"]

@@ -14,13 +14,19 @@ from geo.history import Change
 from geo.model import Area
 from geo.store.base import Store
 from layers.area_contacts import contacts_from_patch
-from service.auth.principal import WriterDep
+from service.auth.principal import PrincipalDep, WriterDep
 from service.deps import MAX_ID, StoreDep, Text, follow_renamed
 from service.etags import expected_version, not_modified, quoted
 from service.fast_json import FastJSONResponse
 from service.request_body import JsonBody
 from service.serialize import area_feature, change_json
-from service.write_access import area_and_parents, require_reader, require_write, via_of
+from service.write_access import (
+    area_and_parents,
+    require_reader,
+    require_write,
+    signed_in,
+    via_of,
+)
 
 router = APIRouter(tags=["editing"])
 
@@ -63,16 +69,15 @@ def patch_area(
         via=via_of(request), action="update",
     )  # fmt: skip
     stored = store.write_area(replace(area, contacts=contacts), expected, change)
-    return FastJSONResponse(
-        area_feature(stored), headers={"ETag": quoted(stored.content_hash())}
-    )
+    return FastJSONResponse(area_feature(stored), headers={"ETag": quoted(stored.content_hash())})
 
 
 @router.get("/api/areas/{area_id}/history", summary="Every recorded change of an area")
-def area_history(area_id: AreaId, principal: WriterDep, store: StoreDep) -> dict[str, Any]:
+def area_history(area_id: AreaId, principal: PrincipalDep, store: StoreDep) -> dict[str, Any]:
     """Newest first, as a place's history; for the roles of the area's city only."""
+    signed_in(principal)
     area = _area(store, area_id)
-    require_reader(principal, area.city)
+    require_reader(signed_in(principal), area.city)
     changes = store.changes("area", area_id)
     return {
         "id": area_id,

@@ -25,7 +25,7 @@ from geo.store.base import Store
 from layers.place_edit import apply_patch, place_from_body
 from layers.place_privacy import published
 from layers.place_restore import restored
-from service.auth.principal import WriterDep
+from service.auth.principal import PrincipalDep, WriterDep
 from service.deps import CityDep, PlaceId, ReadCacheDep, RevisionDep, StoreDep, follow_renamed
 from service.etags import VARY, expected_version, optional_version, quoted
 from service.fast_json import FastJSONResponse
@@ -37,6 +37,7 @@ from service.write_access import (
     areas_of,
     require_reader,
     require_write,
+    signed_in,
     via_of,
 )
 
@@ -148,7 +149,7 @@ def verify_place(
     w = _writes(store, cache, revision, principal, request)
     today = now_in_japan().date().isoformat()
     for attempt in range(VERIFY_RETRIES):
-        place = w.place(place_id) if attempt == 0 else _reread(store, place_id)
+        place = w.place(place_id)  # read (and allowed) again on each attempt
         expected = optional_version(request, place_id, place.content_hash())
         checked = replace(place, last_verified=today)
         try:
@@ -159,25 +160,19 @@ def verify_place(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _reread(store: Store, place_id: str) -> Place:
-    place = store.place(place_id)
-    if place is None:
-        raise NotFound(f"no place with id {place_id!r}")
-    return place
-
-
 @router.get("/api/places/{place_id}/history", summary="Every recorded change of a place")
 def place_history(
-    place_id: PlaceId, principal: WriterDep, store: StoreDep
+    place_id: PlaceId, principal: PrincipalDep, store: StoreDep
 ) -> dict[str, Any]:
     """Newest first: who (``user:…``, ``token:…``, ``import``), when, through what (editor,
     api, import with its source), the action and each changed field [before, after]. For the
     roles of the place's city only (401 anonymous, 403 others)."""
+    signed_in(principal)
     place = store.place(place_id)
     if place is None:
         follow_renamed(store, "place", place_id)
         raise NotFound(f"no place with id {place_id!r}")
-    require_reader(principal, place.city)
+    require_reader(signed_in(principal), place.city)
     changes = store.changes("place", place_id)
     return {
         "id": place_id,
