@@ -145,3 +145,19 @@ def test_each_role_gets_the_places_it_may_change(app: Any, store: GpkgStore) -> 
         assert stored is not None and p["etag"] == stored.content_hash()
         assert "internal_contact" in p and "extra" in p
     assert admin["stale_months"] == 6 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", admin["today"])
+
+
+def test_an_address_is_placed_at_its_town(app: Any) -> None:
+    with signed_in(app, "ward@example.jp") as client:
+        r = client.get(f"/edit/{CITY}/locate", params={"address": "新潟市中央区古町通7番町1010"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["town"] == "古町通七番町" and body["precision"] == "town"
+        assert abs(body["lat"] - 37.9227) < 0.01 and abs(body["lon"] - 139.045) < 0.01
+        other = client.get(f"/edit/{CITY}/locate", params={"address": "宇治市宇治"})
+        assert other.status_code == 422 and "宇治市" in other.json()["detail"]
+        none = client.get(f"/edit/{CITY}/locate", params={"address": "新潟市中央区ありえない町"})
+        assert none.status_code == 422 and "address" in none.json()["detail"]
+        assert client.get(f"/edit/{CITY}/locate").status_code == 422
+    with TestClient(app) as anon:
+        assert anon.get(f"/edit/{CITY}/locate", params={"address": "古町通"}).status_code == 401

@@ -18,10 +18,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from boundaries.area_membership import AreaIndex
 from geo.accounts import Principal
-from geo.errors import Forbidden, Unauthenticated
+from geo.errors import Forbidden, InvalidParameter, Unauthenticated
 from geo.model import KINDS, Area, Place
 from geo.store.base import Store
 from layers.messages import messages, pick_language
+from layers.place_address import Refusal, place_by_address
 from layers.verification import (
     is_stale,
     queue_csv,
@@ -77,6 +78,7 @@ def editor_page(
         "place": "/api/places/",
         "area": "/api/areas/",
         "towns": f"/api/cities/{code}/towns",
+        "locate": f"/edit/{code}/locate",
         "preview": "/api/schedule/preview",
         "map": f"/map/{code}",
     }
@@ -159,6 +161,24 @@ def editor_data(
         "areas": [_area_record(a, who) for a in index.areas],
         "categories": [category_json(c) for c in store.categories(city.code)],
     }
+    return JSONResponse(body, headers=PRIVATE)
+
+
+@router.get("/edit/{code}/locate", summary="The town point an address lands on")
+def locate_address(
+    city: CityDep,
+    principal: PrincipalDep,
+    address: Annotated[Text, Query(min_length=1, max_length=300)],
+) -> JSONResponse:
+    """Where the editor puts a place from its address: the town (町丁目) the address names, at
+    that town's point, as the place import places a row without coordinates; 422 with the
+    reason and the nearest town names when the address lands on none."""
+    _signed_in(principal, city.code)
+    found = place_by_address(city.code, address)
+    if isinstance(found, Refusal):
+        raise InvalidParameter("address", found.reason + (f" ({found.hint})" if found.hint else ""))
+    town = found.town + (found.koaza or "")
+    body = {"town": town, "lat": found.lat, "lon": found.lon, "precision": found.precision}
     return JSONResponse(body, headers=PRIVATE)
 
 

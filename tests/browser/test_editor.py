@@ -177,6 +177,13 @@ def test_a_place_can_be_edited_with_the_keyboard_alone(epage: Any, editor_server
     stored = editor_server.store.place(place.id)
     assert stored is not None and stored.phone == "025-111-2233"
     assert stored.location_precision == "town" and abs(stored.lat - place.lat) > 1e-5
+    # or from the address typed in its field
+    epage.fill("#p-address", "新潟市中央区古町通7番町1010")
+    epage.focus("#address-locate")
+    epage.keyboard.press("Enter")
+    epage.wait_for_function("() => /古町通七番町/.test(document.getElementById('town-status')"
+                            ".textContent)")
+    assert abs(float(epage.input_value("#p-lat")) - 37.9227) < 0.01
 
 
 # ------------------------------------------------------------------------------ end to end

@@ -91,6 +91,27 @@
     $("town-results").textContent = "";
   }
 
+  /** The address field's town, at its point (the place import's rule for rows without one). */
+  function fromAddress() {
+    var address = $("p-address").value.trim();
+    var status = $("town-status");
+    if (!address) {
+      status.textContent = t("Type the address first.");
+      $("p-address").focus();
+      return;
+    }
+    status.textContent = t("Searching…");
+    E.get(T.config.api.locate + T.query({ address: address })).then(function (res) {
+      if (!res.ok) {
+        status.textContent = res.status === 422 && res.body
+          ? t("The address was not placed: {detail}", { detail: res.body.detail })
+          : E.problemText(res);
+        return;
+      }
+      chooseTown({ name: res.body.town, lat: res.body.lat, lon: res.body.lon });
+    });
+  }
+
   function findTowns() {
     var q = $("town-q").value.trim();
     var status = $("town-status");
@@ -121,6 +142,7 @@
     $("p-lon").addEventListener("change", fromFields);
     $("p-location_precision").addEventListener("change", fromFields);
     $("town-find").addEventListener("click", findTowns);
+    $("address-locate").addEventListener("click", fromAddress);
     $("town-q").addEventListener("keydown", function (e) {
       if (e.key === "Enter") {
         e.preventDefault();
