@@ -54,6 +54,7 @@
     $("form-view").hidden = false;
     $("panel").scrollTop = 0;
     document.body.classList.add("form-open");
+    E.showOverview(false);
     if (focus) $("form-title").focus();
   }
 
@@ -95,6 +96,7 @@
     $("list-view").hidden = false;
     document.body.classList.remove("form-open");
     E.clearPin();
+    E.showOverview(true);
     var button = was && $("place-list").querySelector('button[data-id="' + CSS.escape(was.id) + '"]');
     if (button) button.focus();
     else $("list-heading").focus();

@@ -97,6 +97,8 @@
     var list = $("place-list");
     list.textContent = "";
     shown.forEach(function (p) { list.appendChild(item(p)); });
+    E.showPlaces(shown, !E.fitted);
+    E.fitted = true;
     $("list-count").textContent = t("({n})", { n: shown.length });
     $("list-status").textContent = shown.length
       ? ""

@@ -68,6 +68,38 @@
     if (opts.pan !== false) E.map.setView([lat, lon], Math.max(E.map.getZoom(), 15));
   };
 
+  var overview = null; /* the listed places as dots, while no form is open */
+
+  /** The listed places on the map (stale ones in orange, ringed); a click opens one. The list
+   * is the keyboard's way to the same places, so the dots are not focus stops. */
+  E.showPlaces = function (places, fit) {
+    if (!E.map) return;
+    if (overview) E.map.removeLayer(overview);
+    overview = L.layerGroup();
+    places.forEach(function (p) {
+      var stale = p.stale && p.status !== "closed";
+      var dot = L.circleMarker([p.lat, p.lon], {
+        radius: stale ? 7 : 5, weight: 2, color: "#1a1a1a", fillOpacity: 0.9,
+        fillColor: stale ? "#e8590c" : "#0b3d66", className: "edit-dot",
+        bubblingMouseEvents: false, /* a click opens the place, never also moves its pin */
+      });
+      dot.bindTooltip(el("span", "", p.name), { direction: "top" });
+      dot.on("click", function () { E.openPlace(p.id, { focus: true }); });
+      overview.addLayer(dot);
+    });
+    if ($("form-view").hidden) overview.addTo(E.map);
+    if (fit && places.length) {
+      E.map.fitBounds(L.latLngBounds(places.map(function (p) { return [p.lat, p.lon]; })), { padding: [20, 20], maxZoom: 15 });
+    }
+  };
+
+  /** Dots while the list shows, the pin alone while a form is open. */
+  E.showOverview = function (shown) {
+    if (!E.map || !overview) return;
+    if (shown) overview.addTo(E.map);
+    else E.map.removeLayer(overview);
+  };
+
   E.clearPin = function () {
     E.setPin(null, null);
   };
