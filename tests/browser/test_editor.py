@@ -118,6 +118,21 @@ def test_the_editor_is_axe_clean(
     assert run_axe(epage, axe_source) == []
 
 
+def test_the_editor_in_english(
+    epage: Any, editor_server: Server, axe_source: str, artifacts: Path
+) -> None:
+    sign_in(epage, editor_server)
+    epage.goto(f"{editor_server.url}/edit/{CITY}?lang=en")
+    epage.wait_for_selector("html[data-ready=true]", state="attached", timeout=60000)
+    assert epage.locator("html").get_attribute("lang") == "en"
+    assert epage.locator("#queue-title").inner_text() == "Waiting to be checked"
+    open_place(epage, sample(editor_server))
+    assert epage.locator("#verify").inner_text() == "I have checked this information"
+    assert "Weekdays" in epage.locator("#rules").inner_text()
+    epage.screenshot(path=str(artifacts / "editor-desktop-form-en.png"))
+    assert run_axe(epage, axe_source) == []
+
+
 def _focused(page: Any) -> dict[str, Any]:
     """What has focus: its id, whether it is named, and whether its focus is visible."""
     found: dict[str, Any] = page.evaluate("""() => {

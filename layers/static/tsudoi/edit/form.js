@@ -240,8 +240,5 @@
     $("pause").addEventListener("click", function () { setStatus("paused", t("Paused: residents see that it is paused for now.")); });
     $("close-place").addEventListener("click", function () { setStatus("closed", t("Closed: residents no longer see it in the list.")); });
     $("reopen").addEventListener("click", function () { setStatus("active", t("Reopened: residents see it again.")); });
-    document.addEventListener("keydown", function (e) {
-      if (e.key === "Escape" && !$("form-view").hidden && !e.target.closest("input, textarea, select")) E.closeForm();
-    });
   };
 })(window.Tsudoi);
