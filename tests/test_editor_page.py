@@ -161,3 +161,17 @@ def test_an_address_is_placed_at_its_town(app: Any) -> None:
         assert client.get(f"/edit/{CITY}/locate").status_code == 422
     with TestClient(app) as anon:
         assert anon.get(f"/edit/{CITY}/locate", params={"address": "古町通"}).status_code == 401
+
+
+def test_no_residents_script_needs_a_label_kept_for_the_editor() -> None:
+    """Labels flagged ``editor`` are left out of the residents' pages: none of their scripts
+    may use one (it would show as its English id)."""
+    from layers.messages import page_messages
+
+    editor_only = set(messages("ja")) - set(page_messages("ja"))
+    assert "I have checked this information" in editor_only and "Last checked" not in editor_only
+    for path in STATIC.rglob("*.js"):
+        if path.parent.name == "edit":
+            continue
+        used = set(re.findall(r'\bt\(\s*"((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")))
+        assert used & editor_only == set(), path.name

@@ -80,6 +80,8 @@
   /* Labels looked up by a value: literal msgids, so the catalogue test sees each one used. */
   E.labels = {
     status: { active: t("status:active"), paused: t("status:paused"), closed: t("status:closed") },
+    precision: { exact: t("precision:exact"), town: t("precision:town") },
+    kind: { gathering: t("kind:gathering"), venue: t("kind:venue") },
     action: {
       create: t("action:create"), update: t("action:update"), verify: t("action:verify"),
       restore: t("action:restore"), close: t("action:close"),

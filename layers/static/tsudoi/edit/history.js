@@ -35,6 +35,8 @@
       return value.map(function (r) { return E.ruleText ? E.ruleText(r) : JSON.stringify(r); }).join("、") || t("(empty)");
     }
     if (name === "status") return E.statusLabel(value);
+    if (name === "location_precision") return E.label("precision", value);
+    if (name === "kind") return E.label("kind", value);
     if (name === "category") return E.categoryLabel(value);
     if (typeof value === "object") return JSON.stringify(value);
     return String(value);
