@@ -375,3 +375,25 @@ def test_create_verify_pause_close_reopen_and_area_contacts(
     area = store.area(area_id)
     assert area is not None
     assert [c.phone for c in area.contacts if c.name == "テスト相談室"] == ["025-444-5555"]
+
+
+def test_text_from_data_is_text_in_the_editor(epage: Any, editor_server: Server) -> None:
+    hostile = "<img src=x onerror=alert(1)>"
+    place = Place(id=f"{CITY}-editor-hostile", city=CITY, kind="gathering", category="salon",
+                  name=hostile, lon=139.0236, lat=37.9161, phone="<b>025</b>",
+                  schedule="<script>alert(2)</script>", internal_contact="<i>x</i>")
+    editor_server.store.write_place(place, None, Change(
+        kind="place", record_id=place.id, city=CITY, who="import", via="import",
+        action="create", source="hostile"))
+    sign_in(epage, editor_server)
+    epage.fill("#f-text", "img")
+    button = epage.locator(f'#place-list button[data-id="{place.id}"]')
+    assert hostile in button.inner_text()
+    button.click()
+    epage.wait_for_selector("#form-view:not([hidden])")
+    assert epage.locator("#form-title").inner_text() == hostile
+    assert epage.input_value("#p-schedule") == "<script>alert(2)</script>"
+    epage.click("#history summary")
+    epage.wait_for_selector("#history-list li")
+    assert hostile in epage.locator("#history-list").inner_text()
+    assert epage.locator("#panel img, #panel b, #panel i").count() == 0
