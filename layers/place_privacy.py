@@ -45,9 +45,10 @@ class TownPoints:
 
 
 def _grid_centre(lon: float, lat: float) -> tuple[float, float]:
+    """Plain floats: a numpy number in a Place breaks comparisons (the history's diff)."""
     return (
-        round((np.floor(lon / GRID_DEG) + 0.5) * GRID_DEG, 6),
-        round((np.floor(lat / GRID_DEG) + 0.5) * GRID_DEG, 6),
+        float(round((np.floor(lon / GRID_DEG) + 0.5) * GRID_DEG, 6)),
+        float(round((np.floor(lat / GRID_DEG) + 0.5) * GRID_DEG, 6)),
     )
 
 

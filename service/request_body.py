@@ -32,3 +32,14 @@ async def json_body(request: Request) -> Any:
 
 
 JsonBody = Annotated[Any, Depends(json_body)]
+
+
+def body_schema(description: str, required: bool = True) -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of a route that reads its JSON itself (for /docs)."""
+    return {
+        "requestBody": {
+            "required": required,
+            "description": description,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }

@@ -15,6 +15,8 @@ from pypdf import PdfReader
 
 from geo.store.base import PlaceQuery
 from geo.store.gpkg import GpkgStore
+from layers.schedule import describe, next_occurrences, short_date_text
+from service.serialize import now_in_japan
 from tests.conftest import Tsudoi, demo_in
 
 PUBLIC = "https://map.example.jp/tsudoi"
@@ -89,6 +91,39 @@ def test_thirty_places_on_two_a4_pages_with_phones_addresses_and_a_qr_code(
     assert _qr(out, tmp_path) == f"{PUBLIC}/map/15100?area=15100-L1-15107"
     fonts = _fonts(out)
     assert fonts and all("BIZ-UDPGothic" in name and emb == "yes" for name, emb in fonts), fonts
+
+
+def test_english_sheet_of_thirty_places_also_fits_two_pages(
+    tsudoi: Tsudoi, demo_db: Path, tmp_path: Path
+) -> None:
+    """English schedules are words ("1st and 3rd Fridays, 13:30–15:30"), longer than
+    「毎月第1・第3金曜」: the same 30 places still fit two A4 pages, each with its name, address,
+    phone, schedule in words and next dates, and the QR code still reads."""
+    out = tmp_path / "nishi-en.pdf"
+    done = tsudoi("export", "print", "--city", "15100", "--area", "15100-L1-15107", "--lang", "en",
+                  "-o", out, "--public-url", PUBLIC, "--db", demo_db, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert 1 <= len(PdfReader(out).pages) <= 2
+    text = _flat(_run(_tool("pdftotext"), str(out), "-"))
+    column = _flat(_run(_tool("pdftotext"), "-x", "50", "-y", "0", "-W", "187", "-H", "842",
+                        str(out), "-"))
+    when = _flat(_run(_tool("pdftotext"), "-x", "238", "-y", "0", "-W", "224", "-H", "842",
+                      str(out), "-"))  # the schedule column alone, its wrapped lines in order
+    store = GpkgStore(demo_db)
+    places = store.places(PlaceQuery(city="15100", area="15100-L1-15107"))
+    store.close()
+    assert len(places) == 30
+    now = now_in_japan()
+    for place in places:
+        assert _flat(place.name) in column
+        assert place.address and _flat(place.address) in column
+        if place.phone:
+            assert place.phone in text
+        assert _flat(describe(place.schedule_rules, "en", brief=True)) in when
+        coming = next_occurrences(place.schedule_rules, now, 3)
+        assert _flat("next " + ", ".join(short_date_text(o.date, "en") for o in coming)) in when
+    assert _flat("Places to gather in 西区") in text and "Madeon" in text
+    assert _qr(out, tmp_path) == f"{PUBLIC}/map/15100?area=15100-L1-15107&lang=en"
 
 
 def test_english_sheet_with_streets_and_contacts(

@@ -832,3 +832,20 @@ def test_a_real_list_naming_its_places_in_a_school_name_column(store: Store) -> 
     assert report.added == 115 and report.problems == []
     names = {p.name for p in store.places(PlaceQuery(city=NIIGATA, kinds=()))}
     assert {"笹山小学校", "早通南小学校"} <= names
+
+
+def test_a_private_home_in_a_city_without_towns_is_imported_and_recorded(
+    store: Store, tmp_path: Path
+) -> None:
+    """Without towns a home is stored at a grid cell's centre; that point (once a numpy number)
+    must go through the history's diff like any other."""
+    path = write_csv(tmp_path / "homes.csv", [
+        ["name", "category", "lon", "lat", "location_precision"],
+        ["田中さん宅", "salon", "139.03", "37.91", "町丁目"],
+    ])  # fmt: skip
+    report = run(store, path, city=NIIGATA, category="salon")
+    assert report.added == 1
+    (place,) = snapshot(store, NIIGATA)
+    assert place["location_precision"] == "town" and (place["lon"], place["lat"]) != (139.03, 37.91)
+    (change,) = store.changes("place", place["id"])
+    assert change.fields["lon"] == [None, place["lon"]] and type(place["lon"]) is float

@@ -453,3 +453,61 @@ def test_a_stale_token_or_unknown_place_is_4xx(city: City9) -> None:
     missing = city.client.patch("/api/places/15100-nothing", json={"fee": "1"},
                                 headers=city.headers("admin", '"x"'))  # fmt: skip
     _problem(missing, 404)
+
+
+# -- what a patch means ------------------------------------------------------------------------
+
+
+def test_a_merge_patch_merges_extra_and_a_patch_of_nothing_records_nothing(city: City9) -> None:
+    url = f"/api/places/{city.west}"
+    etag = city.etag(city.west)
+    same = city.client.patch(url, json={"phone": "025-111-1111", "areas": ["ignored"],
+                                        "schedule_rules": [{"weekdays": [1], "start": "10:00",
+                                                            "end": "12:00", "weeks": None}]},
+                             headers=city.headers("admin", etag))  # fmt: skip
+    assert same.status_code == 200 and same.headers["etag"] == etag
+    assert len(_history(city, city.west)) == 1
+    merged = city.client.patch(url, json={"extra": {"担当": None, "鍵": "公民館で借りる"}},
+                               headers=city.headers("admin", etag))  # fmt: skip
+    assert merged.json()["properties"]["extra"] == {"鍵": "公民館で借りる"}
+    cleared = city.client.patch(url, json={"internal_contact": None, "phone": "  "},
+                                headers=city.headers("admin", merged.headers["etag"]))
+    props = cleared.json()["properties"]
+    assert props["internal_contact"] is None and props["phone"] is None
+
+
+def test_a_private_home_is_stored_at_its_towns_point_as_an_import_stores_it(city: City9) -> None:
+    lon, lat = WEST_POINT[0] + 0.0012, WEST_POINT[1] + 0.0017
+    made = city.client.post(f"/api/cities/{NIIGATA}/places", headers=city.headers("admin"), json={
+        "name": "田中さん宅サロン", "category": "salon", "lon": lon, "lat": lat,
+        "location_precision": "town",
+    })  # fmt: skip
+    assert made.status_code == 201, made.text
+    stored = city.store.place(made.json()["id"])
+    assert stored is not None and stored.location_precision == "town"
+    assert (stored.lon, stored.lat) != (lon, lat)  # the home never enters the store
+    assert abs(stored.lon - lon) < 0.005 and abs(stored.lat - lat) < 0.005
+    assert made.json()["geometry"]["coordinates"] == [stored.lon, stored.lat]
+
+
+def test_bad_area_and_restore_bodies_are_422_naming_the_field(city: City9) -> None:
+    etag = city.area_etag(WEST)
+    bad_contacts: list[tuple[Any, str]] = [
+        ({"contacts": "西包括"}, "contacts"),
+        ({"contacts": [{"name": "西包括"}]}, "contacts[0].role"),
+        ({"contacts": [{"role": "包括", "name": "x", "phone": 25}]}, "contacts[0].phone"),
+        ({"contacts": [{"role": "包括", "name": "x\x00"}]}, "contacts[0].name"),
+        ({"contacts": [{"role": "包括", "name": "x", "twitter": "@x"}]}, "contacts[0].twitter"),
+        ({"contacts": ["x"]}, "contacts[0]"),
+        ({"name": "新しい名前"}, "name"),
+        ({}, "contacts"),
+    ]
+    for body, field in bad_contacts:
+        got = city.client.patch(f"/api/areas/{WEST}", json=body,
+                                headers=city.headers("admin", etag))  # fmt: skip
+        assert field in _fields_named(_problem(got, 422)), (body, got.json())
+    assert city.area_etag(WEST) == etag
+    url = f"/api/places/{city.west}/restore"
+    for body in ({"change": "1"}, {"change": True}, {}, [1], {"change": 1, "more": 2}):
+        got = city.client.post(url, json=body, headers=city.headers("admin", city.etag(city.west)))
+        assert "change" in _fields_named(_problem(got, 422)), body

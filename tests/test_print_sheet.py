@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
+from importlib.resources import files
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,8 @@ from fastapi.testclient import TestClient
 from geo.model import Area, Contact
 from geo.store.base import AreaChanges, PlaceChanges, PlaceQuery, Store
 from geo.store.gpkg import GpkgStore
+from layers.paper import fit
+from layers.paper.map_svg import COMPACT_HEIGHT, HEIGHT, WIDTH
 from layers.schedule import next_occurrences, short_date_text
 from service.app import create_app
 from service.demo import load_demo
@@ -65,6 +68,46 @@ def test_the_list_matches_the_markers_and_the_areas_places(client: TestClient) -
     assert "西区の集いの場" in page and "新潟市" in page
     # no network for 新潟市: no streets, no OpenStreetMap credit
     assert 'stroke="#9a9a9a"' not in page and "OpenStreetMap" not in page
+
+
+def test_the_map_is_shorter_only_where_that_saves_a_page(client: TestClient) -> None:
+    """English words take more room: 西区's 30 places in English get the shorter map (and
+    QR code) that keeps them on two pages; in Japanese, and for 恩田's 9 places, the map keeps
+    its full height. The list's schedules keep each time whole ("13:30–15:30")."""
+    english = client.get(f"/print/{NIIGATA}", params={"area": WEST, "lang": "en"}).text
+    japanese = client.get(f"/print/{NIIGATA}", params={"area": WEST}).text
+    small = client.get(f"/print/{UBE}", params={"area": UBE_AREA, "lang": "en"}).text
+    assert '<section class="sheet-top sheet-top-short">' in english
+    assert 'class="sheet-map"' in english and 'viewBox="0 0 1180 560"' in english
+    for page in (japanese, small):
+        assert '<section class="sheet-top">' in page and 'viewBox="0 0 1180 720"' in page
+    assert '<span class="nowrap">13:30–15:30</span>' in english
+    assert "1st and 3rd Fridays, " in english and "of the month" not in english
+    assert '<span class="nowrap">13:30〜15:30</span>' in japanese
+
+
+def test_the_page_estimate_reads_the_stylesheets_lengths() -> None:
+    """layers/paper/fit.py estimates pages with print.css's lengths: editing one without the other
+    fails here, not on a resident's third page."""
+    css = (files("layers") / "static" / "tsudoi" / "print.css").read_text(encoding="utf-8")
+
+    def rule(selector: str) -> str:
+        found = re.search(r"(?m)^" + re.escape(selector) + r" \{([^}]*)\}", css)
+        assert found is not None, selector
+        return found.group(1)
+
+    widths = [float(re.search(r"width: ([\d.]+)mm", rule(f".sheet-list th:nth-child({n})"))
+                    .group(1)) for n in (1, 2, 3)]  # type: ignore[union-attr]
+    assert tuple(widths) == fit.COLUMNS[:3] and sum(fit.COLUMNS) == fit.PAGE_W
+    assert f"width: {fit.PAGE_W}mm" in rule(".sheet")
+    assert "margin: 9mm 9mm 10mm" in rule("@page") and fit.PAGE_H == 297 - 9 - 10
+    assert "font-size: 12pt" in rule("body") and "line-height: 1.25" in rule("body")
+    assert f"height: {HEIGHT // 10}mm" in rule(".sheet-map")
+    assert f"width: {WIDTH // 10}mm" in rule(".sheet-map")
+    assert f"height: {COMPACT_HEIGHT // 10}mm" in rule(".sheet-top-short .sheet-map")
+    assert f"width: {fit.QR - 2}mm" in rule(".sheet-qr svg")
+    assert f"width: {fit.SHORT_QR - 2}mm" in rule(".sheet-top-short .sheet-qr svg")
+    assert fit.SIDE_W == fit.PAGE_W - WIDTH / 10 - 4
 
 
 def test_next_dates_come_from_the_schedule_engine(

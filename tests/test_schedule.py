@@ -348,6 +348,22 @@ def test_describe_in_japanese_and_english() -> None:
     assert describe([]) == ""
 
 
+def test_brief_english_for_paper_keeps_every_fact() -> None:
+    """A printed sheet's column: the plural says "of the month"; weekly and dated rules, times,
+    months and holidays are worded as on screen; Japanese does not change."""
+    assert describe(SECOND_FOURTH_WED, "en", brief=True) == "2nd and 4th Wednesdays, 10:00–12:00"
+    last = [{"weekdays": [4], "weeks": [-1], "start": None, "end": None}]
+    assert describe(last, "en", brief=True) == "Last Fridays"
+    span = [{"weekdays": [0, 1, 2], "weeks": [1], "start": "9:30", "end": None,
+             "months": [4, 5, 6], "skip_holidays": False}]
+    assert describe(span, "en", brief=True) == (
+        "1st Mondays to Wednesdays (April to June only), from 9:30 (also on public holidays)")
+    assert describe(WEEKLY_TUE, "en", brief=True) == describe(WEEKLY_TUE, "en")
+    fifteenth = [{"weekdays": [], "weeks": None, "dates": [15], "start": "10:00", "end": "11:30"}]
+    assert describe(fifteenth, "en", brief=True) == describe(fifteenth, "en")
+    assert describe(SECOND_FOURTH_WED, "ja", brief=True) == describe(SECOND_FOURTH_WED)
+
+
 def test_a_session_in_words_with_its_times() -> None:
     monday = next_occurrence(WEEKLY_MON, date(2026, 11, 17))
     assert monday is not None

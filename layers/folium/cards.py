@@ -133,13 +133,14 @@ def next_text(place: Place, now: datetime, lang: Lang) -> str | None:
     return None if occ is None else occurrence_text(occ, lang)
 
 
-def schedule_text(place: Place, lang: Lang) -> str | None:
-    """The schedule in words: the city's own text in Japanese, the rules described in English."""
+def schedule_text(place: Place, lang: Lang, brief: bool = False) -> str | None:
+    """The schedule in words: the city's own text in Japanese, the rules described in English
+    (``brief``: in the shorter English a printed sheet's column needs, see ``describe``)."""
     rules = place.schedule_rules
     described = None
     if rules:
         try:
-            described = describe(rules, lang)
+            described = describe(rules, lang, brief)
         except ScheduleError:
             described = None
     if lang == "en" and described:

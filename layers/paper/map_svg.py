@@ -1,7 +1,8 @@
 """The sheet's map as inline SVG: the area, its streets, numbered markers; no tiles, no script.
 
 Drawn in the city's plane-rectangular zone (metres, north up), so distances on paper are true and
-the scale bar is honest. One viewBox unit is 0.1 mm on paper (the sheet gives the map 125 × 72 mm).
+the scale bar is honest. One viewBox unit is 0.1 mm on paper, so markers and labels keep their
+size whatever the map's: 118 × 72 mm, or 118 × 56 mm when that saves a page (``fit``).
 Colours are presentation attributes, not style, so the pages' Content-Security-Policy (no inline
 style) lets them through; every text put in is escaped.
 """
@@ -22,7 +23,8 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.walk.network import WalkNetwork
 
-WIDTH, HEIGHT = 1250, 720  # viewBox units: 0.1 mm each
+WIDTH, HEIGHT = 1180, 720  # viewBox units: 0.1 mm each
+COMPACT_HEIGHT = 560  # a shorter map, for a first page whose list needs the room
 PAD = 40  # units kept clear around the area
 RADIUS = 30  # a marker's radius: 6 mm across, room for a two-digit number
 _NICE_M = (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000)
@@ -45,23 +47,24 @@ class _Frame:
     cx: float
     cy: float
     scale: float  # units per metre
+    height: int  # the viewBox's height in units (its width is WIDTH)
 
     def xy(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.column_stack(
-            [WIDTH / 2 + (x - self.cx) * self.scale, HEIGHT / 2 - (y - self.cy) * self.scale]
+            [WIDTH / 2 + (x - self.cx) * self.scale, self.height / 2 - (y - self.cy) * self.scale]
         )
 
     def window(self) -> tuple[float, float, float, float]:
         """The plane-metre box the viewBox shows."""
-        half_w, half_h = WIDTH / 2 / self.scale, HEIGHT / 2 / self.scale
+        half_w, half_h = WIDTH / 2 / self.scale, self.height / 2 / self.scale
         return self.cx - half_w, self.cy - half_h, self.cx + half_w, self.cy + half_h
 
 
-def _frame(shape: BaseGeometry) -> _Frame:
+def _frame(shape: BaseGeometry, height: int) -> _Frame:
     minx, miny, maxx, maxy = shape.bounds
     span_x, span_y = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
-    scale = min((WIDTH - 2 * PAD) / span_x, (HEIGHT - 2 * PAD) / span_y)
-    return _Frame((minx + maxx) / 2, (miny + maxy) / 2, scale)
+    scale = min((WIDTH - 2 * PAD) / span_x, (height - 2 * PAD) / span_y)
+    return _Frame((minx + maxx) / 2, (miny + maxy) / 2, scale, height)
 
 
 def _path(points: NDArray[np.float64], close: bool) -> str:
@@ -110,7 +113,7 @@ def _streets(net: WalkNetwork, frame: _Frame, to_plane: Transformer | None) -> s
     return "".join(parts)
 
 
-def _placed(points: NDArray[np.float64]) -> list[tuple[float, float]]:
+def _placed(points: NDArray[np.float64], height: int) -> list[tuple[float, float]]:
     """Marker centres moved apart where they would overlap (several places in one hall), each
     tried at its point, then on rings around it; the list keeps the input's order."""
     taken: list[tuple[float, float]] = []
@@ -126,7 +129,7 @@ def _placed(points: NDArray[np.float64]) -> list[tuple[float, float]]:
             ]
             free = [c for c in candidates
                     if all(math.dist(c, t) >= gap for t in taken)
-                    and RADIUS <= c[0] <= WIDTH - RADIUS and RADIUS <= c[1] <= HEIGHT - RADIUS]
+                    and RADIUS <= c[0] <= WIDTH - RADIUS and RADIUS <= c[1] <= height - RADIUS]
             if free:
                 spot = (float(free[0][0]), float(free[0][1]))
                 break
@@ -139,10 +142,10 @@ def _markers(markers: Sequence[Marker], frame: _Frame, to_plane: Transformer) ->
         return ""
     xs, ys = to_plane.transform([m.lon for m in markers], [m.lat for m in markers])
     true = frame.xy(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
-    out = []
-    for m, (x, y), (tx, ty) in zip(markers, _placed(true), true, strict=True):
+    leaders, out = [], []  # every leader under every marker: none crosses a number
+    for m, (x, y), (tx, ty) in zip(markers, _placed(true, frame.height), true, strict=True):
         if math.dist((x, y), (tx, ty)) > 1:  # moved apart: a leader to the true point
-            out.append(f'<line x1="{tx:.1f}" y1="{ty:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+            leaders.append(f'<line x1="{tx:.1f}" y1="{ty:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
                        f'stroke="#222" stroke-width="3"/>'
                        f'<circle cx="{tx:.1f}" cy="{ty:.1f}" r="6" fill="#222"/>')
         size = 34 if m.number < 100 else 26
@@ -152,7 +155,7 @@ def _markers(markers: Sequence[Marker], frame: _Frame, to_plane: Transformer) ->
             f'<text x="{x:.1f}" y="{y + size * 0.36:.1f}" text-anchor="middle" '
             f'font-size="{size}" font-weight="bold" fill="#000">{m.number}</text></g>'
         )
-    return "".join(out)
+    return "".join(leaders + out)
 
 
 def _scale_bar(frame: _Frame) -> str:
@@ -161,7 +164,7 @@ def _scale_bar(frame: _Frame) -> str:
     metres = min(_NICE_M, key=lambda n: abs(n - target))
     length = metres * frame.scale
     label = f"{metres // 1000:g} km" if metres >= 1000 else f"{metres} m"
-    x0, y0 = 30, HEIGHT - 30
+    x0, y0 = 30, frame.height - 30
     return (
         f'<rect x="{x0 - 10}" y="{y0 - 62}" width="{length + 20:.1f}" height="72" fill="#fff" '
         f'fill-opacity="0.85"/>'
@@ -172,7 +175,7 @@ def _scale_bar(frame: _Frame) -> str:
 
 
 def _north(label: str) -> str:
-    x, y = WIDTH - 50, 40
+    x, y = WIDTH - 60, 40  # "North" clear of the frame
     return (
         f'<path d="M{x} {y}l-18 48h36z" fill="#000"/>'
         f'<text x="{x}" y="{y + 86}" text-anchor="middle" font-size="34" fill="#000">'
@@ -188,26 +191,28 @@ def area_map_svg(
     title: str,
     north: str,
     network: WalkNetwork | None = None,
+    height: int = HEIGHT,
 ) -> str:
     """The area (WGS84 polygon) on its own plane, the rest of the window greyed, streets from the
     walking network when given, and the numbered markers; ``title`` names it for screen readers.
+    ``height`` is in viewBox units (0.1 mm), the width always ``WIDTH``.
     """
     to_plane = Transformer.from_crs(4326, epsg, always_xy=True)
     plane = shapely.transform(outline, lambda c: np.column_stack(to_plane.transform(c[:, 0],
                                                                                     c[:, 1])))
-    frame = _frame(plane)
+    frame = _frame(plane, height)
     rings = _rings(plane, frame)
-    window = f"M0 0H{WIDTH}V{HEIGHT}H0Z"
+    window = f"M0 0H{WIDTH}V{height}H0Z"
     streets = ""
     if network is not None:
         other = None if network.epsg == epsg else to_plane
         streets = _streets(network, frame, other)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
         f'class="sheet-map" role="img" aria-labelledby="sheet-map-title" '
         f'font-family="BIZ UDPGothic, sans-serif">',
         f'<title id="sheet-map-title">{html.escape(title)}</title>',
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
+        f'<rect width="{WIDTH}" height="{height}" fill="#fff"/>',
         f'<path d="{streets}" fill="none" stroke="#9a9a9a" stroke-width="3" '
         f'stroke-linejoin="round" stroke-linecap="round"/>' if streets else "",
         # outside the area: a veil, so the area stands out and what lies beyond stays legible
@@ -217,7 +222,7 @@ def area_map_svg(
         _markers(markers, frame, to_plane),
         _scale_bar(frame),
         _north(north),
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="none" stroke="#000" stroke-width="4"/>',
+        f'<rect width="{WIDTH}" height="{height}" fill="none" stroke="#000" stroke-width="4"/>',
         "</svg>",
     ]
     return "".join(parts)

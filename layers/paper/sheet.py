@@ -35,6 +35,14 @@ class Entry:
     town_only: bool  # held in a private home: the map shows its town, not the house
 
 
+def dates_line(entry: Entry, lang: Lang) -> str:
+    """The next dates as the sheet prints them under the schedule: 「12/2(水)・12/16(水)」, or
+    "next 2 Dec, 16 Dec" (the English schedule beside them names the weekday)."""
+    if lang == "ja":
+        return "・".join(entry.next_dates)
+    return "next " + ", ".join(entry.next_dates)
+
+
 def coming_dates(place: Place, now: datetime, lang: Lang, count: int = NEXT_DATES) -> list[str]:
     """The next ``count`` sessions as 「12/2(水)」, none without rules or when not active."""
     if not place.schedule_rules or place.status != "active":
@@ -73,7 +81,7 @@ def entries(
                 lon=place.lon,
                 lat=place.lat,
                 address=place.address,
-                schedule=schedule_text(place, lang),
+                schedule=schedule_text(place, lang, brief=True),
                 next_dates=tuple(coming_dates(place, now, lang)),
                 phone=place.phone,
                 fee=place.fee,

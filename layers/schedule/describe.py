@@ -89,24 +89,27 @@ def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _weekdays_en(days: frozenset[int]) -> str:
-    return _and(_spans(days, lambda d: _WEEKDAYS_EN[d], " to "))
+def _weekdays_en(days: frozenset[int], plural: bool = False) -> str:
+    ending = "s" if plural else ""
+    return _and(_spans(days, lambda d: _WEEKDAYS_EN[d] + ending, " to "))
 
 
-def _days_en(r: Rule) -> str:
+def _days_en(r: Rule, brief: bool = False) -> str:
     if r.dates is not None:
         return f"The {_and([_ordinal(d) for d in sorted(r.dates)])} of the month"
     if r.weeks is not None:
-        weeks = weeks_in_order(r.weeks)
-        text = f"{_and([_ordinal(w) for w in weeks])} {_weekdays_en(r.weekdays)} of the month"
+        weeks = _and([_ordinal(w) for w in weeks_in_order(r.weeks)])
+        # "2nd Tuesdays" says "of the month" by the plural, in a third less room
+        text = (f"{weeks} {_weekdays_en(r.weekdays, plural=True)}" if brief
+                else f"{weeks} {_weekdays_en(r.weekdays)} of the month")
         return text[0].upper() + text[1:]
     if len(r.weekdays) == 7:
         return "Every day"
     return f"Every {_weekdays_en(r.weekdays)}"
 
 
-def _describe_en(r: Rule) -> str:
-    text = _days_en(r)
+def _describe_en(r: Rule, brief: bool = False) -> str:
+    text = _days_en(r, brief)
     if r.months is not None:
         months = _spans(r.months, lambda m: _MONTHS_EN[m - 1], " to ")
         text += f" ({_and(months)} only)"
@@ -118,7 +121,9 @@ def _describe_en(r: Rule) -> str:
     return f"{text}, {times}" if times else text
 
 
-def describe(rules: Sequence[Mapping[str, Any]] | None, lang: Lang = "ja") -> str:
+def describe(
+    rules: Sequence[Mapping[str, Any]] | None, lang: Lang = "ja", brief: bool = False
+) -> str:
     """The rules as plain text: 「毎月第2・第4水曜 10:00〜12:00」 / "2nd and 4th Wednesday …".
 
     The Japanese text is written so that ``parse_schedule`` reads it back to the same rules.
@@ -129,6 +134,10 @@ def describe(rules: Sequence[Mapping[str, Any]] | None, lang: Lang = "ja") -> st
         Schedule rules.
     lang
         ``"ja"`` or ``"en"``.
+    brief
+        English for a narrow column on paper: "2nd and 4th Wednesdays, 10:00–12:00", the
+        plural saying "of the month" in a third less room; nothing is left out. Japanese is
+        short already and does not change.
 
     Returns
     -------
@@ -142,7 +151,7 @@ def describe(rules: Sequence[Mapping[str, Any]] | None, lang: Lang = "ja") -> st
     """
     parsed = read_rules(rules)
     if lang == "en":
-        text = "; ".join(_describe_en(r) for r in parsed)
+        text = "; ".join(_describe_en(r, brief) for r in parsed)
         if any(not r.skip_holidays for r in parsed):
             text += " (also on public holidays)"
         return text

@@ -18,7 +18,7 @@ from service.auth.principal import PrincipalDep, WriterDep
 from service.deps import MAX_ID, StoreDep, Text, follow_renamed
 from service.etags import expected_version, not_modified, quoted
 from service.fast_json import FastJSONResponse
-from service.request_body import JsonBody
+from service.request_body import JsonBody, body_schema
 from service.serialize import area_feature, change_json
 from service.write_access import (
     area_and_parents,
@@ -53,7 +53,8 @@ def get_area(area_id: AreaId, store: StoreDep, request: Request) -> Response:
     return FastJSONResponse(area_feature(area), headers=headers)
 
 
-@router.patch("/api/areas/{area_id}", summary="Change an area's contacts (If-Match)")
+@router.patch("/api/areas/{area_id}", summary="Change an area's contacts (If-Match)",
+              openapi_extra=body_schema('{"contacts": [{"role", "name", "phone", …}, …]}'))
 def patch_area(
     area_id: AreaId, body: JsonBody, principal: WriterDep, request: Request, store: StoreDep
 ) -> Response:

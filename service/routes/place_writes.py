@@ -30,7 +30,7 @@ from service.deps import CityDep, PlaceId, ReadCacheDep, RevisionDep, StoreDep, 
 from service.etags import VARY, expected_version, optional_version, quoted
 from service.fast_json import FastJSONResponse
 from service.read_cache import RevisionCache
-from service.request_body import JsonBody
+from service.request_body import JsonBody, body_schema
 from service.serialize import change_json, now_in_japan, place_feature
 from service.write_access import (
     area_index,
@@ -98,13 +98,9 @@ class _Writes:
         )  # fmt: skip
 
 
-def _writes(
-    store: Store, cache: RevisionCache, revision: int, principal: Principal, request: Request
-) -> _Writes:
-    return _Writes(store, cache, revision, principal, request)
-
-
-@router.post("/api/cities/{code}/places", status_code=201, summary="Add a place")
+@router.post("/api/cities/{code}/places", status_code=201, summary="Add a place",
+             openapi_extra=body_schema("The place's fields with lon and lat, or a GeoJSON "
+                                       "Feature with a Point"))  # fmt: skip
 def create_place(
     city: CityDep, body: JsonBody, principal: WriterDep, request: Request, store: StoreDep,
     cache: ReadCacheDep, revision: RevisionDep,
@@ -112,7 +108,7 @@ def create_place(
     """A new place from a JSON object of its fields with ``lon`` and ``lat`` (or a GeoJSON
     Feature with a Point); ``name`` and ``category`` required. Its id is
     ``{city}-editor-{random}``, its source ``editor``. 201 with Location and ETag."""
-    w = _writes(store, cache, revision, principal, request)
+    w = _Writes(store, cache, revision, principal, request)
     if principal.city != city.code or principal.role == "viewer":
         require_write(principal, city.code, (), f"city {city.code}")  # 403 before any 422
     place = place_from_body(store, city.code, body)
@@ -121,7 +117,8 @@ def create_place(
     return w.answer(stored, 201, Location=f"/api/places/{stored.id}")
 
 
-@router.patch("/api/places/{place_id}", summary="Change a place (JSON merge patch, If-Match)")
+@router.patch("/api/places/{place_id}", summary="Change a place (JSON merge patch, If-Match)",
+              openapi_extra=body_schema("The fields to change; null clears one"))  # fmt: skip
 def patch_place(
     place_id: PlaceId, body: JsonBody, principal: WriterDep, request: Request, store: StoreDep,
     cache: ReadCacheDep, revision: RevisionDep,
@@ -130,7 +127,7 @@ def patch_place(
     naming the field). ``If-Match`` with the ETag read is required: 428 without, 412 (with the
     current ETag) when the place has changed since. ``status: closed`` closes it; nothing is
     deleted. 200 with the place and its new ETag."""
-    w = _writes(store, cache, revision, principal, request)
+    w = _Writes(store, cache, revision, principal, request)
     place = w.place(place_id)
     expected = expected_version(request, place_id, place.content_hash())
     changed = apply_patch(store, place, body)
@@ -146,7 +143,7 @@ def verify_place(
 ) -> Response:  # fmt: skip
     """情報を確認しました: ``last_verified`` (最終確認日) becomes today's date in Japan. If-Match
     is optional here (checked when sent): a verification means the same whatever was read."""
-    w = _writes(store, cache, revision, principal, request)
+    w = _Writes(store, cache, revision, principal, request)
     today = now_in_japan().date().isoformat()
     for attempt in range(VERIFY_RETRIES):
         place = w.place(place_id)  # read (and allowed) again on each attempt
@@ -181,14 +178,15 @@ def place_history(
     }
 
 
-@router.post("/api/places/{place_id}/restore", summary="Restore a place as it was after a change")
+@router.post("/api/places/{place_id}/restore", summary="Restore a place as it was after a change",
+             openapi_extra=body_schema('{"change": ID}, an id from the history'))  # fmt: skip
 def restore_place(
     place_id: PlaceId, body: JsonBody, principal: WriterDep, request: Request, store: StoreDep,
     cache: ReadCacheDep, revision: RevisionDep,
 ) -> Response:  # fmt: skip
     """Body ``{"change": ID}`` (an id from the history): every change after it is undone field
     by field, recorded as a new change (action ``restore``). Needs If-Match like a PATCH."""
-    w = _writes(store, cache, revision, principal, request)
+    w = _Writes(store, cache, revision, principal, request)
     place = w.place(place_id)
     expected = expected_version(request, place_id, place.content_hash())
     if not isinstance(body, Mapping) or set(body) != {"change"}:

@@ -22,15 +22,16 @@ pytestmark = pytest.mark.browser
 A4_PT = (595.28, 841.89)
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
 def test_thirty_places_print_on_two_a4_pages_from_the_browser(
-    page: Any, server: Server, artifacts: Path
+    page: Any, server: Server, artifacts: Path, lang: str
 ) -> None:
-    page.goto(f"{server.url}/print/15100?area=15100-L1-15107")
+    page.goto(f"{server.url}/print/15100?area=15100-L1-15107&lang={lang}")
     page.wait_for_load_state("networkidle")
     assert page.evaluate("document.fonts.check('12pt \"BIZ UDPGothic\"', '集')")
     page.emulate_media(media="print")
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
-    (artifacts / "print-15107.pdf").write_bytes(pdf)
+    (artifacts / f"print-15107-{lang}.pdf").write_bytes(pdf)
     pages = PdfReader(io.BytesIO(pdf)).pages
     assert 1 <= len(pages) <= 2
     for p in pages:
