@@ -81,7 +81,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for module in (
         health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
-        embed, docs, print_page, login, place_writes, area_writes, schedule_preview, editor,
+        embed, docs, print_page, place_writes, area_writes, login, schedule_preview, editor,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc

@@ -180,3 +180,34 @@ def test_the_console_script_prints_the_secret_once(tsudoi: Tsudoi, tmp_path: Pat
     added = tsudoi("users", "add", "cli@example.jp", "--city", NIIGATA, "--role", "viewer",
                    "--db", path, cwd=tmp_path)  # no terminal and no --password-stdin
     assert added.returncode != 0
+
+
+def test_every_worker_of_serve_reads_the_one_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                 ) -> None:
+    """`tsudoi serve --workers 2` makes the key before the workers start: a session made by one
+    worker is good on the other (each of several requests lands on either)."""
+    import httpx
+
+    from geo.store.gpkg import GpkgStore
+    from service.auth.secret import ENV, SETTING
+    from tests.test_serve_processes import _serving
+
+    monkeypatch.delenv(ENV, raising=False)
+    path = tmp_path / "t.gpkg"
+    store = GpkgStore(path)
+    seed(store)
+    try:
+        assert store.setting(SETTING) is None
+        with _serving(str(path), "--workers", "2") as base, httpx.Client(base_url=base) as client:
+            assert store.setting(SETTING)  # made before any request
+            page = client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert token
+            done = client.post("/login", data={"email": "admin@example.jp",
+                                               "password": "correct horse battery",
+                                               "csrf_token": token.group(1)})
+            assert done.status_code == 303
+            for _ in range(8):
+                assert client.get("/logout").status_code == 200  # signed in, on either worker
+    finally:
+        store.close()

@@ -3,12 +3,14 @@
 TSUDOI_SECRET_KEY when set (read and checked with the other settings, ``service/settings.py``:
 every worker and every server then agrees without the store); otherwise one is generated on first
 use and kept in the store as the setting ``secret_key``, so the embedded default needs no
-configuration and sessions survive a restart.
+configuration and sessions survive a restart. ``tsudoi serve --workers N`` makes it before the
+workers start, so they all read the same one.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +20,7 @@ from geo.store.base import Store
 
 ENV = "TSUDOI_SECRET_KEY"
 SETTING = "secret_key"
+_FIRST_LOOKUP = threading.Lock()  # two first requests at once must not make two keys
 
 
 def secret_key(store: Store, given: str | None = None) -> str:
@@ -37,8 +40,11 @@ def app_secret_key(app: Any) -> str:
     worker thread, or after :func:`load_secret_key` on the event loop)."""
     key: str | None = getattr(app.state, "secret_key", None)
     if key is None:
-        key = secret_key(app.state.store, app.state.settings.secret_key)
-        app.state.secret_key = key
+        with _FIRST_LOOKUP:
+            key = getattr(app.state, "secret_key", None)
+            if key is None:
+                key = secret_key(app.state.store, app.state.settings.secret_key)
+                app.state.secret_key = key
     return key
 
 

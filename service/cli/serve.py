@@ -72,6 +72,10 @@ def _serve(
         return
     if isinstance(store, GpkgStore):
         store.use_wal()  # readers in other processes go on while one of them writes
+    from service.auth.secret import ENV, secret_key
+
+    # the key is made here, before the workers start, so they cannot each make a different one
+    secret_key(store, os.environ.get(ENV, "").strip() or None)
     store.close()
     os.environ[STORE_ENV] = store_url or DEFAULT_STORE  # what each worker process opens
     uvicorn.run("service.asgi:app_from_env", factory=True, workers=workers, **options)
