@@ -175,3 +175,19 @@ def test_no_residents_script_needs_a_label_kept_for_the_editor() -> None:
             continue
         used = set(re.findall(r'\bt\(\s*"((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8")))
         assert used & editor_only == set(), path.name
+
+
+def test_a_coordinators_csv_is_their_areas_queue(app: Any, store: GpkgStore) -> None:
+    import csv
+    import io
+
+    data = _data(app, "ward@example.jp")
+    due = [p for p in data["places"]
+           if p["stale"] and p["status"] != "closed" and p["kind"] == "gathering"]
+    with signed_in(app, "ward@example.jp") as client:
+        r = client.get(f"/edit/{CITY}/stale.csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [p["id"] for p in due]
+    everyone = list(csv.reader(io.StringIO(
+        signed_in(app, "admin@example.jp").get(f"/edit/{CITY}/stale.csv").text.lstrip("\ufeff"))))
+    assert 0 < len(rows) < len(everyone)
