@@ -182,8 +182,8 @@ def test_a_coordinators_csv_is_their_areas_queue(app: Any, store: GpkgStore) -> 
     import io
 
     data = _data(app, "ward@example.jp")
-    due = [p for p in data["places"]
-           if p["stale"] and p["status"] != "closed" and p["kind"] == "gathering"]
+    due = [p for p in data["places"] if p["stale"] and p["status"] != "closed"]
+    assert due and all(p["kind"] == "gathering" for p in due)
     with signed_in(app, "ward@example.jp") as client:
         r = client.get(f"/edit/{CITY}/stale.csv")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))

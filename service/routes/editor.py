@@ -35,7 +35,7 @@ from service.auth.principal import PrincipalDep
 from service.deps import CityDep, ReadCacheDep, RevisionDep, StoreDep, Text, city_of
 from service.routes.pages import _city_page, html_page, render_template
 from service.serialize import category_json, next_date_iso
-from service.stale_queue import city_places, stale_queue
+from service.stale_queue import QUEUE_KINDS, city_places, stale_queue
 
 router = APIRouter(tags=["editor"], include_in_schema=False)
 
@@ -115,7 +115,7 @@ def editor_record(place: Place, areas: list[str], today: Any, months: int) -> di
     record.update(
         etag=place.content_hash(),
         areas=areas,
-        stale=is_stale(place, today, months),
+        stale=place.kind in QUEUE_KINDS and is_stale(place, today, months),  # as the queue
         next_date=next_date_iso(place),
         updated_at=place.updated_at,
     )
