@@ -24,6 +24,7 @@ from service.routes import (
     area_writes,
     categories,
     cities,
+    clusters,
     coverage,
     docs,
     editor,
@@ -80,8 +81,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, settings=app.state.settings)
     install_problem_handlers(app)
     for module in (
-        health, cities, places, categories, towns, coverage, isochrones, suggestions, pages,
-        embed, docs, print_page, place_writes, area_writes, login, schedule_preview, editor,
+        health, cities, places, clusters, categories, towns, coverage, isochrones, suggestions,
+        pages, embed, docs, print_page, place_writes, area_writes, login, schedule_preview, editor,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc

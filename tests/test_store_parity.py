@@ -53,6 +53,7 @@ class Ask:
 def _asks() -> list[Ask]:
     city = "/api/cities/{code}"
     places, walks, towns = f"{city}/places", f"{city}/walks", f"{city}/towns"
+    clusters = f"{city}/clusters"
     cov, gaps, sugg = f"{city}/coverage", f"{city}/coverage/gaps", f"{city}/suggestions"
     iso, place_iso = "/api/isochrone", "/api/places/{place_id}/isochrone"
     return [
@@ -86,6 +87,17 @@ def _asks() -> list[Ask]:
         Ask(places, "/api/cities/15100/places", {"format": "xlsx"}, ok=False),
         Ask(places, "/api/cities/15100/places", {"bbox": "139.0,37.8"}, ok=False),
         Ask(places, "/api/cities/15100/places", {"kind": "hall"}, ok=False),
+        Ask(places, "/api/cities/15100/places", {"sort": "name", "limit": 20, "offset": 5}),
+        Ask(places, "/api/cities/15100/places",
+            {"sort": "distance", **NIIGATA_HALL, "limit": 30, "category": "salon"}),
+        Ask(places, "/api/cities/15100/places", {"sort": "distance"}, ok=False),
+        Ask(clusters, "/api/cities/15100/clusters", {"zoom": 10}),
+        Ask(clusters, "/api/cities/15100/clusters",
+            {"zoom": 13, "bbox": "139.0,37.85,139.1,37.95", "status": "all"}),
+        Ask(clusters, "/api/cities/35202/clusters", {"zoom": 12, "category": "salon"}),
+        Ask(clusters, "/api/cities/15100/clusters", {"zoom": 12, "area": "15100-L1-15103"}),
+        Ask(clusters, "/api/cities/15100/clusters", {"zoom": 40}, ok=False),
+        Ask(clusters, "/api/cities/15100/clusters", {"zoom": 9, "bbox": "1,2,3"}, ok=False),
         Ask("/api/places/{place_id}", f"/api/places/{UBE_PLACE}"),
         Ask("/api/places/{place_id}", f"/api/places/{PRIVATE_HOME}"),
         Ask("/api/places/{place_id}", "/api/places/35202-halls-P20-373"),

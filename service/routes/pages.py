@@ -23,7 +23,7 @@ from geo.errors import TsudoiError
 from geo.ingest.ids import source_of_file
 from geo.japan.municipalities import outline
 from geo.model import City
-from geo.store.base import Store
+from geo.store.base import PlaceQuery, Store
 from layers.messages import messages, page_messages, pick_language
 from service.demo import DEMO_CITIES, demo_credits
 from service.deps import follow_renamed_state, get_store
@@ -123,6 +123,11 @@ def _credits(code: str, lang: str) -> dict[str, Any]:
     return {"notice": notice, "credits": data.get("credits", [])}
 
 
+# Over this many active gathering places the residents' map asks the server for clusters in its
+# view and for the list a page at a time (GET /api/cities/{code}/clusters, places?sort=name);
+# a smaller city's map reads its whole listing once and filters it in the page.
+PAGED_OVER = 2000
+FIRST_PAGE = 50  # the list's page, as map/state.js LIST_PAGE
 _FILE_IN_CREDIT = re.compile(r"[\w.-]+\.(?:geojson|csv|xlsx|kml|kmz|gpkg|shp|zip|gz)\b")
 
 
@@ -204,6 +209,8 @@ def _city_page(
     if demo_flag:  # the residents' map shows a one-line demo notice
         config["demo"] = credits["notice"] is not None
         config["source_titles"] = source_titles(code)
+        # a city of many places: the map asks for clusters and pages of the list instead
+        config["paged"] = store.count_places(PlaceQuery(city=code)) > PAGED_OVER
     config.update(extra_config or {})
     config.setdefault("messages", page_messages(lang))  # the editor passes the whole catalogue
     return _render(
@@ -244,6 +251,8 @@ def map_api(code: str) -> dict[str, str]:
         "towns": f"{base}/towns",
         "place": "/api/places/",
         "walks": f"{base}/walks",
+        "clusters": f"{base}/clusters",
+        "first_page": f"{base}/places?sort=name&limit={FIRST_PAGE}",
     }
 
 

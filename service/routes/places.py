@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from numpy.typing import NDArray
 
 from boundaries.area_membership import AreaIndex
-from geo.errors import NotFound
+from geo.errors import InvalidParameter, NotFound
 from geo.model import Place
 from geo.store.base import PlaceQuery, Store
 from geo.walk.distance import geodesic_many_m
@@ -22,6 +22,7 @@ from geo.walk.shortest import nearest_source_distances
 from geo.walk.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN, walking_minutes
 from layers.place_privacy import needs_town_point, public_distance_m, published
 from service.auth.principal import PrincipalDep
+from service.city_places import city_places, city_places_cache
 from service.deps import (
     MAX_ID,
     AnalysisDep,
@@ -43,6 +44,7 @@ from service.etags import VARY, not_modified, quoted
 from service.fast_json import Body, FastJSONResponse, json_bytes
 from service.listing_cache import ListingCache
 from service.place_export import export_places
+from service.read_cache import RevisionCache
 from service.routes.coverage import download
 from service.serialize import feature_collection, now_in_japan, place_feature
 
@@ -70,6 +72,16 @@ def list_places(
         Literal["json", "geojson", "csv", "kml", "gpkg"],
         Query(description="json (default), or a file: geojson, csv, kml or gpkg"),
     ] = "json",
+    sort: Annotated[
+        Literal["id", "name", "distance"],
+        Query(description="id (default), name (by reading), or distance from lat, lon"),
+    ] = "id",
+    lat: Annotated[
+        float | None, Query(ge=-90, le=90, description="With sort=distance: from here (WGS84)")
+    ] = None,
+    lon: Annotated[
+        float | None, Query(ge=-180, le=180, description="With sort=distance: from here (WGS84)")
+    ] = None,
 ) -> Response:
     """Active gathering places by default; narrow by category, kind, status, area, bbox or text.
 
@@ -79,6 +91,8 @@ def list_places(
     自治体標準オープンデータセット layout (UTF-8 with BOM), KML for Google My Maps, or GeoPackage
     with places and areas for QGIS. A principal of the city (a signed-in role or a token) also
     gets each place's internal fields; that answer is built for it alone, never cached.
+    ``sort=name`` or ``sort=distance`` (with ``lat`` and ``lon``) pages a list sorted on the
+    server, for a map of too many places to send at once (public fields only, for anyone).
     """
     code = city.code
     query = filters.query(code)
@@ -93,6 +107,8 @@ def list_places(
     if format != "json":
         file = export_places(store, code, query, format, now.replace(tzinfo=None))
         return download(file.body, file.media_type, file.filename)
+    if sort != "id":
+        return _sorted_page(request, store, read_cache, revision, query, now, sort, lat, lon)
 
     def areas() -> AreaIndex:  # only when the listing is built
         return read_cache.get(
@@ -119,6 +135,40 @@ def _varies(response: Response, cache_control: str | None = None) -> Response:
     if cache_control:
         response.headers["Cache-Control"] = cache_control
     return response
+
+
+def _sorted_page(
+    request: Request,
+    store: Store,
+    read_cache: RevisionCache,
+    revision: int,
+    query: PlaceQuery,
+    now: datetime,
+    sort: str,
+    lat: float | None,
+    lon: float | None,
+) -> Response:
+    """A page of the listing sorted by name or by distance, from the city's places read once
+    per store revision (service.city_places)."""
+    if sort == "distance" and (lat is None or lon is None):
+        raise InvalidParameter("sort", "sort=distance needs lat and lon")
+    held = city_places(city_places_cache(request), read_cache, store, revision, query)
+    chosen = held.select(query.categories, query.bbox)
+    if sort == "distance" and lat is not None and lon is not None:
+        page = held.by_distance(chosen, lon, lat, query.offset, query.limit, now)
+    else:
+        page = held.by_name(chosen, query.offset, query.limit, now)
+    body = Body(
+        json_bytes(
+            feature_collection(
+                page,
+                numberMatched=len(chosen),
+                numberReturned=len(page),
+                sort=sort,
+            )
+        )
+    )
+    return body.response(request)
 
 
 def _listing_cache(request: Request) -> ListingCache:

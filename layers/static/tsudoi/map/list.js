@@ -80,11 +80,17 @@
     return li;
   }
 
+  /** How many places the list holds in all: here every one is in D.filtered; a paged list
+   * (map/paged.js) has loaded only its first pages of them. */
+  M.listTotal = function () {
+    return D.filtered.length;
+  };
+
   M.renderList = function () {
     $("place-list").textContent = "";
     listShown = 0;
     M.appendListPage();
-    var n = D.filtered.length;
+    var n = M.listTotal();
     $("list-count").textContent = t("({n})", { n: n });
     $("list-status").textContent = n
       ? (S.point ? t("{n} places, nearest first", { n: n }) : t("{n} places shown", { n: n }))
@@ -105,7 +111,7 @@
     var firstNew = null;
     for (var i = listShown; i < end; i++) {
       var p = D.filtered[i];
-      if (S.group && (i === 0 || D.filtered[i - 1].category !== p.category)) {
+      if (S.group && !T.config.paged && (i === 0 || D.filtered[i - 1].category !== p.category)) {
         frag.appendChild(groupHeading(p.category));
       }
       var item = listItem(p);
@@ -115,9 +121,14 @@
     $("place-list").appendChild(frag);
     listShown = end;
     var more = $("more");
-    var left = D.filtered.length - listShown;
+    var left = M.listTotal() - listShown;
     more.hidden = left <= 0;
     more.textContent = t("Show {n} more ({left} left)", { n: Math.min(M.LIST_PAGE, left), left: left });
     return firstNew;
+  };
+
+  /** "Show more": resolves to the first new item (a paged list loads the page first). */
+  M.showMore = function () {
+    return Promise.resolve(M.appendListPage());
   };
 })(window.Tsudoi);

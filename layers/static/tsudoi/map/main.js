@@ -69,7 +69,8 @@
 
   function load() {
     var catsP = T.getJson(T.config.api.categories);
-    var placesP = T.getJson(T.config.api.places);
+    /* a city of many places: only the list's first page (map/paged.js asks for the rest) */
+    var placesP = T.config.paged ? M.getPage(T.config.api.first_page) : T.getJson(T.config.api.places);
     /* the outlines come second: the list and the markers do not wait for them */
     var areasP = placesP.catch(function () { return null; }).then(function () {
       return T.getJson(T.config.api.areas);
@@ -86,7 +87,9 @@
         T.mark("tsudoi-list");
         ready.then(function () {
           T.mark("tsudoi-markers");
-          if (!S.place && !S.point && !S.near && !S.town) M.fitToPlaces();
+          /* a paged map starts on the city's outline, unless there is none */
+          var fit = !T.config.paged || !T.config.bounds;
+          if (fit && !S.place && !S.point && !S.near && !S.town) M.fitToPlaces();
           window.requestAnimationFrame(markReady);
         });
       })
@@ -128,8 +131,9 @@
       M.update({ push: true });
     });
     $("more").addEventListener("click", function () {
-      var first = M.appendListPage();
-      if (first) first.querySelector("button").focus();
+      M.showMore().then(function (first) {
+        if (first) first.querySelector("button").focus();
+      });
     });
     $("card-close").addEventListener("click", function () {
       M.closeCard({ push: true, focus: true });

@@ -70,7 +70,11 @@
    * Built as elements with their style set from script (the CSP allows no inline style text).
    */
   function pie(children, n) {
-    var kinds = kindsOf(children);
+    return M.ring(kindsOf(children), n);
+  }
+
+  /** The ring for counts per kind ([{cat, n}], in the legend's order) around the count n. */
+  M.ring = function (kinds, n) {
     var stops = [];
     var at = 0;
     kinds.forEach(function (k) {
@@ -87,7 +91,7 @@
     count.textContent = String(Number(n));
     ring.appendChild(count);
     return ring;
-  }
+  };
 
   /* Names and colours of markers and clusters as they come onto the map (Leaflet recreates
      their elements whenever clusters change). */
@@ -169,6 +173,8 @@
     }
     return icon;
   }
+
+  M.pinIcon = iconFor;
 
   function markerFor(p) {
     var found = markers.get(p.id);

@@ -16,6 +16,8 @@
    * Resolves to {method, walks: Map(id -> {distance_m, minutes, estimate})}.
    */
   function walksFrom(point) {
+    /* a paged list comes sorted by distance from the server, each place with its walk */
+    if (T.config.paged) return Promise.resolve({ method: "straight-line", walks: new Map() });
     return T.getJson(T.config.api.walks + T.query({ lat: point.lat, lon: point.lon }))
       .then(function (body) {
         var walks = new Map();
