@@ -3,7 +3,7 @@
 Not a test; it installs nothing. What it needs, once:
 
     apt-get install wrk                                   # the load generator (Debian)
-    python3 -m venv /work/tipgvenv && /work/tipgvenv/bin/pip install tipg uvicorn   # the peer
+    python3 -m venv /work/tipgvenv && /work/tipgvenv/bin/pip install tipg "uvicorn[standard]"
     # a PostgreSQL cluster of its own, so the restart disturbs nobody else's database:
     pg_createcluster 15 bench -p 5433 && pg_ctlcluster 15 bench start   # trust for 127.0.0.1
     psql -h 127.0.0.1 -p 5433 -U postgres -c 'CREATE DATABASE tsudoi_bench' postgres
@@ -68,6 +68,7 @@ class Target:
     name: str
     port: int
     paths: Path
+    group: int = 0  # the server's process group, whose CPU time is counted
 
 
 class Run(NamedTuple):
@@ -78,6 +79,8 @@ class Run(NamedTuple):
     p99: float
     sessions: int
     errors: int
+    cpu_ms: float  # the server's CPU time per answer (all its processes)
+    pg_ms: float  # PostgreSQL's CPU time per answer (its backends)
 
 
 def write_paths(folder: Path) -> dict[str, Path]:
@@ -99,17 +102,24 @@ def write_paths(folder: Path) -> dict[str, Path]:
     return files
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_ports(names: list[str]) -> dict[str, int]:
+    """A free port per name, all different (the sockets are held until every one is bound)."""
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in names]
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return {name: int(s.getsockname()[1]) for name, s in zip(names, socks, strict=True)}
 
 
 @contextmanager
-def serving(cmd: list[str], port: int, ready: str, env: dict[str, str]) -> Iterator[None]:
-    """A server in its own process group, until the block ends."""
+def serving(
+    cmd: list[str], port: int, ready: str, env: dict[str, str], cwd: Path | None = None
+) -> Iterator[int]:
+    """A server in its own process group (yielded), until the block ends."""
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=log, stderr=log, start_new_session=True, cwd=cwd
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -122,12 +132,52 @@ def serving(cmd: list[str], port: int, ready: str, env: dict[str, str]) -> Itera
                     output = log.read().decode()[-2000:]
                     raise SystemExit(f"{cmd[0]} did not start:\n{output}") from None
                 time.sleep(0.5)
-        yield
+        yield proc.pid  # its process group: start_new_session made it the leader
     finally:
-        os.killpg(proc.pid, signal.SIGINT)  # one process each: Ctrl+C as a user would stop it
-        if proc.wait(timeout=60) is None:  # pragma: no cover - wait raises on a time-out
-            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)  # one process each: Ctrl+C as a user would
+            if proc.wait(timeout=60) is None:  # pragma: no cover - wait raises on a time-out
+                os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: str) -> list[str] | None:
+    """/proc/PID/stat's fields after the command name (state first), or None if gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def group_cpu_s(group: int) -> float:
+    """CPU seconds (user + system) of every process in a process group, so far."""
+    ticks = 0
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        fields = _stat(pid)
+        if fields is not None and int(fields[2]) == group:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / _TICK
+
+
+def backends_cpu_s(admin_url: str) -> float:
+    """CPU seconds of PostgreSQL's client backends so far (same machine; the pools keep them
+    for the whole run, so a difference is the run's)."""
+    engine = create_engine(admin_url, poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend'")
+        ).scalars()
+        ticks = 0
+        for pid in pids:
+            fields = _stat(str(pid))
+            if fields is not None:
+                ticks += int(fields[11]) + int(fields[12])
+    engine.dispose()
+    return ticks / _TICK
 
 
 def sessions(admin_url: str) -> int:
@@ -139,8 +189,8 @@ def sessions(admin_url: str) -> int:
     return int(n)
 
 
-def wrk(target: Target, seconds: int) -> tuple[float, float, float, int]:
-    """req/s, p50 ms, p99 ms, and non-2xx answers plus socket errors, from one wrk run."""
+def wrk(target: Target, seconds: int) -> tuple[float, float, float, int, int]:
+    """req/s, p50 ms, p99 ms, non-2xx answers plus socket errors, and requests, from one run."""
     run = subprocess.run(
         ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", str(LUA), f"http://127.0.0.1:{target.port}"],
         env={**os.environ, "PATHS": str(target.paths)},
@@ -150,10 +200,12 @@ def wrk(target: Target, seconds: int) -> tuple[float, float, float, int]:
     )
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", run.stdout).group(1))  # type: ignore[union-attr]
     found = re.search(
-        r"BENCH p50_ms=([\d.]+) p99_ms=([\d.]+) .* non2xx=(\d+) errors=(\d+)", run.stdout
+        r"BENCH p50_ms=([\d.]+) p99_ms=([\d.]+) requests=(\d+) non2xx=(\d+) errors=(\d+)",
+        run.stdout,
     )
     assert found, run.stdout
-    return rps, float(found[1]), float(found[2]), int(found[3]) + int(found[4])
+    errors = int(found[4]) + int(found[5])
+    return rps, float(found[1]), float(found[2]), errors, int(found[3])
 
 
 def load_run(
@@ -165,31 +217,45 @@ def load_run(
     for i in range(runs):
         for t in targets:
             before = sessions(admin_url)
-            rps, p50, p99, errors = wrk(t, seconds)
-            # the look-up before the run is itself counted when it ends (the GeoPackage runs,
-            # which never touch PostgreSQL, show 0 with this correction)
-            opened = sessions(admin_url) - before - 1
-            figures[t.name].append(Run(rps, p50, p99, opened, errors))
+            cpu0, pg0 = group_cpu_s(t.group), backends_cpu_s(admin_url)
+            rps, p50, p99, errors, n = wrk(t, seconds)
+            cpu_ms = (group_cpu_s(t.group) - cpu0) * 1000 / max(n, 1)
+            pg_ms = (backends_cpu_s(admin_url) - pg0) * 1000 / max(n, 1)
+            # the three look-ups since `before` are themselves counted when they end (the
+            # GeoPackage runs, which never touch PostgreSQL, show 0 with this correction)
+            opened = sessions(admin_url) - before - 3
+            figures[t.name].append(Run(rps, p50, p99, opened, errors, cpu_ms, pg_ms))
             print(
                 f"run {i + 1} {t.name:<22} {rps:7.1f} req/s  p50 {p50:6.1f} ms  "
-                f"p99 {p99:6.1f} ms  sessions {opened:4d}  errors {errors}",
+                f"p99 {p99:6.1f} ms  sessions {opened:4d}  errors {errors}  "
+                f"CPU/answer {cpu_ms:.2f} ms + PostgreSQL {pg_ms:.2f} ms",
                 flush=True,
             )
     return figures
 
 
 def report(figures: dict[str, list[Run]], baseline: str | None) -> None:
-    """Medians of the runs, the ratio to tipg's bbox rate, the most sessions any run opened."""
-    base = statistics.median(r.rps for r in figures[baseline]) if baseline else None
+    """Medians of the runs, the ratio to tipg's bbox rate, the most sessions any run opened,
+    and CPU per answer (the server's and PostgreSQL's): on a machine shared with other jobs
+    the rates follow each process's share of the cores, the CPU an answer costs much less."""
+    med = statistics.median
+    base = med(r.rps for r in figures[baseline]) if baseline else None
+    base_cpu = med(r.cpu_ms + r.pg_ms for r in figures[baseline]) if baseline else None
     print(
-        f"\n{'target':<22} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'× tipg bbox':>11} "
-        f"{'sessions':>8} {'errors':>6}"
+        f"\n{'target':<28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'× tipg':>6} "
+        f"{'sessions':>8} {'errors':>6} {'CPU ms':>6} {'PG ms':>6} {'× tipg CPU':>10}"
     )
     for name, runs in figures.items():
-        rps, p50, p99 = (statistics.median(getattr(r, k) for r in runs) for k in Run._fields[:3])
+        rps, p50, p99 = (med(getattr(r, k) for r in runs) for k in Run._fields[:3])
+        cpu, pg = med(r.cpu_ms for r in runs), med(r.pg_ms for r in runs)
         ratio = f"{rps / base:.2f}" if base else "-"
+        # answers per CPU-second (server and PostgreSQL together) against tipg's bbox answers
+        per_cpu = f"{base_cpu / med(r.cpu_ms + r.pg_ms for r in runs):.2f}" if base_cpu else "-"
         opened, errors = max(r.sessions for r in runs), sum(r.errors for r in runs)
-        print(f"{name:<22} {rps:8.1f} {p50:7.1f} {p99:7.1f} {ratio:>11} {opened:8d} {errors:6d}")
+        print(
+            f"{name:<28} {rps:7.1f} {p50:7.1f} {p99:7.1f} {ratio:>6} {opened:8d} {errors:6d} "
+            f"{cpu:6.2f} {pg:6.2f} {per_cpu:>10}"
+        )
 
 
 def fault_run(port: int, paths: Path, restart: str, seconds: float) -> None:
@@ -261,6 +327,12 @@ def main() -> None:
     parser.add_argument("--restart", help="the command that restarts PostgreSQL")
     parser.add_argument("--fault-seconds", type=float, default=12.0)
     parser.add_argument("--no-load", action="store_true", help="the stores are loaded already")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another copy of Tsudoi (e.g. `git archive main`), served beside this one on the "
+        "same stores, for before/after figures from one run",
+    )
     args = parser.parse_args()
     if not args.no_load:
         for db in (args.pg_url, args.gpkg):
@@ -274,34 +346,32 @@ def main() -> None:
     files = write_paths(folder)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     tsudoi = [sys.executable, "-m", "service.cli", "serve", "--log-level", "warning"]
-    ports = {k: free_port() for k in ("pg", "gpkg", "tipg")}
-    targets = [
-        Target("tsudoi-postgis bbox", ports["pg"], files["bbox"]),
-        Target("tsudoi-gpkg bbox", ports["gpkg"], files["bbox"]),
-        Target("tsudoi-postgis nearby", ports["pg"], files["nearby"]),
-        Target("tsudoi-gpkg nearby", ports["gpkg"], files["nearby"]),
-    ]
+    ports = free_ports(["pg", "gpkg", "tipg", "pg-before", "gpkg-before"])
+    targets = []
+    for kind in ("bbox", "nearby"):  # before and after side by side, under the same load
+        for store in ("postgis", "gpkg"):
+            for stage in ("before", "") if args.before else ("",):
+                suffix = f"-{stage}" if stage else ""
+                port = ports[("pg" if store == "postgis" else "gpkg") + suffix]
+                targets.append(Target(f"tsudoi{suffix}-{store} {kind}", port, files[kind]))
+    groups: dict[int, int] = {}  # port → the server's process group
     with ExitStack() as stack:
-        stack.enter_context(
-            serving(
-                [*tsudoi, "--db", args.pg_url, "--port", str(ports["pg"])],
-                ports["pg"],
-                "/healthz",
-                env,
-            )
-        )
-        stack.enter_context(
-            serving(
-                [*tsudoi, "--db", args.gpkg, "--port", str(ports["gpkg"])],
-                ports["gpkg"],
-                "/healthz",
-                env,
-            )
-        )
+        for suffix, root in [("", ROOT), *([("-before", args.before)] if args.before else [])]:
+            for key, db in (("pg", args.pg_url), ("gpkg", args.gpkg)):
+                port = ports[key + suffix]
+                groups[port] = stack.enter_context(
+                    serving(
+                        [*tsudoi, "--db", db, "--port", str(port)],
+                        port,
+                        "/healthz",
+                        {**env, "PYTHONPATH": str(root)},
+                        cwd=root,  # `python -m` puts the working folder first on the path
+                    )
+                )
         baseline = None
         if args.tipg:
             tipg_env = {**os.environ, "DATABASE_URL": asyncpg_url}
-            stack.enter_context(
+            groups[ports["tipg"]] = stack.enter_context(
                 serving(
                     [
                         args.tipg,
@@ -323,6 +393,8 @@ def main() -> None:
             )
             baseline = "tipg bbox"
             targets.insert(0, Target(baseline, ports["tipg"], files["tipg"]))
+        for t in targets:
+            t.group = groups[t.port]
         figures = load_run(targets, args.runs, args.seconds, admin_url)
         report(figures, baseline)
         if args.restart:

@@ -9,6 +9,8 @@ import shapely
 from geo.borders import assign_points
 from geo.model import Area
 
+MAX_KNOWN = 200_000  # points whose areas are kept (a few MB); forgotten all at once beyond
+
 
 class AreaIndex:
     """A city's areas held for many listings (the service keeps one per store revision).
@@ -21,10 +23,23 @@ class AreaIndex:
         self.city = city
         self.areas = sorted(areas, key=lambda a: (a.level, a.id))
         shapely.prepare([a.geometry for a in self.areas])
+        # a point's areas, once found: views of a map ask for the same places again and again
+        self._known: dict[tuple[float, float], list[str]] = {}
 
     def ids_at(self, lons: Sequence[float], lats: Sequence[float]) -> list[list[str]]:
         """For each point, the ids of its areas (one per level), widest first."""
-        return [[a.id for a in found] for found in assign_points(self.city, self.areas, lons, lats)]
+        known = self._known
+        held = [known.get(point) for point in zip(lons, lats, strict=True)]
+        missing = [i for i, ids in enumerate(held) if ids is None]
+        if missing:
+            xs, ys = [lons[i] for i in missing], [lats[i] for i in missing]
+            if len(known) + len(missing) > MAX_KNOWN:
+                known.clear()
+            for i, x, y, found in zip(
+                missing, xs, ys, assign_points(self.city, self.areas, xs, ys), strict=True
+            ):
+                held[i] = known[(x, y)] = [a.id for a in found]
+        return [list(ids) for ids in held if ids is not None]
 
 
 def area_ids_at_points(

@@ -12,10 +12,9 @@ import threading
 from dataclasses import dataclass
 
 from geo.analysis.coverage import CoverageModel
-from geo.analysis.demand import spread_population
-from geo.errors import InvalidParameter, MissingData
-from geo.japan.municipalities import get_city
-from geo.store.base import PlaceQuery, Store
+from geo.analysis.prepare import build_model
+from geo.errors import InvalidParameter
+from geo.store.base import Store
 from geo.walk.city_network import load_network
 from geo.walk.network import WalkNetwork
 from service.listing_cache import data_fingerprint
@@ -83,6 +82,19 @@ class AnalysisCache:
         self._networks: dict[str, tuple[str, WalkNetwork]] = {}
         self._seen: dict[str, tuple[int, WalkNetwork | None]] = {}  # by revision, see network()
 
+    def seen(self, city: str, revision: int) -> tuple[WalkNetwork | None] | None:
+        """(the city's network or None) when :meth:`network` looked it up at ``revision``;
+        None when it has not (then it must read the store)."""
+        with self._lock:
+            seen = self._seen.get(city)
+        return (seen[1],) if seen is not None and seen[0] == revision else None
+
+    def had_none(self, city: str) -> bool:
+        """Whether the city's last look-up, at whatever revision, found no network."""
+        with self._lock:
+            seen = self._seen.get(city)
+        return seen is not None and seen[1] is None
+
     def network(self, store: Store, city: str, revision: int | None = None) -> WalkNetwork | None:
         """The city's walking network, loaded once per stored version (isochrones need no more).
 
@@ -126,18 +138,3 @@ class AnalysisCache:
             self._entries[city] = _Entry(fp, model)
             return model
 
-
-def build_model(store: Store, city: str) -> CoverageModel:
-    """Load what the city holds and prepare a coverage model (network or straight-line)."""
-    cells = store.population(city)
-    if not cells:
-        raise MissingData(
-            f"city {city} has no population data: coverage counts older residents by mesh cell "
-            "or 町丁目, and none are held for this city",
-            remedy=f"import them first (tsudoi import population FILE --city {city})",
-        )
-    loaded = load_network(store, city)
-    net = loaded[0] if loaded is not None else None
-    demand = spread_population(cells, net, epsg=get_city(city).crs_epsg)
-    places = store.places(PlaceQuery(city=city, kinds=("gathering", "venue")))
-    return CoverageModel(net, places, demand, store.areas(city))

@@ -32,6 +32,7 @@ from service.routes import (
     health,
     isochrones,
     login,
+    overview,
     pages,
     place_writes,
     places,
@@ -52,11 +53,17 @@ def _static_folder() -> Path:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """As many worker threads as the store has connections (PostGIS): a request never waits
-    in a thread for a connection, and no more connections are opened than the pool holds."""
-    pool_size = getattr(app.state.store, "pool_size", None)
+    in a thread for a connection, and no more connections are opened than the pool holds.
+    The store's reads for the event loop (the hot listing and nearby paths) open here too."""
+    store: Store = app.state.store
+    pool_size = getattr(store, "pool_size", None)
     if pool_size:
         to_thread.current_default_thread_limiter().total_tokens = pool_size
-    yield
+    await store.open_async()
+    try:
+        yield
+    finally:
+        await store.close_async()
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
@@ -82,7 +89,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for module in (
         health, cities, places, clusters, categories, towns, coverage, isochrones, suggestions,
-        pages, embed, docs, print_page, place_writes, area_writes, login, schedule_preview, editor,
+        pages, embed, docs, print_page, place_writes, area_writes,
+        overview, login, schedule_preview, editor,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc

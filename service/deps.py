@@ -128,8 +128,26 @@ def _one_of(held: dict[str, City], code: str) -> City:
     raise UnknownCity(code, f"this service holds no data for city {code}")
 
 
+CityCode = Annotated[Text, Path(max_length=16, description="JIS municipal code, e.g. 15100")]
+CityCodeQuery = Annotated[
+    Text | None, Query(max_length=16, description="A municipal code held, e.g. 15100")
+]
+
+
+def seems_held(cache: RevisionCache, code: str) -> bool:
+    """Whether the cities last read held ``code``: a route may then read the revision with
+    its rows and check the city at that revision (:func:`city_at`) after, in one round trip."""
+    held: dict[str, City] | None = cache.latest(("cities",))
+    return held is not None and code in held
+
+
+async def city_at(store: Store, code: str, revision: int, cache: RevisionCache) -> City:
+    """The city if the store holds it at ``revision``, else a 404 that says why."""
+    return await _held(store, code, revision, cache)
+
+
 async def held_city(
-    code: Annotated[Text, Path(max_length=16, description="JIS municipal code, e.g. 15100")],
+    code: CityCode,
     store: StoreDep,
     revision: RevisionDep,
     cache: ReadCacheDep,
@@ -142,9 +160,7 @@ async def held_city_or_none(
     store: StoreDep,
     revision: RevisionDep,
     cache: ReadCacheDep,
-    city: Annotated[
-        Text | None, Query(max_length=16, description="A municipal code held, e.g. 15100")
-    ] = None,
+    city: CityCodeQuery = None,
 ) -> City | None:
     """The city named by ``city=``, checked like a path's; None when not given (or empty)."""
     return await _held(store, city, revision, cache) if city else None

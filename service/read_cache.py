@@ -33,6 +33,13 @@ class RevisionCache:
             held = self._entries.get(key)
             return held[1] if held is not None and held[0] == revision else None
 
+    def latest(self, key: Hashable) -> Any | None:
+        """The value held, whatever revision it was built at, or None: a guess that lets a
+        request read the revision with its rows, then check the guess against it."""
+        with self._lock:
+            held = self._entries.get(key)
+            return held[1] if held is not None else None
+
     def get(self, key: Hashable, revision: int, build: Callable[[], T]) -> T:
         """The value built for this revision, building it now when the one held is older.
 

@@ -43,6 +43,7 @@ LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 STORE_TABLES = (
     "places", "areas", "categories", "cities", "towns", "networks", "population", "id_aliases",
     "users", "api_tokens", "settings", "changes",
+    "coverage_results",
 )
 
 

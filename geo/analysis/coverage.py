@@ -377,6 +377,31 @@ class CoverageModel:
             columns=columns,
         )
 
+    def cells(self, **query: Unpack[WalkQuery]) -> dict[str, NDArray[Any]]:
+        """Every population cell's older residents, those covered and its median walk, as
+        columns in the cells' order: what a batch keeps per cell (gaps list only the gaps).
+
+        The same walks as :meth:`gaps`, so a cell's uncovered residents there are
+        ``older_population - covered_older_population`` here.
+        """
+        walk = Walk(**query)
+        d = self.demand
+        weights = d.older(walk.age)
+        near = self.walks(walk)
+        older = np.bincount(d.cell, weights, minlength=d.n_cells).astype(np.float64)
+        covered = np.bincount(d.cell, weights * (near.dist_m <= walk.threshold_m),
+                              minlength=d.n_cells)  # fmt: skip
+        per_cell = near.memo.get(("cells", walk.age))
+        if per_cell is None:
+            per_cell = near.memo[("cells", walk.age)] = self._per_cell(near, weights)
+        return {
+            "cell_id": self._cell_text[0],
+            "code": self._cell_text[1],
+            "older_population": older,
+            "covered_older_population": covered,
+            "median_distance_m": per_cell[0],
+        }
+
     def _per_cell(
         self, near: Nearest, weights: NDArray[np.float64]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:

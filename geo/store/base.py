@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geo.accounts import ApiToken, User
+from geo.analysis.stored import StoredCoverage
 from geo.history import Change
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 
@@ -72,6 +73,44 @@ class Store(ABC):
     @abstractmethod
     def revision(self) -> int:
         """A number that grows with every committed write, by any process: caches key on it."""
+
+    # -- reads for a server's event loop ---------------------------------------------------
+    async def open_async(self) -> None:
+        """Get ready for :meth:`page_now` and :meth:`nearby_now` on the running event loop (a
+        server calls it at start-up); a store whose reads need no network has nothing to do."""
+        return None
+
+    async def close_async(self) -> None:
+        """Release what :meth:`open_async` took for the running event loop."""
+        return None
+
+    def read_page(self, query: PlaceQuery) -> tuple[int, list[Place], int]:
+        """The revision, a page of places (ordered by id) and how many match in all.
+
+        The revision is read first: rows newer than it may be kept under it, never older ones.
+        """
+        revision = self.revision()
+        found = self.places(query)
+        full = query.limit is not None and len(found) == query.limit
+        matched = self.count_places(query) if full or query.offset else len(found)
+        return revision, found, matched
+
+    def read_nearby(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery
+    ) -> tuple[int, list[tuple[Place, float]]]:
+        """The revision and :meth:`nearby`, the revision read first."""
+        return self.revision(), self.nearby(lon, lat, limit, query)
+
+    async def page_now(self, query: PlaceQuery) -> tuple[int, list[Place], int]:
+        """:meth:`read_page` for a request on the event loop: a small page (a bbox, a limit)
+        is answered in about one round trip. This default reads in the caller's thread."""
+        return self.read_page(query)
+
+    async def nearby_now(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery
+    ) -> tuple[int, list[tuple[Place, float]]]:
+        """:meth:`read_nearby` for a request on the event loop (see :meth:`page_now`)."""
+        return self.read_nearby(lon, lat, limit, query)
 
     # -- cities ----------------------------------------------------------------------------
     @abstractmethod
@@ -257,3 +296,16 @@ class Store(ABC):
     def put_setting(self, name: str, value: str) -> None:
         """Keep a value under ``name``, replacing any other."""
 
+
+    # -- coverage kept by a batch (geo.analysis.batch) ----------------------------------------
+    @abstractmethod
+    def put_coverage(self, record: StoredCoverage) -> None:
+        """Keep a city's coverage, replacing the city's previous one, in one transaction."""
+
+    @abstractmethod
+    def stored_coverage(self, city: str) -> StoredCoverage | None:
+        """The city's kept coverage with its areas and cells, or None when none was computed."""
+
+    @abstractmethod
+    def coverage_summaries(self) -> list[StoredCoverage]:
+        """Every kept coverage without its areas and cells (the overview's), ordered by city."""

@@ -10,20 +10,22 @@ What both stores share (search text, records ⇄ rows) is in :mod:`geo.store.sha
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from shapely.geometry import Point, box
 
 from geo.accounts import ApiToken, User
+from geo.analysis.stored import SUMMARY_FIELDS, StoredCoverage, from_row
 from geo.borders import assign_point, in_area
 from geo.errors import AlreadyExists, NotFound, StoreError
 from geo.history import Change, area_diff, place_diff
@@ -40,7 +42,8 @@ from geo.walk.distance import geodesic_many_m
 _FIRST_RING_M = 1_000.0
 _RING_GROWTH = 4.0
 _WHOLE_EARTH_M = 20_100_000.0
-_NEAR_COLUMNS = "fid, id, lon, lat"  # what ranking needs; the rest is read for the few kept
+_NEAR_COLUMNS = "fid, id, lon, lat"
+T = TypeVar("T")  # what ranking needs; the rest is read for the few kept
 
 # Place fields stored as plain columns: every field but those with their own encoding.
 _PLACE_TEXT_FIELDS = tuple(
@@ -96,6 +99,25 @@ class GpkgStore(Store):
         processes are never blocked by the one writer. GDAL and QGIS read such files too."""
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
+
+    async def _on_loop(self, read: Callable[[], T]) -> T:
+        """A read on the event loop itself when the file is free: a small read of a local file
+        takes less than a hop to a worker thread and back. When another thread holds the file
+        (an import, a long listing), the read waits in a thread instead, never on the loop."""
+        if self._lock.acquire(blocking=False):
+            try:
+                return read()
+            finally:
+                self._lock.release()
+        return await asyncio.to_thread(read)
+
+    async def page_now(self, query: PlaceQuery) -> tuple[int, list[Place], int]:
+        return await self._on_loop(lambda: self.read_page(query))
+
+    async def nearby_now(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery
+    ) -> tuple[int, list[tuple[Place, float]]]:
+        return await self._on_loop(lambda: self.read_nearby(lon, lat, limit, query))
 
     def revision(self) -> int:
         row = self._query("SELECT value FROM tsudoi_meta WHERE key='revision'")
@@ -614,6 +636,34 @@ class GpkgStore(Store):
 
     def population_hashes(self, city: str) -> dict[str, str]:
         return self._hashes("population", city)
+
+    # -- coverage kept by a batch ------------------------------------------------------------
+    def put_coverage(self, record: StoredCoverage) -> None:
+        row = record.summary() | {
+            k: None if v is None else json.dumps(v, ensure_ascii=False)
+            for k, v in record.documents().items()
+        }
+        with self._tx() as db:
+            self._upsert(db, "coverage_results", [row], "city")
+
+    def stored_coverage(self, city: str) -> StoredCoverage | None:
+        rows = self._query("SELECT * FROM coverage_results WHERE city=?", (city,))
+        if not rows:
+            return None
+        r = rows[0]
+        docs = {k: None if r[k] is None else json.loads(r[k])
+                for k in ("categories", "areas", "cells", "notes")}  # fmt: skip
+        return from_row(r, docs)
+
+    def coverage_summaries(self) -> list[StoredCoverage]:
+        rows = self._query(
+            f"SELECT {', '.join(SUMMARY_FIELDS)}, categories FROM coverage_results ORDER BY city"
+        )
+        return [
+            from_row(r, {"categories": None if r["categories"] is None
+                         else json.loads(r["categories"])})
+            for r in rows
+        ]  # fmt: skip
 
     @staticmethod
     def _update_extent(db: sqlite3.Connection, table: str) -> None:

@@ -18,8 +18,11 @@ from geo.store.gpkg_geometry import from_blob
 
 # 2: towns; 3: networks, population; 4: areas.geometry_source; 5: places.placed_from;
 # 6: ids by source, id_aliases; 7: the R-tree on places.geom (gpkg_rtree_index);
-# 8: users, api_tokens, settings and the changes (history) of places and areas
-SCHEMA_VERSION = 8
+# 8: users, api_tokens, settings and the changes (history) of places and areas;
+# 9: coverage_results (a batch's coverage per city)
+SCHEMA_VERSION = 9
+# The step that adds coverage_results: after step 8 (people, tokens, settings, history).
+COVERAGE_STEP = 9
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10400  # GeoPackage 1.4
 
@@ -94,6 +97,23 @@ _V8_DDL = [
     "CREATE INDEX IF NOT EXISTS changes_city ON changes (city)",
 ]
 
+# Schema version COVERAGE_STEP: a batch's coverage per city (geo.analysis.stored), the city's
+# figures as columns and its areas, cells and notes as JSON documents
+_COVERAGE_DDL = [
+    """CREATE TABLE IF NOT EXISTS coverage_results (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT, city TEXT NOT NULL UNIQUE,
+        computed_at TEXT NOT NULL, seconds DOUBLE NOT NULL,
+        method TEXT NOT NULL CHECK (method IN ('network', 'straight-line')),
+        minutes DOUBLE NOT NULL, speed_kmh DOUBLE NOT NULL, threshold_m DOUBLE NOT NULL,
+        age INTEGER NOT NULL, max_distance_m DOUBLE, older_population DOUBLE NOT NULL,
+        covered_older_population DOUBLE NOT NULL, covered_share DOUBLE,
+        categories TEXT, areas TEXT NOT NULL DEFAULT '[]', cells TEXT NOT NULL DEFAULT '[]',
+        notes TEXT NOT NULL DEFAULT '[]')""",
+]
+_COVERAGE_CONTENTS = [
+    ("coverage_results", "attributes", "Tsudoi coverage per city, kept by tsudoi batch coverage")
+]
+
 _DDL = [
     """CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
         srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
@@ -143,6 +163,7 @@ _DDL = [
     *_V3_DDL,
     *_V6_DDL,
     *_V8_DDL,
+    *_COVERAGE_DDL,
 ]
 
 # gpkg_contents rows (table, data type, description) and gpkg_geometry_columns rows (table,
@@ -220,6 +241,7 @@ def create(db: sqlite3.Connection) -> None:
             *_V3_CONTENTS,
             *_V6_CONTENTS,
             *_V8_CONTENTS,
+            *_COVERAGE_CONTENTS,
         ],
         [*_V1_GEOMETRY_COLUMNS, *_V2_GEOMETRY_COLUMNS, *_V3_GEOMETRY_COLUMNS],
     )
@@ -252,6 +274,10 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
         for stmt in _V8_DDL:
             db.execute(stmt)
         _register(db, _V8_CONTENTS, [])
+    if version < COVERAGE_STEP:
+        for stmt in _COVERAGE_DDL:
+            db.execute(stmt)
+        _register(db, _COVERAGE_CONTENTS, [])
     _set_version(db)
 
 

@@ -8,6 +8,7 @@ The schema belongs to Alembic (geo/store/migrations); this class only checks it 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -46,12 +47,14 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from geo.accounts import ApiToken, User
+from geo.analysis.stored import SUMMARY_FIELDS, StoredCoverage, from_row
 from geo.borders import NEAR_DEGREES, assign_point, in_area
 from geo.errors import AlreadyExists, NotFound, StoreError
 from geo.history import Change, area_diff, place_diff
 from geo.model import Area, Category, City, Place, PopulationCell, Town
 from geo.store import migrate, shared
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
+from geo.store.postgis_async import AsyncReads
 from geo.store.shared import now_iso
 from geo.text import fold
 from geo.walk.distance import geodesic_many_m
@@ -164,6 +167,17 @@ changes_t = Table(
     Column("fields", JSONB),
 )
 
+coverage_t = Table(  # revision 0011: a batch's coverage per city
+    "coverage_results", metadata,
+    Column("city", Text, primary_key=True), Column("computed_at", Text),
+    *(Column(name, Float(precision=53)) for name in (
+        "seconds", "minutes", "speed_kmh", "threshold_m", "max_distance_m", "older_population",
+        "covered_older_population", "covered_share")),
+    Column("method", Text), Column("age", Integer),
+    Column("categories", JSONB(none_as_null=True)), Column("areas", JSONB),
+    Column("cells", JSONB), Column("notes", JSONB),
+)
+
 _AREA_COLUMNS = [c for c in areas_t.c if c.name != "content_hash"]
 _PLACE_COLUMNS = [c for c in places_t.c if c.name not in ("content_hash", "search")]
 _PLACE_FIELDS = [c.name for c in _PLACE_COLUMNS if c.name != "geom"]
@@ -214,6 +228,8 @@ class PostgisStore(Store):
         target = migrate.database_url(url)
         self.url = target.render_as_string(hide_password=True)
         self.pool_size = pool_size
+        self._conninfo = target.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._async: dict[asyncio.AbstractEventLoop, AsyncReads] = {}  # by the loop they serve
         # Reads run in autocommit on a pool as large as the server's worker threads: no BEGIN,
         # no ROLLBACK and no liveness ping per checkout, so a read is one round trip. A
         # connection the server dropped is found by the read that uses it, which retries once
@@ -301,6 +317,38 @@ class PostgisStore(Store):
             raise StoreError(
                 f"nothing was written to {self.url}: {getattr(exc, 'orig', None) or exc}"
             ) from exc
+
+    # -- reads on a server's event loop (geo.store.postgis_async) -----------------------------
+    async def open_async(self) -> None:
+        """Open the async pool for the running loop (a server's start-up; tests' clients each
+        run their own loop, so each gets its own pool, closed when it ends)."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._async:
+            reads = AsyncReads(self._conninfo, self.url)
+            await reads.open()
+            self._async[loop] = reads
+
+    async def close_async(self) -> None:
+        reads = self._async.pop(asyncio.get_running_loop(), None)
+        if reads is not None:
+            await reads.close()
+
+    def _reads(self) -> AsyncReads | None:
+        return self._async.get(asyncio.get_running_loop())
+
+    async def page_now(self, query: PlaceQuery) -> tuple[int, list[Place], int]:
+        reads = self._reads()
+        if reads is None or query.area is not None:  # no pool on this loop, or a border rule
+            return await asyncio.to_thread(self.read_page, query)
+        return await reads.page(query)
+
+    async def nearby_now(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery
+    ) -> tuple[int, list[tuple[Place, float]]]:
+        reads = self._reads()
+        if reads is None or query.area is not None or limit <= 0:
+            return await asyncio.to_thread(self.read_nearby, lon, lat, limit, query)
+        return await reads.nearby(lon, lat, limit, query)
 
     def revision(self) -> int:
         return int(self._read(lambda conn: conn.execute(_REVISION).scalar_one()))
@@ -796,3 +844,17 @@ class PostgisStore(Store):
 
     def population_hashes(self, city: str) -> dict[str, str]:
         return self._hashes(population_t, city)
+
+    # -- coverage kept by a batch ------------------------------------------------------------
+    def put_coverage(self, record: StoredCoverage) -> None:
+        with self._tx() as conn:
+            conn.execute(_upsert(coverage_t, "city"), [record.summary() | record.documents()])
+
+    def stored_coverage(self, city: str) -> StoredCoverage | None:
+        rows = self._rows(select(coverage_t).where(coverage_t.c.city == city))
+        return from_row(rows[0]._mapping, dict(rows[0]._mapping)) if rows else None
+
+    def coverage_summaries(self) -> list[StoredCoverage]:
+        c = coverage_t.c
+        stmt = select(*(c[name] for name in SUMMARY_FIELDS), c.categories).order_by(c.city)
+        return [from_row(r._mapping, {"categories": r.categories}) for r in self._rows(stmt)]

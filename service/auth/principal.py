@@ -23,7 +23,7 @@ from geo.errors import Unauthenticated
 from geo.store.base import Store
 from service.auth.csrf import check_csrf
 from service.auth.secret import load_secret_key
-from service.auth.session import session_user
+from service.auth.session import COOKIE, session_user
 from service.auth.tokens import token_hash
 from service.deps import StoreDep
 
@@ -59,6 +59,8 @@ def token_principal(store: Store, secret: str) -> Caller:
 async def session_principal(request: Request, store: Store) -> Caller | None:
     """The signed-in person's principal; None without a usable session; 403 for a change
     without the session's CSRF token."""
+    if COOKIE not in request.cookies:  # most requests: no thread, no store read
+        return None
     await load_secret_key(request)
     found = await run_in_threadpool(session_user, request, store)
     if found is None:

@@ -11,34 +11,40 @@ import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from numpy.typing import NDArray
+from starlette.concurrency import run_in_threadpool
 
 from boundaries.area_membership import AreaIndex
 from geo.errors import InvalidParameter, NotFound
-from geo.model import Place
+from geo.model import City, Place
 from geo.store.base import PlaceQuery, Store
 from geo.walk.distance import geodesic_many_m
 from geo.walk.network import WalkNetwork
 from geo.walk.shortest import nearest_source_distances
 from geo.walk.walking_time import STRAIGHT_LINE, WALK_SPEED_M_PER_MIN, walking_minutes
 from layers.place_privacy import needs_town_point, public_distance_m, published
-from service.auth.principal import PrincipalDep
+from service.auth.principal import Principal, PrincipalDep
 from service.city_places import city_places, city_places_cache
 from service.deps import (
     MAX_ID,
     AnalysisDep,
     BboxDep,
+    BboxParams,
+    CityCode,
+    CityCodeQuery,
     CityDep,
     FiltersDep,
-    OptionalCityDep,
     PagingDep,
+    PagingParams,
+    PlaceFilterParams,
     PlaceId,
     PointDep,
     PointParams,
     ReadCacheDep,
-    RevisionDep,
     StoreDep,
     Text,
+    city_at,
     follow_renamed,
+    seems_held,
 )
 from service.etags import VARY, not_modified, quoted
 from service.fast_json import Body, FastJSONResponse, json_bytes
@@ -53,15 +59,17 @@ WALK_SEARCH_M = 5000.0  # farther walks fall back to the straight line
 router = APIRouter(tags=["places"])
 
 
+FAST_LIMIT = 1000  # a page of at most this many is read on the event loop, in one statement
+
+
 @router.get("/api/cities/{code}/places", summary="The city's places as GeoJSON")
-def list_places(
-    city: CityDep,
+async def list_places(
+    code: CityCode,
     request: Request,
     filters: FiltersDep,
     bbox: BboxDep,
     paging: PagingDep,
     store: StoreDep,
-    revision: RevisionDep,
     read_cache: ReadCacheDep,
     principal: PrincipalDep,
     area: Annotated[
@@ -94,6 +102,75 @@ def list_places(
     ``sort=name`` or ``sort=distance`` (with ``lat`` and ``lon``) pages a list sorted on the
     server, for a map of too many places to send at once (public fields only, for anyone).
     """
+    small = paging.limit is not None and paging.limit <= FAST_LIMIT
+    internal = principal is not None and principal.sees_internal(code)
+    fast = format == "json" and sort == "id" and area is None and small and not internal
+    if fast and seems_held(read_cache, code):
+        return await _page(code, request, filters, bbox, paging, store, read_cache)
+    revision = await run_in_threadpool(store.revision)
+    city = await city_at(store, code, revision, read_cache)
+    return await run_in_threadpool(
+        _list_places, city, request, filters, bbox, paging, store, revision, read_cache,
+        principal, area, format, sort, lat, lon,
+    )
+
+
+async def _page(
+    code: str,
+    request: Request,
+    filters: PlaceFilterParams,
+    bbox: BboxParams,
+    paging: PagingParams,
+    store: Store,
+    read_cache: RevisionCache,
+) -> Response:
+    """A small page of public fields (a map's view, a list's page), uncached: the revision,
+    the rows and their count in one read on the event loop (Store.page_now), the city checked
+    at that revision. Kept out of the listing cache, where thousands of different views would
+    push out the whole listings that are worth keeping."""
+    query = replace(
+        filters.query(code), bbox=bbox.box, limit=paging.limit, offset=paging.offset
+    )
+    revision, found, matched = await store.page_now(query)
+    await city_at(store, code, revision, read_cache)
+    now = now_in_japan().replace(second=0, microsecond=0)
+    areas: AreaIndex | None = read_cache.peek(("area-index", code), revision)
+    if areas is None:
+        areas = await run_in_threadpool(_area_index, store, read_cache, code, revision)
+    if any(needs_town_point(p) for p in found):  # the towns' points are read for these
+        found = await run_in_threadpool(published, store, found)
+    features = _features(found, areas, now)
+    body = json_bytes(
+        feature_collection(features, numberMatched=matched, numberReturned=len(features))
+    )
+    return _varies(Body(body).response(request))
+
+
+def _area_index(store: Store, read_cache: RevisionCache, code: str, revision: int) -> AreaIndex:
+    """The city's areas ready for point tests, built once per revision."""
+    return read_cache.get(
+        ("area-index", code), revision, lambda: AreaIndex(code, store.areas(code))
+    )
+
+
+def _list_places(
+    city: City,
+    request: Request,
+    filters: PlaceFilterParams,
+    bbox: BboxParams,
+    paging: PagingParams,
+    store: Store,
+    revision: int,
+    read_cache: RevisionCache,
+    principal: Principal | None,
+    area: str | None,
+    format: str,
+    sort: str,
+    lat: float | None,
+    lon: float | None,
+) -> Response:
+    """The listing in a worker thread: files, areas, sorted pages, internal fields and whole
+    listings (cached)."""
     code = city.code
     query = filters.query(code)
     if area is not None:
@@ -111,9 +188,7 @@ def list_places(
         return _sorted_page(request, store, read_cache, revision, query, now, sort, lat, lon)
 
     def areas() -> AreaIndex:  # only when the listing is built
-        return read_cache.get(
-            ("area-index", code), revision, lambda: AreaIndex(code, store.areas(code))
-        )
+        return _area_index(store, read_cache, code, revision)
 
     if principal is not None and principal.sees_internal(code):
         # internal fields: built for this principal, kept out of the shared cache
@@ -194,10 +269,16 @@ def listing(
     truncated = query.limit is not None and len(places) == query.limit
     matched = store.count_places(query) if truncated or query.offset else query.offset + len(places)
     index = areas if areas is not None else AreaIndex(code, store.areas(code))
-    in_areas = index.ids_at([p.lon for p in places], [p.lat for p in places])
-    features = [place_feature(p, areas=a, now=now, internal=internal)
-                for p, a in zip(places, in_areas, strict=True)]  # fmt: skip
-    return features, matched
+    return _features(places, index, now, internal), matched
+
+
+def _features(
+    places: list[Place], areas: AreaIndex, now: datetime, internal: bool = False
+) -> list[dict[str, Any]]:
+    """The places (as published) as the listing's features, each with its areas."""
+    in_areas = areas.ids_at([p.lon for p in places], [p.lat for p in places])
+    return [place_feature(p, areas=a, now=now, internal=internal)
+            for p, a in zip(places, in_areas, strict=True)]  # fmt: skip
 
 
 def _listing_body(
@@ -224,13 +305,13 @@ def _walked(net: WalkNetwork, point: PointParams, places: list[Place]) -> NDArra
 
 
 @router.get("/api/places/nearby", summary="The nearest places to a point")
-def nearby(
+async def nearby(
     point: PointDep,
     filters: FiltersDep,
     store: StoreDep,
     analysis: AnalysisDep,
-    city: OptionalCityDep,
-    revision: RevisionDep,
+    read_cache: ReadCacheDep,
+    city: CityCodeQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 10,
 ) -> Response:
     """Nearest first, each with distance_m and walking_min; ``method`` says how they were measured.
@@ -238,17 +319,44 @@ def nearby(
     Along the streets when the city has a walking network (the straight-line nearest few are
     re-ranked by their walk); otherwise the geodesic straight line, and the minutes are an estimate.
     """
-    code = city.code if city is not None else None
+    code = city or None
+    if code and not seems_held(read_cache, code):  # an unknown city: its 404 before anything
+        await city_at(store, code, await run_in_threadpool(store.revision), read_cache)
     query = filters.query(code)
-    # one query: the straight-line nearest, and a few more for walks to re-rank when the city
-    # has a network (known before the query when the city is given)
-    net = analysis.network(store, code, revision) if code else None
-    wanted = limit if code and net is None else max(3 * limit, limit + 20)
-    found = store.nearby(point.lon, point.lat, wanted, query)
-    if not code and found:
-        net = analysis.network(store, found[0][0].city, revision)
+    # one read on the event loop: the revision and the straight-line nearest, with a few more
+    # for walks to re-rank should the city have a network (the first `limit` of the nearest
+    # `wanted` are the nearest `limit`); a city that had none is guessed to have none still,
+    # and read again in the rare case the revision read with the rows says otherwise
+    wanted = max(3 * limit, limit + 20)
+    asked = limit if code and analysis.had_none(code) else wanted
+    revision, found = await store.nearby_now(point.lon, point.lat, asked, query)
+    if code:
+        await city_at(store, code, revision, read_cache)
+    network_city = code or (found[0][0].city if found else None)
+    net: WalkNetwork | None = None
+    if network_city:
+        seen = analysis.seen(network_city, revision)
+        if seen is None:
+            net = await run_in_threadpool(analysis.network, store, network_city, revision)
+        else:
+            net = seen[0]
+    if net is not None and asked < wanted:
+        revision, found = await store.nearby_now(point.lon, point.lat, wanted, query)
     if net is None:
         found = found[:limit]
+    if net is not None or any(needs_town_point(p) for p, _ in found):  # reads and walks
+        return await run_in_threadpool(_nearby_answer, store, point, found, net, limit)
+    return _nearby_answer(store, point, found, net, limit)
+
+
+def _nearby_answer(
+    store: Store,
+    point: PointParams,
+    found: list[tuple[Place, float]],
+    net: WalkNetwork | None,
+    limit: int,
+) -> Response:
+    """The nearest as features: walked along the streets with a network, else straight."""
     shown = published(store, [p for p, _ in found])
     straight = [
         public_distance_m(p, point.lon, point.lat) if needs_town_point(p) else d
@@ -269,9 +377,10 @@ def nearby(
         if method == "network"
         else "geodesic straight-line distance in metres; walking distance is longer"
     )
+    now = now_in_japan()  # one clock for the answer: places with the same rules share the work
     return FastJSONResponse(
         feature_collection(
-            [place_feature(p, d) for p, d in hits],
+            [place_feature(p, d, now=now) for p, d in hits],
             numberReturned=len(hits),
             method=method,
             speed_m_per_min=WALK_SPEED_M_PER_MIN,
