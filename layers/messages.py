@@ -3,6 +3,9 @@
 Message ids are English; ``layers/locale/{lang}/LC_MESSAGES/tsudoi.po`` holds each language's text.
 The pages use it through ``messages(lang)`` and hand the same dictionary to the page script, so a
 label is written once for the server and the browser alike. Placeholders are ``{name}``.
+
+Entries flagged ``#, editor`` are used by the editor (/edit) alone: :func:`page_messages` leaves
+them out of what the residents' pages send to the browser, which keeps those pages light.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from babel.messages.pofile import read_po
 LANGUAGES: tuple[str, ...] = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
 DOMAIN = "tsudoi"
+EDITOR_FLAG = "editor"
 
 
 def catalogue_path(lang: str) -> Path:
@@ -26,16 +30,24 @@ def catalogue_path(lang: str) -> Path:
 
 
 @cache
-def _load(lang: str) -> dict[str, str]:
+def _read(lang: str) -> tuple[dict[str, str], frozenset[str]]:
+    """msgid → text, and the msgids flagged for the editor alone."""
     with catalogue_path(lang).open("rb") as fh:
         catalog = read_po(fh, locale=lang, domain=DOMAIN)
     out: dict[str, str] = {}
+    editor: set[str] = set()
     for msg in catalog:
         if not msg.id or not isinstance(msg.id, str):
             continue  # the header, and plural forms (the map has none)
         text = msg.string if isinstance(msg.string, str) else ""
         out[msg.id] = text or msg.id  # English may leave msgstr empty: the id is the text
-    return out
+        if EDITOR_FLAG in msg.flags:
+            editor.add(msg.id)
+    return out, frozenset(editor)
+
+
+def _load(lang: str) -> dict[str, str]:
+    return _read(lang)[0]
 
 
 def pick_language(requested: str | None) -> str:
@@ -46,6 +58,12 @@ def pick_language(requested: str | None) -> str:
 def messages(lang: str) -> dict[str, str]:
     """msgid → text in the language (a copy: callers may not change the cached catalogue)."""
     return dict(_load(pick_language(lang)))
+
+
+def page_messages(lang: str) -> dict[str, str]:
+    """What a residents' page sends its scripts: the catalogue without the editor's entries."""
+    labels, editor = _read(pick_language(lang))
+    return {k: v for k, v in labels.items() if k not in editor}
 
 
 def msgids(lang: str) -> set[str]:

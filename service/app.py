@@ -27,6 +27,7 @@ from service.routes import (
     clusters,
     coverage,
     docs,
+    editor,
     embed,
     health,
     isochrones,
@@ -36,6 +37,7 @@ from service.routes import (
     place_writes,
     places,
     print_page,
+    schedule_preview,
     suggestions,
     towns,
 )
@@ -88,7 +90,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     for module in (
         health, cities, places, clusters, categories, towns, coverage, isochrones, suggestions,
         pages, embed, docs, print_page, place_writes, area_writes,
-        overview, login,
+        overview, login, schedule_preview, editor,
     ):
         app.include_router(module.router)
     app.include_router(ogc_router)  # OGC API – Features at /ogc

@@ -436,7 +436,8 @@ def test_an_unknown_city_has_no_coordinator_page(client: TestClient) -> None:
 
 # ------------------------------------------------------------------------------ HEAD and the icon
 
-PATH_VALUES = {"code": "35202", "place_id": "35202-salon-d0001", "id": "35202-salon-d0001"}
+PATH_VALUES = {"code": "35202", "place_id": "35202-salon-d0001", "id": "35202-salon-d0001",
+               "area_id": "35202-L2-d03"}
 QUERIES = {"/api/isochrone": "?lat=33.95&lon=131.25&city=35202",
            "/api/places/nearby": "?lat=33.95&lon=131.25",
            "/api/cities/{code}/areas/at": "?lat=33.95&lon=131.25",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import analysis, batch, db, export, imports, network, serve, users
+from service.cli import analysis, batch, db, export, imports, network, serve, settings, stale, users
 from service.cli.common import ErrorExits
 
 app = typer.Typer(
@@ -22,12 +22,14 @@ app.add_typer(imports.app, name="import")
 app.add_typer(db.app, name="db")
 app.add_typer(export.app, name="export")
 app.add_typer(network.app, name="network")
+app.add_typer(settings.app, name="settings")
 app.add_typer(batch.app, name="batch")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(export.app, name="export")
 app.command()(analysis.coverage)
 app.command()(analysis.suggest)
+app.command()(stale.stale)
 app.command()(serve.serve)
 app.command()(serve.demo)
 

@@ -24,7 +24,7 @@ from geo.ingest.ids import source_of_file
 from geo.japan.municipalities import outline
 from geo.model import City
 from geo.store.base import PlaceQuery, Store
-from layers.messages import messages, pick_language
+from layers.messages import messages, page_messages, pick_language
 from service.demo import DEMO_CITIES, demo_credits
 from service.deps import follow_renamed_state, get_store
 from service.settings import Settings
@@ -212,7 +212,7 @@ def _city_page(
         # a city of many places: the map asks for clusters and pages of the list instead
         config["paged"] = store.count_places(PlaceQuery(city=code)) > PAGED_OVER
     config.update(extra_config or {})
-    config["messages"] = messages(lang)
+    config.setdefault("messages", page_messages(lang))  # the editor passes the whole catalogue
     return _render(
         request,
         template,
