@@ -21,7 +21,11 @@ router = APIRouter(tags=["overview"])
 
 PrefectureParam = Annotated[
     str | None,
-    Query(max_length=2, pattern=PREFECTURE_PATTERN, description="Only this prefecture: its code, 01 to 47"),
+    Query(
+        max_length=2,
+        pattern=PREFECTURE_PATTERN,
+        description="Only this prefecture: its code, 01 to 47",
+    ),
 ]
 SortParam = Annotated[SortKey, Query(description="Order the cities by this figure")]
 OrderParam = Annotated[Order, Query(description="asc or desc; cities not computed come last")]
