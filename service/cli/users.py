@@ -115,12 +115,20 @@ def users_add(
     plain(f"{'updated' if before else 'added'} {address}: {checked} of {city} ({scope})")
 
 
+def _table(*headings: str) -> Table:
+    """Columns that fold rather than cut: an email, an area id or a date is copied whole."""
+    table = Table()
+    for heading in headings:
+        table.add_column(heading, overflow="fold")
+    return table
+
+
 @users_app.command("list")
 def users_list(city: CityFilter = None, db: DbOption = None) -> None:
     """Everyone who may sign in, or a city's people."""
     with opened(db) as store:
         people = store.users(city)
-    table = Table("email", "city", "role", "areas", "status", "created")
+    table = _table("email", "city", "role", "areas", "status", "created")
     for u in people:
         status = "disabled" if u.disabled else ("no password" if not u.password_hash else "active")
         table.add_row(u.email, u.city, u.role, ", ".join(u.areas) or "(whole city)", status,
@@ -170,7 +178,7 @@ def tokens_list(city: CityFilter = None, db: DbOption = None) -> None:
     """Every token (never its secret), or a city's."""
     with opened(db) as store:
         tokens = store.tokens(city)
-    table = Table("id", "name", "city", "role", "areas", "created", "revoked")
+    table = _table("id", "name", "city", "role", "areas", "created", "revoked")
     for t in tokens:
         table.add_row(t.id, t.name or "", t.city, t.role, ", ".join(t.areas) or "(whole city)",
                       t.created_at or "", t.revoked_at or "")
