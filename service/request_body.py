@@ -26,9 +26,43 @@ async def json_body(request: Request) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError([Problem(BODY, f"not JSON (UTF-8): {exc}")]) from None
+    where = _unencodable(value, "")
+    if where is not None:
+        raise InputError([Problem(BODY, "a \\u escape of half a surrogate pair is not text "
+                                  "(it cannot be stored as UTF-8)", field=where or None)])
+    return value
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unencodable(value: Any, path: str) -> str | None:
+    """Where (``a.b[0]``) a string of the value holds a lone surrogate (``"\\ud800"`` is
+    valid JSON but no UTF-8 text: the stores fail on it); None when every string is text."""
+    if isinstance(value, str):
+        return None if _encodable(value) else path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if not _encodable(key):
+                return inner.encode("utf-8", "backslashreplace").decode()
+            found = _unencodable(item, inner)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _unencodable(item, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None
 
 
 JsonBody = Annotated[Any, Depends(json_body)]
