@@ -29,11 +29,16 @@ async def json_body(request: Request) -> Any:
         value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError([Problem(BODY, f"not JSON (UTF-8): {exc}")]) from None
-    where = _unencodable(value, "")
-    if where is not None:
-        raise InputError([Problem(BODY, "a \\u escape of half a surrogate pair is not text "
-                                  "(it cannot be stored as UTF-8)", field=where or None)])
+    bad = _unstorable(value, "")
+    if bad is not None:
+        where, reason = bad
+        raise InputError([Problem(BODY, reason, field=where or None)])
     return value
+
+
+MAX_INTEGER = 2**53 - 1  # the integers JSON carries exactly everywhere (RFC 7493, I-JSON)
+SURROGATE = "a \\u escape of half a surrogate pair is not text (it cannot be stored as UTF-8)"
+HUGE = f"an integer beyond ±{MAX_INTEGER:,} (2^53 - 1) cannot be stored and read back exactly"
 
 
 def _encodable(text: str) -> bool:
@@ -44,22 +49,27 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _unencodable(value: Any, path: str) -> str | None:
-    """Where (``a.b[0]``) a string of the value holds a lone surrogate (``"\\ud800"`` is
-    valid JSON but no UTF-8 text: the stores fail on it); None when every string is text."""
+def _unstorable(value: Any, path: str) -> tuple[str, str] | None:
+    """Where (``a.b[0]``) and why a part of the value is valid JSON but not storable: a lone
+    surrogate (``"\\ud800"``) in a string or key, or an integer no store nor JSON encoder
+    takes (``1e400`` written out); None when all is well. These were 500s from the stores."""
     if isinstance(value, str):
-        return None if _encodable(value) else path
+        return None if _encodable(value) else (path, SURROGATE)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return None if abs(value) <= MAX_INTEGER else (path, HUGE)
     if isinstance(value, dict):
         for key, item in value.items():
             inner = f"{path}.{key}" if path else str(key)
             if not _encodable(key):
-                return inner.encode("utf-8", "backslashreplace").decode()
-            found = _unencodable(item, inner)
+                return inner.encode("utf-8", "backslashreplace").decode(), SURROGATE
+            found = _unstorable(item, inner)
             if found is not None:
                 return found
     if isinstance(value, list):
         for i, item in enumerate(value):
-            found = _unencodable(item, f"{path}[{i}]")
+            found = _unstorable(item, f"{path}[{i}]")
             if found is not None:
                 return found
     return None

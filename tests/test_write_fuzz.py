@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 
 from geo.store.base import Store
 from service.app import create_app
@@ -24,7 +26,7 @@ from service.auth.tokens import create_token
 from tests.editing_city import NIIGATA, WEST, WEST_POINT, build
 
 FUZZ = settings(
-    max_examples=40, deadline=None, derandomize=True,
+    max_examples=100, deadline=None, derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )  # fmt: skip
 
@@ -128,7 +130,7 @@ class Fuzzed:
 def fuzzed(store: Store, tmp_path: Path) -> Iterator[Fuzzed]:
     store, _, west, _ = build(store, tmp_path)
     admin = create_token(store, NIIGATA, "admin")[1]
-    with TestClient(create_app(store), raise_server_exceptions=False) as client:
+    with TestClient(create_app(store), raise_server_exceptions=bool(os.environ.get("FUZZ_RAISE"))) as client:
         yield Fuzzed(store, client, west, admin)
 
 
@@ -136,6 +138,8 @@ def answered(response: Response, html_ok: bool = False) -> Response:
     """Never a 5xx; a refusal is problem+json with status, title and detail (or, for a page
     with its own form, HTML)."""
     assert response.status_code < 500, (response.status_code, response.text[:2000])
+    if currently_in_test_context():
+        event(f"status {response.status_code}")
     if response.status_code >= 400:
         kind = response.headers.get("content-type", "")
         if html_ok and kind.startswith("text/html"):
@@ -376,3 +380,114 @@ def test_editor_reads_never_fail(fuzzed: Fuzzed, address: str, lang: str | None,
     got = fuzzed.client.get(f"/edit/{NIIGATA}/locate", params={"address": address, **params},
                             headers=fuzzed.admin)  # fmt: skip
     answered(got)
+
+
+# -- what was accepted can be undone; sessions with any CSRF header ------------------------------
+
+text_fields = st.sampled_from(["phone", "description", "schedule", "kana", "internal_contact",
+                               "fee", "address"])  # fmt: skip
+
+
+@FUZZ
+@given(edits=st.lists(st.one_of(
+    st.dictionaries(text_fields, st.one_of(st.none(), nasty_text), min_size=1, max_size=3),
+    st.builds(lambda e: {"extra": e}, st.one_of(st.none(), st.dictionaries(nasty_text, values,
+                                                                            max_size=3))),
+), min_size=1, max_size=4), back=st.integers(0, 5))  # fmt: skip
+def test_restore_after_any_accepted_edits(fuzzed: Fuzzed, edits: list[dict[str, Any]],
+                                          back: int) -> None:  # fmt: skip
+    """Whatever the API accepted, restoring to any change of the history is never a 5xx."""
+    for edit in edits:
+        answered(fuzzed.client.patch(
+            f"/api/places/{fuzzed.west}", content=encode(edit),
+            headers={**fuzzed.admin, "If-Match": fuzzed.etag(fuzzed.west),
+                     "Content-Type": "application/json"},
+        ))  # fmt: skip
+    history = fuzzed.store.changes("place", fuzzed.west)
+    change = history[min(back, len(history) - 1)].id
+    got = answered(fuzzed.client.post(
+        f"/api/places/{fuzzed.west}/restore", content=encode({"change": change}),
+        headers={**fuzzed.admin, "If-Match": fuzzed.etag(fuzzed.west),
+                 "Content-Type": "application/json"},
+    ))  # fmt: skip
+    assert got.status_code == 200, got.text
+    answered(fuzzed.client.get(f"/api/places/{fuzzed.west}/history", headers=fuzzed.admin))
+
+
+@FUZZ
+@given(csrf=st.one_of(st.none(), st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+                                         max_size=80)),
+       cookie=st.one_of(st.none(), st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E,
+                                                         exclude_characters=";,\\\""),
+                                           max_size=200)))  # fmt: skip
+def test_session_writes_with_any_csrf_header(fuzzed: Fuzzed, csrf: str | None,
+                                             cookie: str | None) -> None:  # fmt: skip
+    """A session write with a wrong or missing X-CSRF-Token, or a forged session cookie, is a
+    401/403 problem, and writes nothing."""
+    fuzzed.client.cookies.clear()
+    if cookie is not None:
+        fuzzed.client.cookies.set("tsudoi_session", cookie)
+    headers = {"Content-Type": "application/json", "If-Match": fuzzed.etag(fuzzed.west)}
+    if csrf is not None:
+        headers["X-CSRF-Token"] = csrf
+    before = fuzzed.store.revision()
+    got = answered(fuzzed.client.patch(f"/api/places/{fuzzed.west}",
+                                       content=b'{"phone": "0"}', headers=headers))  # fmt: skip
+    assert got.status_code in (401, 403), got.text
+    assert fuzzed.store.revision() == before
+    fuzzed.client.cookies.clear()
+
+
+# -- the failures fuzzing found, kept as plain regression tests ----------------------------------
+
+
+@pytest.mark.parametrize("body, field", [
+    (b'{"name": "\\ud800", "category": "salon", "lon": 139.031, "lat": 37.91}', "name"),
+    (b'{"name": "x", "category": "salon", "lon": 139.031, "lat": 37.91, "extra": {"\\udfff": 1}}',
+     "extra.\\udfff"),
+    (b'{"name": "x", "category": "salon", "lon": 139.031, "lat": 37.91, '
+     b'"schedule_rules": [{"weekdays": [1], "start": "10:00", "end": "\\udc00"}]}',
+     "schedule_rules[0].end"),
+])  # fmt: skip
+def test_lone_surrogate_is_a_422_naming_the_field(fuzzed: Fuzzed, body: bytes,
+                                                  field: str) -> None:  # fmt: skip
+    """A ``\\ud800`` escape is valid JSON but no UTF-8 text: it was a 500 from the store
+    (GeoPackage and PostGIS alike); now a 422 naming where it is, and nothing is written."""
+    before = fuzzed.store.revision()
+    got = answered(fuzzed.client.post(f"/api/cities/{NIIGATA}/places", content=body,
+                                      headers={**fuzzed.admin,
+                                               "Content-Type": "application/json"}))  # fmt: skip
+    assert got.status_code == 422
+    assert [(p["field"], "surrogate" in p["reason"]) for p in got.json()["problems"]] == [
+        (field, True)]
+    assert fuzzed.store.revision() == before
+    patched = answered(fuzzed.client.patch(
+        f"/api/places/{fuzzed.west}", content=b'{"phone": "\\udc00"}',
+        headers={**fuzzed.admin, "If-Match": fuzzed.etag(fuzzed.west)},
+    ))  # fmt: skip
+    assert patched.status_code == 422 and "phone" in patched.text
+    area = answered(fuzzed.client.patch(
+        f"/api/areas/{WEST}", content=b'{"contacts": [{"role": "\\ud800", "name": "x"}]}',
+        headers={**fuzzed.admin, "If-Match": fuzzed.area_etag()},
+    ))  # fmt: skip
+    assert area.status_code == 422 and "contacts[0].role" in area.text
+    assert fuzzed.store.revision() == before
+
+
+@pytest.mark.parametrize("extra", [2**64, -(2**63) - 1, 10**400, 2**53])
+def test_huge_integer_is_a_422_naming_the_field(fuzzed: Fuzzed, extra: int) -> None:
+    """``extra: {"n": 18446744073709551616}`` was stored, then the answer failed to render
+    (orjson: "Integer exceeds 64-bit range", a 500 after the write); now a 422 before it."""
+    before = fuzzed.store.revision()
+    got = answered(fuzzed.client.patch(
+        f"/api/places/{fuzzed.west}", content=encode({"extra": {"n": extra}}),
+        headers={**fuzzed.admin, "If-Match": fuzzed.etag(fuzzed.west)},
+    ))  # fmt: skip
+    assert got.status_code == 422
+    assert [p["field"] for p in got.json()["problems"]] == ["extra.n"]
+    assert fuzzed.store.revision() == before
+    ok = answered(fuzzed.client.patch(
+        f"/api/places/{fuzzed.west}", content=encode({"extra": {"n": 2**53 - 1}}),
+        headers={**fuzzed.admin, "If-Match": fuzzed.etag(fuzzed.west)},
+    ))  # fmt: skip
+    assert ok.status_code == 200 and ok.json()["properties"]["extra"]["n"] == 2**53 - 1
