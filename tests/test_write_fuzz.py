@@ -59,7 +59,9 @@ values = st.recursive(
 )
 rule = st.dictionaries(
     st.sampled_from(["weekdays", "start", "end", "weeks", "every", "from", "until", "dates",
-                     "holidays", "nth", "month_days", "except", "x"]), values, max_size=5)  # fmt: skip
+                     "holidays", "nth", "month_days", "except", "x"]),
+    values, max_size=5,
+)  # fmt: skip
 field_values = st.one_of(values, st.lists(rule, max_size=3), rule)
 place_bodies = st.one_of(
     values,
@@ -130,7 +132,8 @@ class Fuzzed:
 def fuzzed(store: Store, tmp_path: Path) -> Iterator[Fuzzed]:
     store, _, west, _ = build(store, tmp_path)
     admin = create_token(store, NIIGATA, "admin")[1]
-    with TestClient(create_app(store), raise_server_exceptions=bool(os.environ.get("FUZZ_RAISE"))) as client:
+    raise_errors = bool(os.environ.get("FUZZ_RAISE"))  # set it to see a 500's traceback
+    with TestClient(create_app(store), raise_server_exceptions=raise_errors) as client:
         yield Fuzzed(store, client, west, admin)
 
 
@@ -353,13 +356,13 @@ def test_login_form_never_fails(fuzzed: Fuzzed, fields: list[tuple[str, str]], k
     page = fuzzed.client.get("/login")
     assert page.status_code == 200
     if raw is None:
-        got = fuzzed.client.post("/login", data=fields, follow_redirects=False)  # type: ignore[arg-type]
+        got = fuzzed.client.post("/login", data=fields, follow_redirects=False)
     else:
         got = fuzzed.client.post("/login", content=raw, headers={"Content-Type": kind},
                                  follow_redirects=False)  # fmt: skip
     answered(got, html_ok=True)
     assert got.status_code != 303  # nobody is a user here
-    out = fuzzed.client.post("/logout", data=fields, follow_redirects=False)  # type: ignore[arg-type]
+    out = fuzzed.client.post("/logout", data=fields, follow_redirects=False)
     answered(out, html_ok=True)
 
 
