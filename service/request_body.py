@@ -38,7 +38,7 @@ async def json_body(request: Request) -> Any:
 
 MAX_INTEGER = 2**53 - 1  # the integers JSON carries exactly everywhere (RFC 7493, I-JSON)
 SURROGATE = "a \\u escape of half a surrogate pair is not text (it cannot be stored as UTF-8)"
-HUGE = f"an integer beyond ±{MAX_INTEGER:,} (2^53 - 1) cannot be stored and read back exactly"
+HUGE = f"a number beyond ±{MAX_INTEGER:,} (2^53 - 1) cannot be stored and read back exactly"
 
 
 def _encodable(text: str) -> bool:
@@ -51,13 +51,14 @@ def _encodable(text: str) -> bool:
 
 def _unstorable(value: Any, path: str) -> tuple[str, str] | None:
     """Where (``a.b[0]``) and why a part of the value is valid JSON but not storable: a lone
-    surrogate (``"\\ud800"``) in a string or key, or an integer no store nor JSON encoder
-    takes (``1e400`` written out); None when all is well. These were 500s from the stores."""
+    surrogate (``"\\ud800"``) in a string or key, or a number no store nor JSON encoder
+    takes back (``1e400``; ``1e20``, which jsonb reads back as a 21-digit integer); None
+    when all is well. These were 500s from the stores."""
     if isinstance(value, str):
         return None if _encodable(value) else (path, SURROGATE)
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
+    if isinstance(value, int | float):  # float: PostgreSQL's jsonb gives 1e20 back as an int
         return None if abs(value) <= MAX_INTEGER else (path, HUGE)
     if isinstance(value, dict):
         for key, item in value.items():
