@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
@@ -34,7 +33,7 @@ QUERIES = {
     "/edit/{code}/locate": "?q=西",
 }
 EXTRA_READS = (
-    *(f"/api/cities/{NIIGATA}/places?format={f}" for f in ("json", "geojson", "csv", "kml", "gpkg")),
+    *(f"/api/cities/{NIIGATA}/places?format={f}" for f in ("geojson", "csv", "kml", "gpkg")),
     f"/api/cities/{NIIGATA}/places?limit=1",
     f"/api/cities/{NIIGATA}/places?q=サロン",
     f"/api/cities/{NIIGATA}/places?format=csv&sort=distance&lat={LAT}&lon={LON}",
@@ -45,7 +44,7 @@ EXTRA_READS = (
 )
 
 
-def _routes(app: FastAPI) -> list[APIRoute]:
+def _routes(app: Any) -> list[APIRoute]:
     """Every API route, the included routers' too (FastAPI nests them out of app.routes)."""
 
     def walk(routes: list[Any]) -> Iterator[APIRoute]:
@@ -81,7 +80,7 @@ def _session(city: City9, email: str) -> TestClient:
 
 
 def _reads(city: City9) -> list[str]:
-    gets = [r.path for r in _routes(city.client.app) if "GET" in r.methods]  # type: ignore[arg-type]
+    gets = [r.path for r in _routes(city.client.app) if "GET" in (r.methods or ())]
     assert len(gets) > 30 and "/api/places/{place_id}" in gets
     return [*(_url(p, city) for p in gets), *EXTRA_READS]
 
@@ -135,8 +134,8 @@ PUBLIC_WRITES = {
 
 def test_no_unsafe_method_changes_anything_anonymously(city: City9) -> None:
     """Every route with a method other than GET/HEAD, from the app's own list."""
-    unsafe = [(m, r.path) for r in _routes(city.client.app)  # type: ignore[arg-type]
-              for m in sorted(r.methods - {"GET", "HEAD"})]  # fmt: skip
+    unsafe = [(m, r.path) for r in _routes(city.client.app)
+              for m in sorted((r.methods or set()) - {"GET", "HEAD"})]  # fmt: skip
     assert len(unsafe) >= 6
     # the secret key is generated (a setting written once) at the first use: before counting
     assert city.client.get("/login").status_code == 200
