@@ -166,3 +166,32 @@ def test_no_unsafe_method_changes_anything_anonymously(city: City9) -> None:
         assert form.status_code != 200 or path in PUBLIC_WRITES, (method, url)
         assert city.store.revision() == revision, (method, url)
     assert city.etag(city.west) == etag
+
+
+def test_history_names_who_and_through_what_for_every_way_in(city: City9) -> None:
+    """The import with its source, a token via api (its own id), the session via editor (the
+    person's email), for a place and an area's contacts alike."""
+    admin = _session(city, "admin@example.jp")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', admin.get("/logout").text)
+    assert csrf
+    session = {"X-CSRF-Token": csrf.group(1)}
+    token_id = next(t.id for t in city.store.tokens(NIIGATA) if t.role == "admin")
+    url = f"/api/places/{city.west}"
+    by_token = city.client.patch(url, json={"phone": "025-333-3333"},
+                                 headers=city.headers("admin", city.etag(city.west)))
+    by_session = admin.patch(url, json={"fee": "100円"},
+                             headers={**session, "If-Match": city.etag(city.west)})
+    assert by_token.status_code == by_session.status_code == 200, (by_token.text, by_session.text)
+    contacts = [{"role": "地域包括支援センター", "name": "西包括", "phone": "025-000-7777"}]
+    area = admin.patch(f"/api/areas/{WEST}", json={"contacts": contacts},
+                       headers={**session, "If-Match": city.area_etag(WEST)})
+    assert area.status_code == 200, area.text
+    got = city.client.get(f"{url}/history", headers=city.headers("viewer")).json()["changes"]
+    ways = [(c["who"], c["via"], c["action"], c["source"], sorted(c["fields"])) for c in got]
+    assert ways[0][:2] == ("user:admin@example.jp", "editor") and ways[0][4] == ["fee"]
+    assert ways[1][:2] == (f"token:{token_id}", "api") and ways[1][4] == ["phone"]
+    assert ways[2][:4] == ("import", "import", "create", "salons")
+    (area_change,) = city.client.get(f"/api/areas/{WEST}/history",
+                                     headers=city.headers("viewer")).json()["changes"]
+    assert (area_change["who"], area_change["via"]) == ("user:admin@example.jp", "editor")
+    assert [c["phone"] for c in area_change["fields"]["contacts"][1]] == ["025-000-7777"]
