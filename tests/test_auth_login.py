@@ -188,3 +188,21 @@ def test_the_form_is_in_english_with_lang_en(client: TestClient) -> None:
     failed = sign_in(client, ADMIN, "nope", lang="en")
     assert failed.status_code == 401
     assert "The email address or password is not correct." in failed.text
+
+
+def test_the_form_when_signed_in_says_who_with_the_editor_and_sign_out(client: TestClient) -> None:
+    sign_in(client, OTHER_CITY)
+    page = client.get("/login")
+    assert page.status_code == 200 and OTHER_CITY in page.text
+    assert f'href="/edit/{NAGAOKA}"' in page.text and 'name="password"' not in page.text
+    assert 'action="/logout"' in page.text
+    assert "content-security-policy" in page.headers and page.headers["cache-control"] == "no-store"
+    # its button signs out (the session's token), and then the form is the form again
+    done = client.post("/logout", data={"csrf_token": form_token(page.text)},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    assert 'name="password"' in client.get("/login").text
+    # next, when it is a path here, is where the link goes
+    sign_in(client, OTHER_CITY)
+    assert 'href="/edit/15202?x=1"' in client.get("/login", params={"next": "/edit/15202?x=1"}).text
+    assert f'href="/edit/{NAGAOKA}"' in client.get("/login", params={"next": "//evil"}).text

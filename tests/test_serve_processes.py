@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.error import URLError
 from urllib.request import urlopen
 
@@ -61,8 +62,8 @@ def _serving(db: str, *args: str, output: list[str] | None = None) -> Iterator[s
                     break
             except (URLError, ConnectionError):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    output = proc.stdout.read().decode() if proc.stdout else ""
-                    pytest.fail(f"tsudoi serve did not start: {output}")
+                    printed = proc.stdout.read().decode() if proc.stdout else ""
+                    pytest.fail(f"tsudoi serve did not start: {printed}")
                 time.sleep(0.3)
         yield base
     finally:
@@ -155,7 +156,7 @@ def test_postgis_opens_no_more_connections_than_its_pool(postgis_url: str) -> No
     try:
         with ThreadPoolExecutor(12) as ex:
             list(ex.map(lambda _: store.revision(), range(200)))
-        pool_ = store._reader.pool
+        pool_: Any = store._reader.pool  # a QueuePool: it counts its connections
         assert pool_.checkedin() + pool_.checkedout() <= 3
     finally:
         store.close()
@@ -182,3 +183,26 @@ def test_serve_refuses_an_unknown_log_level(tmp_path: Path) -> None:
     done = run_tsudoi("serve", "--db", tmp_path / "t.gpkg", "--log-level", "loud", cwd=tmp_path)
     assert done.returncode == 2
     assert "--log-level must be one of critical, error, warning, info, debug" in done.stderr
+
+
+def _login_cookie(base: str) -> str:
+    """The Set-Cookie of the sign-in form, asked as a proxy that received it over https asks."""
+    from urllib.request import Request
+
+    asked = Request(f"{base}/login", headers={"X-Forwarded-Proto": "https"})
+    with urlopen(asked, timeout=30) as r:
+        cookies = [c for c in r.headers.get_all("set-cookie") if c.startswith("tsudoi_csrf=")]
+    assert len(cookies) == 1, cookies
+    return cookies[0].lower()
+
+
+def test_behind_an_https_proxy_the_cookies_are_secure(tmp_path: Path) -> None:
+    """uvicorn believes X-Forwarded-Proto from the proxies it is told of (by default the same
+    machine's); --forwarded-allow-ips names others, and a proxy not named is not believed."""
+    db = str(tmp_path / "t.gpkg")
+    with _serving(db) as base:  # a proxy on the same machine: believed by default
+        assert "; secure" in _login_cookie(base)
+    with _serving(db, "--forwarded-allow-ips", "10.0.0.7") as base:  # we are not 10.0.0.7
+        assert "; secure" not in _login_cookie(base)
+    with _serving(db, "--forwarded-allow-ips", "*") as base:
+        assert "; secure" in _login_cookie(base)

@@ -40,6 +40,14 @@ AccessLogOption = Annotated[
     bool,
     typer.Option("--access-log/--no-access-log", help="Log every request (default: off)"),
 ]
+ForwardedOption = Annotated[
+    str | None,
+    typer.Option(
+        "--forwarded-allow-ips",
+        help="Proxies whose X-Forwarded-Proto/-For are believed (comma-separated addresses or "
+        "networks, '*' for any; default: uvicorn's FORWARDED_ALLOW_IPS, else 127.0.0.1,::1)",
+    ),
+]
 
 
 def _serve(
@@ -49,6 +57,7 @@ def _serve(
     workers: int = 1,
     log_level: str = "info",
     access_log: bool = False,
+    forwarded_allow_ips: str | None = None,
 ) -> None:
     import uvicorn
 
@@ -66,6 +75,10 @@ def _serve(
         "port": port,
         "log_level": log_level,
         "access_log": access_log,
+        # a request a trusted proxy received over https is https here: the session cookie
+        # is then Secure, and the client's address is the one the rate limit counts
+        "proxy_headers": True,
+        "forwarded_allow_ips": forwarded_allow_ips or None,
     }
     if workers == 1:
         uvicorn.run(create_app(store), **options)
@@ -88,9 +101,10 @@ def serve(
     workers: WorkersOption = 1,
     log_level: LogLevelOption = "info",
     access_log: AccessLogOption = False,
+    forwarded_allow_ips: ForwardedOption = None,
 ) -> None:
     """Serve the current store's maps and API."""
-    _serve(db, host, port, workers, log_level, access_log)
+    _serve(db, host, port, workers, log_level, access_log, forwarded_allow_ips)
 
 
 def demo(

@@ -26,7 +26,13 @@ from service.auth.csrf import (
 )
 from service.auth.passwords import verify_password
 from service.auth.rate_limit import FailedSignIns
-from service.auth.session import end_session, read_session, start_session, usable
+from service.auth.session import (
+    end_session,
+    read_session,
+    session_user,
+    start_session,
+    usable,
+)
 from service.deps import StoreDep
 from service.routes.pages import LangParam, html_page, render_template
 
@@ -108,10 +114,19 @@ def _login_page(
 
 @router.get("/login", response_class=HTMLResponse, summary="The sign-in form")
 def login_form(
-    request: Request, lang: LangParam = None, next: NextParam = None, out: bool = False
+    request: Request, store: StoreDep, lang: LangParam = None, next: NextParam = None,
+    out: bool = False,
 ) -> HTMLResponse:
-    """The form: email and password, posted back here with the form's CSRF token."""
-    return _login_page(request, pick_language(lang), safe_next(next), signed_out=out)
+    """The form: email and password, posted back here with the form's CSRF token. Already
+    signed in, a blank form would only puzzle: who is signed in, the way to their editor (or to
+    ``next``) and the sign-out button instead."""
+    language, target = pick_language(lang), safe_next(next)
+    signed_in = session_user(request, store)
+    if signed_in is not None:
+        user, data = signed_in
+        return _logout_page(request, language, user.email, data["csrf"],
+                            editor=target or f"/edit/{user.city}")
+    return _login_page(request, language, target, signed_out=out)
 
 
 @router.post("/login", response_class=HTMLResponse, summary="Sign in")
@@ -150,9 +165,10 @@ def login(
 
 
 def _logout_page(request: Request, lang: str, email: str, csrf: str,
-                 status: int = 200, error: str | None = None) -> HTMLResponse:
+                 status: int = 200, error: str | None = None,
+                 editor: str | None = None) -> HTMLResponse:
     html = render_template("logout.html", lang=lang, email=email, csrf_token=csrf, error=error,
-                           action="/logout" + _query(lang, None))
+                           action="/logout" + _query(lang, None), editor_href=editor)
     response = html_page(request, html, status)
     response.headers["Cache-Control"] = NO_STORE
     return response

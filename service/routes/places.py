@@ -46,7 +46,7 @@ from service.deps import (
     follow_renamed,
     seems_held,
 )
-from service.etags import VARY, not_modified, quoted
+from service.etags import VARY, quoted
 from service.fast_json import Body, FastJSONResponse, json_bytes
 from service.listing_cache import ListingCache
 from service.place_export import export_places
@@ -435,8 +435,9 @@ def get_place(
     place_id: PlaceId, store: StoreDep, request: Request, principal: PrincipalDep
 ) -> Response:
     """A place's public details by its stable id; its internal fields too for a principal of
-    its city. ``ETag`` is the version a change sends back in ``If-Match``; ``If-None-Match``
-    with it answers 304."""
+    its city. ``ETag`` is the version a change sends back in ``If-Match``. No 304 for
+    ``If-None-Match``: the answer's 次回開催 moves on with the date while the version stays, and a
+    resident's card must not keep yesterday's next date."""
     place = store.place(place_id)
     if place is None:
         follow_renamed(store, "place", place_id)
@@ -448,7 +449,5 @@ def get_place(
         "Vary": VARY,
         "Cache-Control": "private, no-cache" if internal else "no-cache",
     }
-    if not_modified(request, version):
-        return Response(status_code=304, headers=headers)
     feature = place_feature(published(store, [place])[0], internal=internal)
     return FastJSONResponse(feature, headers=headers)

@@ -397,3 +397,27 @@ def test_text_from_data_is_text_in_the_editor(epage: Any, editor_server: Server)
     epage.wait_for_selector("#history-list li")
     assert hostile in epage.locator("#history-list").inner_text()
     assert epage.locator("#panel img, #panel b, #panel i").count() == 0
+
+
+def test_leaving_with_unsaved_edits_asks_first(
+    epage: Any, editor_server: Server, watch: Watch
+) -> None:
+    """A changed field and no save: the browser's leave-page question; as saved, none."""
+    place = sample(editor_server)
+    sign_in(epage, editor_server)
+    open_place(epage, place)
+    asked: list[str] = []
+    epage.on("dialog", lambda d: asked.append(d.type))  # the page's watcher dismisses it: stay
+    assert not epage.evaluate("() => Tsudoi.edit.unsaved()")  # opened, nothing typed yet
+    epage.click("#p-phone")
+    epage.keyboard.type("9")  # a person's keystroke (the browser asks only after one)
+    assert epage.evaluate("() => Tsudoi.edit.unsaved()")
+    epage.evaluate("() => { location.href = '/'; }")
+    epage.wait_for_timeout(500)
+    assert asked == ["beforeunload"] and "/edit/" in epage.url
+    watch.dialogs.clear()  # that one was asked for
+    epage.keyboard.press("Backspace")  # as saved again: leaving asks nothing
+    assert not epage.evaluate("() => Tsudoi.edit.unsaved()")
+    epage.evaluate("() => { location.href = '/'; }")
+    epage.wait_for_url(f"{editor_server.url}/")
+    assert asked == ["beforeunload"]

@@ -152,6 +152,14 @@
     return patch;
   }
 
+  /** Whether the open form holds edits not saved yet (a new place: once it has a name). */
+  E.unsaved = function () {
+    if ($("form-view").hidden) return false;
+    var now = read();
+    if (E.isNew) return !!now.name;
+    return !!E.current && Object.keys(patchOf(E.current, now)).length > 0;
+  };
+
   function invalid(now) {
     if (!now.name) return { field: "p-name", text: t("Give the place a name.") };
     if (!isFinite(now.lat) || !isFinite(now.lon)) return { field: "p-lat", text: t("Put the pin where the place is: tap the map, choose a town, or type the latitude and longitude.") };
@@ -240,5 +248,11 @@
     $("pause").addEventListener("click", function () { setStatus("paused", t("Paused: residents see that it is paused for now.")); });
     $("close-place").addEventListener("click", function () { setStatus("closed", t("Closed: residents no longer see it in the list.")); });
     $("reopen").addEventListener("click", function () { setStatus("active", t("Reopened: residents see it again.")); });
+    /* leaving (a link, a reload, closing the tab) with edits not saved: the browser asks first */
+    window.addEventListener("beforeunload", function (e) {
+      if (!E.unsaved()) return;
+      e.preventDefault();
+      e.returnValue = "";
+    });
   };
 })(window.Tsudoi);
