@@ -5,7 +5,8 @@ listing and nearby answers through them are byte for byte the threaded path's.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pytest
@@ -47,7 +48,14 @@ def on_loop(store: Store, read: Callable[[], Awaitable[T]]) -> T:
         finally:
             await store.close_async()
 
-    return asyncio.run(run())
+    return fresh_loop(run())
+
+
+def fresh_loop(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: the browser tests' session-wide Playwright keeps an
+    event loop running in the main thread, where asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture
@@ -76,7 +84,7 @@ def test_page_now_gives_the_places_their_count_and_the_revision(loaded: Store) -
 def test_page_now_without_a_loop_pool_reads_the_same(loaded: Store) -> None:
     """A client that never ran the app's start-up (no open_async) is answered in a thread."""
     for query in QUERIES[:4]:
-        rev, found, matched = asyncio.run(loaded.page_now(query))
+        rev, found, matched = fresh_loop(loaded.page_now(query))
         assert (rev, found, matched) == (loaded.revision(), *expected_page(loaded, query))
 
 
