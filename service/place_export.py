@@ -20,6 +20,7 @@ from layers.exports.kml import places_kml
 from layers.messages import translator
 from layers.place_privacy import published
 from layers.schedule import Lang
+from service.deps import follow_renamed
 from service.serialize import area_feature, feature_collection, place_feature
 
 EXPORT_FORMATS = ("geojson", "csv", "kml", "gpkg")
@@ -47,11 +48,14 @@ def city_title(code: str, lang: Lang) -> str:
     return translator(lang)("{city}: places where neighbours gather", city=name)
 
 
-def check_area(store: Store, code: str, area: str | None) -> None:
-    """An area filter must name one of the city's areas."""
+def check_area(store: Store, code: str, area: str | None, follow_renames: bool = False) -> None:
+    """An area filter must name one of the city's areas; a route (``follow_renames``) answers
+    308 to an area asked for by the id it had before ids carried their source."""
     if area is None:
         return
     found = store.area(area)
+    if found is None and follow_renames:
+        follow_renamed(store, "area", area, "area")
     if found is None or found.city != code:
         raise NotFound(f"city {code} has no area {area!r}")
 

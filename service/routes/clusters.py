@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from geo.errors import NotFound
 from geo.point_clusters import CELL_PX, FEW, MAX_ZOOM, cell_window, gather
 from geo.store.base import PlaceQuery
 from service.city_places import CityPlaces, city_places, city_places_cache
@@ -29,10 +28,10 @@ from service.deps import (
     RevisionDep,
     StoreDep,
     Text,
-    follow_renamed,
 )
 from service.fast_json import Body, json_bytes
 from service.listing_cache import ListingCache
+from service.place_export import check_area
 
 router = APIRouter(tags=["places"])
 
@@ -69,12 +68,7 @@ def clusters(
     """
     code = city.code
     query = filters.query(code)
-    if area is not None:
-        found = store.area(area)
-        if found is None:
-            follow_renamed(store, "area", area, "area")
-        if found is None or found.city != code:
-            raise NotFound(f"city {code} has no area {area!r}")
+    check_area(store, code, area, follow_renames=True)
     window = cell_window(bbox.box, zoom).bbox() if bbox.box is not None else None
     query = replace(query, area=area, bbox=window)
     key = (code, repr(query), zoom, store.url, revision)

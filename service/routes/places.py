@@ -49,7 +49,7 @@ from service.deps import (
 from service.etags import VARY, quoted
 from service.fast_json import Body, FastJSONResponse, json_bytes
 from service.listing_cache import ListingCache
-from service.place_export import export_places
+from service.place_export import check_area, export_places
 from service.read_cache import RevisionCache
 from service.routes.coverage import download
 from service.serialize import feature_collection, now_in_japan, place_feature
@@ -173,12 +173,7 @@ def _list_places(
     listings (cached)."""
     code = city.code
     query = filters.query(code)
-    if area is not None:
-        found = store.area(area)
-        if found is None:
-            follow_renamed(store, "area", area, "area")
-        if found is None or found.city != code:
-            raise NotFound(f"city {code} has no area {area!r}")
+    check_area(store, code, area, follow_renames=True)
     query = replace(query, area=area, bbox=bbox.box, limit=paging.limit, offset=paging.offset)
     now = now_in_japan().replace(second=0, microsecond=0)  # one clock for the whole listing
     if format != "json":
