@@ -14,6 +14,7 @@ from geo.model import INTERNAL_PLACE_FIELDS, PUBLIC_PLACE_FIELDS, Area, Category
 from geo.store.base import CityCounts
 from geo.walk.walking_time import walking_minutes
 from layers.schedule import next_occurrence
+from service.etags import quoted
 
 log = logging.getLogger("tsudoi")
 
@@ -162,4 +163,13 @@ def change_json(change: Change) -> dict[str, Any]:
         "action": change.action,
         "source": change.source,
         "fields": change.fields,
+    }
+
+
+def history_json(record_id: str, version: str, changes: list[Change]) -> dict[str, Any]:
+    """A place's or an area's history, newest first, with the version a restore sends back."""
+    return {
+        "id": record_id,
+        "etag": quoted(version),
+        "changes": [change_json(c) for c in reversed(changes)],
     }

@@ -19,7 +19,7 @@ from service.deps import MAX_ID, StoreDep, Text, follow_renamed
 from service.etags import expected_version, not_modified, quoted
 from service.fast_json import FastJSONResponse
 from service.request_body import JsonBody, body_schema
-from service.serialize import area_feature, change_json
+from service.serialize import area_feature, history_json
 from service.write_access import (
     area_and_parents,
     require_reader,
@@ -76,12 +76,7 @@ def patch_area(
 @router.get("/api/areas/{area_id}/history", summary="Every recorded change of an area")
 def area_history(area_id: AreaId, principal: PrincipalDep, store: StoreDep) -> dict[str, Any]:
     """Newest first, as a place's history; for the roles of the area's city only."""
-    signed_in(principal)
+    signed_in(principal)  # 401 before telling whether the area exists
     area = _area(store, area_id)
     require_reader(signed_in(principal), area.city)
-    changes = store.changes("area", area_id)
-    return {
-        "id": area_id,
-        "etag": quoted(area.content_hash()),
-        "changes": [change_json(c) for c in reversed(changes)],
-    }
+    return history_json(area_id, area.content_hash(), store.changes("area", area_id))

@@ -31,7 +31,7 @@ from service.etags import VARY, expected_version, optional_version, quoted
 from service.fast_json import FastJSONResponse
 from service.read_cache import RevisionCache
 from service.request_body import JsonBody, body_schema
-from service.serialize import change_json, now_in_japan, place_feature
+from service.serialize import history_json, now_in_japan, place_feature
 from service.write_access import (
     area_index,
     areas_of,
@@ -170,12 +170,7 @@ def place_history(
         follow_renamed(store, "place", place_id)
         raise NotFound(f"no place with id {place_id!r}")
     require_reader(signed_in(principal), place.city)
-    changes = store.changes("place", place_id)
-    return {
-        "id": place_id,
-        "etag": quoted(place.content_hash()),
-        "changes": [change_json(c) for c in reversed(changes)],
-    }
+    return history_json(place_id, place.content_hash(), store.changes("place", place_id))
 
 
 @router.post("/api/places/{place_id}/restore", summary="Restore a place as it was after a change",
