@@ -30,7 +30,7 @@ from geo.borders import assign_point, in_area
 from geo.errors import AlreadyExists, NotFound, StoreError
 from geo.history import Change, area_diff, place_diff
 from geo.model import Area, Category, City, Place, PopulationCell, Town
-from geo.store import gpkg_rtree, gpkg_schema, shared
+from geo.store import gpkg_rtree, gpkg_schema, near_index, shared
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
 from geo.store.gpkg_geometry import from_blob, register_functions, to_blob
 from geo.store.shared import now_iso
@@ -68,6 +68,7 @@ class GpkgStore(Store):
         self._db.row_factory = sqlite3.Row
         register_functions(self._db)  # the R-tree triggers call them on every write
         self._area_cache: dict[str, tuple[int, list[Area]]] = {}
+        self._near = near_index.NearCache()
         self._init_schema()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -320,13 +321,60 @@ class GpkgStore(Store):
         rows = self._query("SELECT * FROM places WHERE id=?", (place_id,))
         return self._place_from_row(rows[0]) if rows else None
 
+    def read_nearby(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery
+    ) -> tuple[int, list[tuple[Place, float]]]:
+        """One snapshot: the revision, the city's index at that revision, its rows."""
+        if limit <= 0 or not near_index.handles(query):
+            return super().read_nearby(lon, lat, limit, query)
+        with self._lock:
+            own = not self._db.in_transaction  # a read transaction: it reads one revision
+            if own:
+                self._db.execute("BEGIN")
+            try:
+                revision = self.revision()
+                return revision, self._indexed_nearby(lon, lat, limit, query, revision)
+            finally:
+                if own:
+                    self._db.execute("COMMIT")
+
+    def _indexed_nearby(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery, revision: int
+    ) -> list[tuple[Place, float]]:
+        """The nearest from the city's index at ``revision`` (made first if need be); the
+        caller holds a read transaction in which ``revision`` was read."""
+        city = str(query.city)
+        index = self._near.get(city, revision)
+        if index is None:
+            rows = self._db.execute(
+                "SELECT fid, id, lon, lat, category, kind, status, source FROM places"
+                " WHERE city = ?",
+                (city,),
+            ).fetchall()
+            index = near_index.NearIndex(revision, [tuple(r) for r in rows])
+            self._near.put(city, index)
+        found = index.nearest(lon, lat, limit, query)
+        if not found:
+            return []
+        full = {
+            r["fid"]: r
+            for r in self._db.execute(
+                f"SELECT * FROM places WHERE fid IN ({','.join('?' * len(found))})",
+                [row.key for row, _ in found],
+            )
+        }
+        return [(self._place_from_row(full[row.key]), d) for row, d in found]
+
     def nearby(
         self, lon: float, lat: float, limit: int, query: PlaceQuery
     ) -> list[tuple[Place, float]]:
-        """Searches boxes of growing radius on the R-tree until ``limit`` matches lie within one
+        """From the city's index when it can answer (:meth:`read_nearby`), else searches
+        boxes of growing radius on the R-tree until ``limit`` matches lie within one
         (then no nearer match can lie outside it), instead of measuring to every row."""
         if limit <= 0:
             return []
+        if near_index.handles(query):
+            return self.read_nearby(lon, lat, limit, query)[1]
         radius = _FIRST_RING_M
         while radius < _WHOLE_EARTH_M:
             box = shared.search_box(lon, lat, radius)

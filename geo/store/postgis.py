@@ -43,7 +43,7 @@ from geo.borders import NEAR_DEGREES, assign_point, in_area
 from geo.errors import AlreadyExists, NotFound, StoreError
 from geo.history import Change, area_diff, place_diff
 from geo.model import Area, Category, City, Place, PopulationCell, Town
-from geo.store import migrate, shared
+from geo.store import migrate, near_index, shared
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
 from geo.store.postgis_accounts import AccountRecords
 from geo.store.postgis_async import AsyncReads
@@ -111,6 +111,7 @@ class PostgisStore(AccountRecords, Store):
         self.pool_size = pool_size
         self._conninfo = target.set(drivername="postgresql").render_as_string(hide_password=False)
         self._async: dict[asyncio.AbstractEventLoop, AsyncReads] = {}  # by the loop they serve
+        self._near = near_index.NearCache()  # nearby's city indexes, for every loop's reads
         # Reads run in autocommit on a pool as large as the server's worker threads: no BEGIN,
         # no ROLLBACK and no liveness ping per checkout, so a read is one round trip. A
         # connection the server dropped is found by the read that uses it, which retries once
@@ -205,7 +206,7 @@ class PostgisStore(AccountRecords, Store):
         run their own loop, so each gets its own pool, closed when it ends)."""
         loop = asyncio.get_running_loop()
         if loop not in self._async:
-            reads = AsyncReads(self._conninfo, self.url)
+            reads = AsyncReads(self._conninfo, self.url, near=self._near)
             await reads.open()
             self._async[loop] = reads
 

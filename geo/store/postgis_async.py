@@ -26,7 +26,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from geo.errors import StoreError
 from geo.model import Place
-from geo.store import shared
+from geo.store import near_index, shared
 from geo.store.base import PlaceQuery
 from geo.text import fold
 from geo.walk.distance import geodesic_many_m
@@ -104,8 +104,15 @@ def _candidate(row: dict[str, Any]) -> Place:
 class AsyncReads:
     """An async connection pool on one event loop, and the reads that use it."""
 
-    def __init__(self, conninfo: str, url: str, size: int = POOL_SIZE) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        url: str,
+        size: int = POOL_SIZE,
+        near: near_index.NearCache | None = None,
+    ) -> None:
         self.url = url
+        self.near = near or near_index.NearCache()  # the store's, shared by its loops
         self.loop = asyncio.get_running_loop()
         self.pool = AsyncConnectionPool(
             conninfo,
@@ -163,6 +170,66 @@ class AsyncReads:
         return await self._run(read)
 
     async def nearby(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery
+    ) -> tuple[int, list[tuple[Place, float]]]:
+        """From the city's index (:mod:`geo.store.near_index`) when it can answer: one
+        statement brings the revision with the few rows, and the index is made again when
+        the revision has moved on; else :meth:`nearby_in_sql`."""
+        if not near_index.handles(query):
+            return await self.nearby_in_sql(lon, lat, limit, query)
+        city = str(query.city)
+        index = self.near.get(city)
+        for _ in range(3):  # a write between two statements: the index is made again
+            if index is None:
+                index = await self._index(city)
+            found = index.nearest(lon, lat, limit, query)
+            revision, rows = await self._rows_by_id(index, [row.key for row, _ in found])
+            if revision == index.revision:  # the rows are those the index was made from
+                return revision, [(_candidate(rows[row.key]), d) for row, d in found]
+            index = None
+        return await self.nearby_in_sql(lon, lat, limit, query)  # writes keep coming
+
+    async def _index(self, city: str) -> near_index.NearIndex:
+        """The city's index, made from one snapshot with its revision, and kept."""
+        sql = (
+            "SELECT r.rev AS _rev, p.* FROM store_revision r LEFT JOIN LATERAL ("
+            "SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, category, kind, status, source"
+            " FROM places WHERE city = %(city)s) p ON true WHERE r.id = 1"
+        )
+
+        async def read(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+            return await (await conn.execute(sql, {"city": city})).fetchall()
+
+        rows = await self._run(read)
+        index = near_index.NearIndex(
+            int(rows[0]["_rev"]),
+            [
+                (r["id"], r["id"], r["lon"], r["lat"], r["category"], r["kind"], r["status"],
+                 r["source"])
+                for r in rows
+                if r["id"] is not None
+            ],
+        )  # fmt: skip
+        self.near.put(city, index)
+        return index
+
+    async def _rows_by_id(
+        self, index: near_index.NearIndex, ids: list[Any]
+    ) -> tuple[int, dict[Any, dict[str, Any]]]:
+        """The store's revision and the rows of ``ids``, from one statement."""
+        sql = (
+            "SELECT r.rev AS _rev, p.* FROM store_revision r LEFT JOIN LATERAL ("
+            f"SELECT {_CANDIDATE_COLUMNS} FROM places WHERE id = ANY(%(ids)s)) p ON true"
+            " WHERE r.id = 1"
+        )
+
+        async def read(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+            return await (await conn.execute(sql, {"ids": ids})).fetchall()
+
+        rows = await self._run(read)
+        return int(rows[0]["_rev"]), {r["id"]: r for r in rows if r["id"] is not None}
+
+    async def nearby_in_sql(
         self, lon: float, lat: float, limit: int, query: PlaceQuery
     ) -> tuple[int, list[tuple[Place, float]]]:
         """As :meth:`geo.store.postgis.PostgisStore.nearby`: the KNN order on degrees gives a

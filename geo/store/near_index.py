@@ -1,0 +1,169 @@
+"""A city's places as points in memory, for the nearest-places search of either store.
+
+Residents ask "what is near me" from a different point every time; asking the database for
+candidates costs a statement (PostGIS: two) and rows decoded by the dozen for every request.
+A city's points change only with the store's revision, so each store keeps one index per city
+and revision, and a request costs a k-d tree query here and one read of the ``limit`` rows.
+
+The tree holds the points on the unit sphere (geodetic latitude as latitude), which orders by
+angle, not by ellipsoidal metres; it only finds a radius. On the WGS84 ellipsoid every path is
+at least b²/a times as long as its image on that sphere (the meridian's and prime vertical's
+radii of curvature are both at least b²/a), so every point within r geodesic metres lies within
+the angle r·a/b² — a ball query gives every candidate, and the exact geodesic ranks them, by
+(metres, id) as the stores' full scans do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from geo.store.base import PlaceQuery
+from geo.walk.distance import geodesic_many_m
+
+_A = 6_378_137.0  # WGS84 semi-major axis, metres
+_B = 6_356_752.314245  # semi-minor axis
+_MIN_CURVATURE_M = _B * _B / _A  # the least radius of curvature anywhere on the ellipsoid
+FILTERED = ("category", "kind", "status", "source")  # the query fields an index can answer
+
+
+def handles(query: PlaceQuery) -> bool:
+    """Whether an index of ``query.city``'s places answers the query exactly (text search,
+    areas and boxes keep to the stores' own reads)."""
+    return bool(query.city) and not query.q and query.area is None and query.bbox is None
+
+
+def _unit_vectors(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
+    lam, phi = np.radians(lon), np.radians(lat)
+    cos_phi = np.cos(phi)
+    return np.column_stack((cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)))
+
+
+def _codes(values: Sequence[str | None]) -> tuple[NDArray[np.int32], dict[str | None, int]]:
+    """Each value as a small integer, and the integer of each value (for cheap masks)."""
+    table: dict[str | None, int] = {}
+    codes = np.fromiter((table.setdefault(v, len(table)) for v in values), np.int32, len(values))
+    return codes, table
+
+
+@dataclass(frozen=True)
+class Row:
+    """What an index holds of a place: its key in the store, id and point."""
+
+    key: Any  # the GeoPackage's fid, PostGIS's id
+    id: str
+    lon: float
+    lat: float
+
+
+class NearIndex:
+    """One city's places at one store revision; keys are what the store fetches rows by."""
+
+    def __init__(
+        self,
+        revision: int,
+        rows: Sequence[Sequence[Any]],
+    ) -> None:
+        """``rows``: (key, id, lon, lat, category, kind, status, source) per place."""
+        self.revision = revision
+        self.keys = [r[0] for r in rows]
+        self.ids = [r[1] for r in rows]
+        self.lon = np.fromiter((r[2] for r in rows), float, len(rows))
+        self.lat = np.fromiter((r[3] for r in rows), float, len(rows))
+        self._fields = {
+            name: _codes([r[4 + i] for r in rows]) for i, name in enumerate(FILTERED)
+        }
+        self._tree = cKDTree(_unit_vectors(self.lon, self.lat)) if rows else None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _mask(self, query: PlaceQuery) -> NDArray[np.bool_] | None:
+        """The places the query's filters keep (None: all of them)."""
+        mask: NDArray[np.bool_] | None = None
+        asked = {
+            "category": query.categories,
+            "kind": query.kinds,
+            "status": query.statuses,
+            "source": (query.source,) if query.source is not None else (),
+        }
+        for name, values in asked.items():
+            if not values:
+                continue
+            codes, table = self._fields[name]
+            wanted = [table[v] for v in values if v in table]
+            keep = np.isin(codes, wanted)
+            mask = keep if mask is None else mask & keep
+        return mask
+
+    def nearest(
+        self, lon: float, lat: float, limit: int, query: PlaceQuery
+    ) -> list[tuple[Row, float]]:
+        """The ``limit`` nearest matches by (geodesic metres, id): exactly a full scan's."""
+        if limit <= 0 or self._tree is None:
+            return []
+        mask = self._mask(query)
+        matches = len(self) if mask is None else int(mask.sum())
+        if matches == 0:
+            return []
+        if matches <= limit:
+            chosen = np.arange(len(self)) if mask is None else np.flatnonzero(mask)
+            return self._ranked(lon, lat, chosen, math.inf, limit)
+        centre = _unit_vectors(np.array([lon]), np.array([lat]))[0]
+        k = min(len(self), max(2 * limit, 16))
+        while True:  # the nearest by angle until `limit` of them match: they give a radius
+            _, found = self._tree.query(centre, k=k)
+            found = np.atleast_1d(found)
+            if mask is not None:
+                found = found[mask[found]]
+            if len(found) >= limit or k == len(self):
+                break
+            k = min(len(self), k * 4)
+        first = found[:limit]
+        radius = float(geodesic_many_m(lon, lat, self.lon[first], self.lat[first]).max())
+        angle = min(math.pi, radius * (1 + 1e-9) / _MIN_CURVATURE_M + 1e-12)
+        ball = np.asarray(self._tree.query_ball_point(centre, 2 * math.sin(angle / 2)), int)
+        if mask is not None:
+            ball = ball[mask[ball]]
+        return self._ranked(lon, lat, ball, radius, limit)
+
+    def _ranked(
+        self, lon: float, lat: float, chosen: NDArray[np.int_], radius: float, limit: int
+    ) -> list[tuple[Row, float]]:
+        dist = geodesic_many_m(lon, lat, self.lon[chosen], self.lat[chosen])
+        ranked = sorted(
+            (float(d), self.ids[i], int(i))
+            for i, d in zip(chosen.tolist(), dist.tolist(), strict=True)
+            if d <= radius
+        )[:limit]
+        return [
+            (Row(self.keys[i], self.ids[i], float(self.lon[i]), float(self.lat[i])), d)
+            for d, _, i in ranked
+        ]
+
+
+class NearCache:
+    """The newest index of each of the last few cities indexed, for one store."""
+
+    def __init__(self, cities: int = 16) -> None:
+        self._size = cities
+        self._by_city: dict[str, NearIndex] = {}
+
+    def get(self, city: str, revision: int | None = None) -> NearIndex | None:
+        """The city's index (at ``revision``, when given)."""
+        index = self._by_city.get(city)
+        if index is None or (revision is not None and index.revision != revision):
+            return None
+        return index
+
+    def put(self, city: str, index: NearIndex) -> None:
+        self._by_city.pop(city, None)
+        while len(self._by_city) >= self._size:  # the city indexed longest ago makes room
+            self._by_city.pop(next(iter(self._by_city)))
+        self._by_city[city] = index

@@ -1,0 +1,150 @@
+"""Nearest places from a city's index in memory (geo.store.near_index) answer exactly as a
+full scan by (geodesic metres, id) — where the sphere's order and the ellipsoid's differ, at
+ties, under filters — and follow every write, on both stores and on the event loop's path."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from pyproj import Geod
+
+from geo.model import Place
+from geo.store.base import PlaceChanges, PlaceQuery, Store
+from geo.store.near_index import NearIndex, handles
+from tests.test_hot_reads import on_loop
+from tests.test_store_contract import NAGAOKA, NIIGATA, _place
+
+GEOD = Geod(ellps="WGS84")
+CENTRE = (139.05, 37.91)
+
+
+def metres(lon: float, lat: float, p: Place) -> float:
+    return float(GEOD.inv(lon, lat, p.lon, p.lat)[2])
+
+
+def full_scan(
+    given: list[Place], lon: float, lat: float, limit: int, query: PlaceQuery
+) -> list[tuple[str, float]]:
+    """What the answer must be: every match measured, ranked by (metres, id)."""
+    kept = [
+        p for p in given
+        if p.city == query.city
+        and (not query.categories or p.category in query.categories)
+        and (not query.kinds or p.kind in query.kinds)
+        and (not query.statuses or p.status in query.statuses)
+        and (query.source is None or p.source == query.source)
+    ]  # fmt: skip
+    return sorted(((p.id, metres(lon, lat, p)) for p in kept), key=lambda x: (x[1], x[0]))[:limit]
+
+
+def ring_places() -> list[Place]:
+    """Places around CENTRE, each 97° round from the last, at metres that grow by 0.1 % a
+    step: the order by angle on a sphere is not the order in metres on the ellipsoid. Twins on one
+    point tie, and a second city, other kinds, statuses and sources are mixed in."""
+    rng = random.Random(12)
+    out: list[Place] = []
+    for i in range(150):
+        azimuth, distance = (i * 97) % 360, 400.0 * (1.001**i)
+        lon, lat, _ = GEOD.fwd(*CENTRE, azimuth, distance)
+        out.append(
+            _place(
+                f"{NIIGATA}-ring{i:03}", "輪", lon, lat,
+                kind=rng.choice(["gathering", "gathering", "venue"]),
+                status=rng.choice(["active", "active", "paused", "closed"]),
+                category=rng.choice(["salon", "cafe"]),
+                source=rng.choice(["a.csv", "b.csv"]),
+            )
+        )  # fmt: skip
+    twin = out[5]
+    out.append(_place(f"{NIIGATA}-aaa-twin", "双子", twin.lon, twin.lat))  # ties with ring005
+    out += [_place(f"{NAGAOKA}-n{i}", "長岡", *CENTRE, city=NAGAOKA) for i in range(3)]
+    return out
+
+
+QUERIES = [
+    PlaceQuery(city=NIIGATA),
+    PlaceQuery(city=NIIGATA, kinds=(), statuses=()),
+    PlaceQuery(city=NIIGATA, kinds=("venue",), statuses=("active", "paused")),
+    PlaceQuery(city=NIIGATA, categories=("cafe",), kinds=(), statuses=(), source="b.csv"),
+    PlaceQuery(city=NIIGATA, categories=("no-such",)),
+    PlaceQuery(city=NAGAOKA, kinds=(), statuses=()),
+]
+POINTS = [CENTRE, (139.06, 37.915), (139.3, 38.2), (-70.0, -30.0)]
+
+
+def index_of(given: list[Place], city: str) -> NearIndex:
+    return NearIndex(
+        7,
+        [
+            (p.id, p.id, p.lon, p.lat, p.category, p.kind, p.status, p.source)
+            for p in given
+            if p.city == city
+        ],
+    )
+
+
+@pytest.mark.parametrize("limit", [1, 2, 6, 25, 400])
+def test_the_index_answers_as_a_full_scan(limit: int) -> None:
+    given = ring_places()
+    for query in QUERIES:
+        index = index_of(given, str(query.city))
+        for lon, lat in POINTS:
+            got = [(row.id, d) for row, d in index.nearest(lon, lat, limit, query)]
+            assert got == full_scan(given, lon, lat, limit, query), (query, lon, lat)
+
+
+def test_the_sphere_alone_would_rank_wrong() -> None:
+    """The test above can fail: ranked on a sphere, the rings' nearest come in another order
+    than in metres on the ellipsoid (so the index must measure again, and not miss any)."""
+    given = [p for p in ring_places() if p.city == NIIGATA]
+    sphere = Geod(a=6_371_008.8, b=6_371_008.8)
+    by_sphere = sorted(given, key=lambda p: (sphere.inv(*CENTRE, p.lon, p.lat)[2], p.id))
+    by_metres = sorted(given, key=lambda p: (metres(*CENTRE, p), p.id))
+    assert [p.id for p in by_sphere[:40]] != [p.id for p in by_metres[:40]]
+
+
+def test_texts_areas_and_boxes_are_not_the_indexs() -> None:
+    assert handles(PlaceQuery(city=NIIGATA, kinds=(), statuses=()))
+    assert not handles(PlaceQuery())  # every city: the store's own search
+    assert not handles(PlaceQuery(city=NIIGATA, q="サロン"))
+    assert not handles(PlaceQuery(city=NIIGATA, area="15100-bandai"))
+    assert not handles(PlaceQuery(city=NIIGATA, bbox=(139.0, 37.9, 139.1, 38.0)))
+
+
+def _both_paths(store: Store, lon: float, lat: float, limit: int, query: PlaceQuery) -> list:
+    """The threaded read and the event loop's read, which must agree."""
+    threaded = store.nearby(lon, lat, limit, query)
+
+    async def near() -> tuple[int, list[tuple[Place, float]]]:
+        return await store.nearby_now(lon, lat, limit, query)
+
+    revision, looped = on_loop(store, near)
+    assert revision == store.revision()
+    assert looped == threaded
+    return [(p.id, d) for p, d in threaded]
+
+
+def test_both_stores_answer_as_a_full_scan_and_follow_writes(store: Store) -> None:
+    given = ring_places()
+    store.apply_places(PlaceChanges(upsert=given))
+    for query in QUERIES:
+        for lon, lat in POINTS[:3]:
+            for limit in (1, 6, 400):
+                expected = full_scan(given, lon, lat, limit, query)
+                assert _both_paths(store, lon, lat, limit, query) == expected, query
+
+    # a write moves the revision: the next answers come from the places as they now are
+    query = PlaceQuery(city=NIIGATA, kinds=(), statuses=())
+    nearest = _both_paths(store, *CENTRE, 1, query)[0][0]
+    moved = next(p for p in given if p.id == nearest)
+    far = _place(moved.id, moved.name, 139.5, 38.5, kind=moved.kind, status=moved.status,
+                 category=moved.category, source=moved.source)  # fmt: skip
+    new = _place(f"{NIIGATA}-new", "新しいサロン", CENTRE[0] + 0.0001, CENTRE[1])
+    store.apply_places(PlaceChanges(upsert=[far, new]))
+    now = [far, new, *(p for p in given if p.id != moved.id)]
+    for limit in (1, 3, 50):
+        assert _both_paths(store, *CENTRE, limit, query) == full_scan(
+            now, *CENTRE, limit, query
+        )
+    assert _both_paths(store, *CENTRE, 1, query)[0][0] == new.id
