@@ -63,6 +63,11 @@ class Principal:
             return True
         return any(a in self.areas for a in areas)
 
+    def reads_only(self, city: str) -> bool:
+        """Reads every record of ``city``, internal fields too, and may change none: its viewer.
+        The editor shows such a person the whole city, read-only, rather than an empty list."""
+        return self.sees_internal(city) and self.role == "viewer"
+
     def may_administer(self, city: str) -> bool:
         """Accounts, tokens and settings of the city."""
         return self.role == "admin" and self.city == city

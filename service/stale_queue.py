@@ -30,7 +30,7 @@ def stale_queue(
     keep: Callable[[Place, list[str]], bool] | None = None,
 ) -> list[QueueRow]:
     """The city's queue as of ``today``: ``months`` or the city's setting; ``keep(place, area
-    ids)`` narrows it (the editor keeps what the signed-in person may change)."""
+    ids)`` narrows it (the editor keeps the places it lists the signed-in person)."""
     places = city_places(store, code)
     index = index or AreaIndex(code, store.areas(code))
     names = {a.id: a.name for a in index.areas}

@@ -1,6 +1,7 @@
 """/edit/{code} without a browser: who gets the page (sign-in, another city), the strict page it
 is (no inline code, scripts in order, private), and what /edit/{code}/places.json gives each role
-— only the places they may change, with ETags the write API accepts."""
+— the places they may change (the viewer: every place, read-only), with ETags the write API
+accepts."""
 
 from __future__ import annotations
 
@@ -129,7 +130,12 @@ def test_each_role_gets_the_places_it_may_change(app: Any, store: GpkgStore) -> 
     ward = ward_user.areas[0]
     coordinator = _data(app, "ward@example.jp")
     viewer = _data(app, "viewer@example.jp")
-    assert viewer["places"] == [] and not any(a["may_write"] for a in viewer["areas"])
+    # the viewer: every place the admin has, to read (internal fields too), none to change
+    assert viewer["read_only"] is True and admin["read_only"] is False
+    assert [p["id"] for p in viewer["places"]] == [p["id"] for p in admin["places"]]
+    assert not any(p["may_write"] for p in viewer["places"])
+    assert not any(a["may_write"] for a in viewer["areas"])
+    assert all(p["may_write"] for p in admin["places"] + coordinator["places"])
     assert 0 < len(coordinator["places"]) < len(admin["places"])
     assert all(ward in p["areas"] for p in coordinator["places"])
     assert {a["id"] for a in coordinator["areas"] if a["may_write"]} == {ward}

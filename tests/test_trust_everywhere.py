@@ -115,8 +115,9 @@ def test_the_citys_viewer_sees_them_where_the_api_promises(city: City9) -> None:
         assert {"代表 090-0000-0001", "代表 090-0000-0002"} <= {
             f["properties"].get("internal_contact") for f in listing.json()["features"]
         }
-    # the editor lists the places one may edit: none for a viewer, all for the city's admin
-    assert viewer.get(f"/edit/{NIIGATA}/places.json").json()["places"] == []
+    # the editor: every place for the viewer, read-only; all to change for the city's admin
+    read_only = viewer.get(f"/edit/{NIIGATA}/places.json")
+    assert read_only.json()["read_only"] is True and "090-0000-0002" in read_only.text
     editor_list = _session(city, "admin@example.jp").get(f"/edit/{NIIGATA}/places.json")
     assert editor_list.status_code == 200 and "090-0000-0002" in editor_list.text
     # and the anonymous answer after them is not served from a cache they filled

@@ -3,12 +3,15 @@
 The page itself is static HTML with a JSON config; what it edits comes from
 ``/edit/{code}/places.json`` (the places the person may change, internal fields included, each
 with its ETag and areas, stalest first) and every change goes through the write API with
-``If-Match`` and the session's CSRF token. Nothing here writes. Pages and data vary by who is
-signed in, so they are never cached by anyone but the browser (``Cache-Control: private``).
+``If-Match`` and the session's CSRF token. Nothing here writes. The city's viewer, who reads
+everything and changes nothing, is shown every place read-only instead of an empty editor; the
+write API still refuses them. Pages and data vary by who is signed in, so they are never cached
+by anyone but the browser (``Cache-Control: private``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -82,11 +85,25 @@ def editor_page(
         "preview": "/api/schedule/preview",
         "map": f"/map/{code}",
     }
-    me = {"who": principal.who, "role": principal.role, "areas": list(principal.areas)}
+    read_only = principal.reads_only(code)
+    me = {
+        "who": principal.who,
+        "role": principal.role,
+        "areas": list(principal.areas),
+        "read_only": read_only,
+    }
     config = {"me": me, "messages": messages(pick_language(lang))}  # the editor's labels too
     response = _city_page(
-        request, store, code, lang, "edit.html", api,
-        extra_config=config, csrf_token=csrf_token(request), principal=principal,
+        request,
+        store,
+        code,
+        lang,
+        "edit.html",
+        api,
+        extra_config=config,
+        csrf_token=csrf_token(request),
+        principal=principal,
+        read_only=read_only,
     )
     response.headers.update(PRIVATE)
     return response
@@ -100,6 +117,14 @@ def _signed_in(principal: Principal | None, code: str) -> Principal:
     return principal
 
 
+def _listed(who: Principal, code: str) -> Callable[[list[str]], bool]:
+    """Which places the editor lists, by the areas a place lies in: those the person may change;
+    for the city's viewer (who may change none) every one, to be shown read-only."""
+    if who.reads_only(code):
+        return lambda _areas: True
+    return lambda areas: who.may_write(code, areas)
+
+
 def _area_index(store: Store, code: str, revision: int, cache: Any) -> AreaIndex:
     found: AreaIndex = cache.get(
         ("area-index", code), revision, lambda: AreaIndex(code, store.areas(code))
@@ -107,9 +132,12 @@ def _area_index(store: Store, code: str, revision: int, cache: Any) -> AreaIndex
     return found
 
 
-def editor_record(place: Place, areas: list[str], today: Any, months: int) -> dict[str, Any]:
+def editor_record(
+    place: Place, areas: list[str], today: Any, months: int, may_write: bool = True
+) -> dict[str, Any]:
     """A place as the editor holds it: every field (internal ones too), its ETag, its areas,
-    whether it is due a check, and its 次回開催 as the residents' card shows it."""
+    whether it is due a check, its 次回開催 as the residents' card shows it, and whether the
+    person may change it (false: the editor shows it read-only)."""
     record = asdict(place)
     record.pop("updated_at", None)
     record.update(
@@ -118,6 +146,7 @@ def editor_record(place: Place, areas: list[str], today: Any, months: int) -> di
         stale=place.kind in QUEUE_KINDS and is_stale(place, today, months),  # as the queue
         next_date=next_date_iso(place),
         updated_at=place.updated_at,
+        may_write=may_write,
     )
     return record
 
@@ -142,7 +171,8 @@ def editor_data(
     revision: RevisionDep,
     cache: ReadCacheDep,
 ) -> JSONResponse:
-    """The places the signed-in person may change (both kinds, every status), stalest first;
+    """The places the signed-in person may change (both kinds, every status), stalest first —
+    for the city's viewer every place, each marked ``may_write: false``, and ``read_only`` —;
     the city's areas with their contacts; the categories; the queue's months and today."""
     who = _signed_in(principal, city.code)
     index = _area_index(store, city.code, revision, cache)
@@ -150,14 +180,18 @@ def editor_data(
     ids = index.ids_at([p.lon for p in places], [p.lat for p in places])
     today = today_in_japan()
     months = stale_months(store, city.code)
+    listed = _listed(who, city.code)
     mine = sorted(
-        ((p, a) for p, a in zip(places, ids, strict=True) if who.may_write(city.code, a)),
+        ((p, a) for p, a in zip(places, ids, strict=True) if listed(a)),
         key=lambda pa: staleness_key(pa[0]),
     )
     body = {
         "today": today.isoformat(),
         "stale_months": months,
-        "places": [editor_record(p, a, today, months) for p, a in mine],
+        "read_only": who.reads_only(city.code),
+        "places": [
+            editor_record(p, a, today, months, who.may_write(city.code, a)) for p, a in mine
+        ],
         "areas": [_area_record(a, who) for a in index.areas],
         "categories": [category_json(c) for c in store.categories(city.code)],
     }
@@ -192,19 +226,20 @@ def stale_csv(
     cache: ReadCacheDep,
     lang: LangParam = None,
 ) -> Response:
-    """The signed-in person's queue (the places they may change that are due a check), for
-    Excel: UTF-8 with a BOM."""
+    """The signed-in person's queue (the places the editor lists them that are due a check),
+    for Excel: UTF-8 with a BOM."""
     if principal is None:
         return _login_redirect(request, code, lang)
     city = city_of(store, code)
-    who = _signed_in(principal, city.code)
+    listed = _listed(_signed_in(principal, city.code), city.code)
     today = today_in_japan()
     rows = stale_queue(
-        store, city.code, today,
+        store,
+        city.code,
+        today,
         index=_area_index(store, city.code, revision, cache),
-        keep=lambda _place, areas: who.may_write(city.code, areas),
+        keep=lambda _place, areas: listed(areas),
     )
     name = f"stale-{city.code}-{today.isoformat()}.csv"
     headers = {**PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'}
     return Response(queue_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
-

@@ -1,6 +1,6 @@
 /* Tsudoi editor: an area's contacts (who residents call: its 地域包括支援センター, coordinator …),
  * saved with PATCH /api/areas/{id} and the area's ETag. Only the areas the person may change are
- * offered. */
+ * offered; to the city's viewer, every area's, read-only. */
 (function (T) {
   "use strict";
 
@@ -36,6 +36,7 @@
     });
     var remove = el("button", "text-button contact-remove");
     remove.type = "button";
+    remove.setAttribute("data-write", "");
     remove.addEventListener("click", function () {
       fs.remove();
       renumber();
@@ -60,6 +61,8 @@
     if (!a) return;
     a.contacts.forEach(function (c) { rows.appendChild(row(c)); });
     renumber();
+    E.lock(rows);
+    if (E.readOnly && !a.contacts.length) $("contacts-status").textContent = t("No contact is recorded for this area.");
   }
 
   function read() {
@@ -77,7 +80,7 @@
     var select = $("contact-area");
     var keep = select.value;
     while (select.options.length > 1) select.remove(1);
-    E.data.areas.filter(function (a) { return a.may_write; }).forEach(function (a) {
+    E.data.areas.filter(function (a) { return a.may_write || E.readOnly; }).forEach(function (a) {
       var o = el("option", "", a.name);
       o.value = a.id;
       select.appendChild(o);

@@ -69,6 +69,7 @@
     $("form-meta").textContent = [E.categoryLabel(p.category), E.statusLabel(p.status)].concat(E.areaNames(p.areas)).join(" · ");
     fill(p);
     E.setRules(p.schedule_rules || []);
+    E.lock($("place-form")); /* view-only: the rules just built too */
     showActions(p);
     showForm(opts.focus);
     E.setPin(p.lat, p.lon);
@@ -154,7 +155,7 @@
 
   /** Whether the open form holds edits not saved yet (a new place: once it has a name). */
   E.unsaved = function () {
-    if ($("form-view").hidden) return false;
+    if ($("form-view").hidden || E.readOnly) return false;
     var now = read();
     if (E.isNew) return !!now.name;
     return !!E.current && Object.keys(patchOf(E.current, now)).length > 0;
@@ -190,6 +191,7 @@
   }
 
   E.save = function () {
+    if (E.readOnly) return; /* Enter in a read-only field still submits the form */
     var now = read();
     var bad = invalid(now);
     if (bad) {

@@ -70,6 +70,7 @@
     if (!first) {
       var b = el("button", "action-button secondary restore-button", t("Restore as it was after this change"));
       b.type = "button";
+      b.setAttribute("data-write", "");
       b.setAttribute("aria-label", t("Restore as it was after the change of {when}", { when: when(c.at) }));
       b.addEventListener("click", function () { E.restore(c); });
       li.appendChild(b);

@@ -1,5 +1,6 @@
-/* Tsudoi editor: the list of the places the signed-in person may change, stalest first (the
- * server's order), narrowed by text, kind, area, status and "waiting to be checked". */
+/* Tsudoi editor: the list of the places the signed-in person may change (the city's viewer:
+ * every place, to read), stalest first (the server's order), narrowed by text, kind, area,
+ * status and "waiting to be checked". */
 (function (T) {
   "use strict";
 
@@ -102,7 +103,8 @@
     $("list-count").textContent = t("({n})", { n: shown.length });
     $("list-status").textContent = shown.length
       ? ""
-      : E.data.places.length ? t("No place matches these filters.") : t("There is no place you can edit.");
+      : E.data.places.length ? t("No place matches these filters.")
+        : E.readOnly ? t("The city has no places yet.") : t("There is no place you can edit.");
     var active = [f.text, f.category, f.area, f.status].filter(Boolean).length + (f.stale ? 1 : 0);
     $("filters-state").textContent = active ? t("({n} in use)", { n: active }) : "";
   };

@@ -27,7 +27,7 @@
     } });
     if (!E.map) return;
     E.map.on("click", function (e) {
-      if ($("form-view").hidden) return;
+      if ($("form-view").hidden || E.readOnly) return;
       E.setPin(e.latlng.lat, e.latlng.lng, { pan: false });
       E.say(t("The pin was moved to where you tapped. Save to keep it."));
     });
@@ -35,7 +35,7 @@
 
   function labelPin() {
     var node = pin && pin.getElement();
-    if (node) node.setAttribute("aria-label", t("The place's pin: drag it to move the place"));
+    if (node) node.setAttribute("aria-label", E.readOnly ? t("The place's pin") : t("The place's pin: drag it to move the place"));
   }
 
   /** Put the open place's pin at lat/lon and write them in the fields. */
@@ -51,7 +51,7 @@
     var town = $("p-location_precision").value === "town";
     if (!pin) {
       pin = L.marker([lat, lon], {
-        icon: icon(town), draggable: true, keyboard: true, title: t("The place's pin"),
+        icon: icon(town), draggable: !E.readOnly, keyboard: true, title: t("The place's pin"),
         alt: t("The place's pin"), autoPan: true,
       }).addTo(E.map);
       pin.on("dragend", function () {

@@ -25,8 +25,6 @@
   };
 
   function start() {
-    /* a viewer sees internal fields elsewhere but changes nothing: nothing here to add */
-    $("new-place").hidden = T.config.me.role === "viewer";
     E.setupMap();
     E.wireList();
     E.wireLocation();

@@ -100,6 +100,7 @@
     }
     var remove = el("button", "text-button rule-remove");
     remove.type = "button";
+    remove.setAttribute("data-write", "");
     remove.addEventListener("click", function () {
       var next = fs.nextElementSibling || fs.previousElementSibling;
       fs.remove();
