@@ -31,6 +31,7 @@ _A = 6_378_137.0  # WGS84 semi-major axis, metres
 _B = 6_356_752.314245  # semi-minor axis
 _MIN_CURVATURE_M = _B * _B / _A  # the least radius of curvature anywhere on the ellipsoid
 FILTERED = ("category", "kind", "status", "source")  # the query fields an index can answer
+_MASKS_KEPT = 64  # filters' masks kept per index (then forgotten all at once)
 
 
 def handles(query: PlaceQuery) -> bool:
@@ -80,19 +81,32 @@ class NearIndex:
             name: _codes([r[4 + i] for r in rows]) for i, name in enumerate(FILTERED)
         }
         self._tree = cKDTree(_unit_vectors(self.lon, self.lat)) if rows else None
+        self._masks: dict[tuple[Any, ...], tuple[NDArray[np.bool_] | None, int]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def _mask(self, query: PlaceQuery) -> NDArray[np.bool_] | None:
-        """The places the query's filters keep (None: all of them)."""
-        mask: NDArray[np.bool_] | None = None
+    def _mask(self, query: PlaceQuery) -> tuple[NDArray[np.bool_] | None, int]:
+        """The places the query's filters keep (None: all of them) and how many, kept per
+        filter: a city's requests ask with a handful of them."""
         asked = {
             "category": query.categories,
             "kind": query.kinds,
             "status": query.statuses,
             "source": (query.source,) if query.source is not None else (),
         }
+        key = tuple(asked.values())
+        known = self._masks.get(key)
+        if known is None:
+            mask = self._make_mask(asked)
+            known = (mask, len(self) if mask is None else int(mask.sum()))
+            if len(self._masks) >= _MASKS_KEPT:
+                self._masks.clear()
+            self._masks[key] = known
+        return known
+
+    def _make_mask(self, asked: dict[str, tuple[str, ...]]) -> NDArray[np.bool_] | None:
+        mask: NDArray[np.bool_] | None = None
         for name, values in asked.items():
             if not values:
                 continue
@@ -100,7 +114,7 @@ class NearIndex:
             wanted = [table[v] for v in values if v in table]
             keep = np.isin(codes, wanted)
             mask = keep if mask is None else mask & keep
-        return mask
+        return None if mask is not None and mask.all() else mask  # all kept: nothing to test
 
     def nearest(
         self, lon: float, lat: float, limit: int, query: PlaceQuery
@@ -108,8 +122,7 @@ class NearIndex:
         """The ``limit`` nearest matches by (geodesic metres, id): exactly a full scan's."""
         if limit <= 0 or self._tree is None:
             return []
-        mask = self._mask(query)
-        matches = len(self) if mask is None else int(mask.sum())
+        mask, matches = self._mask(query)
         if matches == 0:
             return []
         if matches <= limit:
