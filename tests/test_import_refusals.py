@@ -157,6 +157,7 @@ def centres_geojson(path: Path, rows: int = 10) -> dict[str, Any]:
         ("利用者数", float("inf"), BEYOND),  # Infinity, which Python's JSON reader takes
         ("メモ", "二階\ud800", "surrogate"),  # a \ud800 escape: no UTF-8 text
         ("\udc00", "x", "surrogate"),  # in a key
+        ("schedule_rules", [{"weekdays": [1], "start": "10:00", "every": 1e20}], "(at [0].every)"),
     ],
 )
 def test_places_with_a_value_no_store_gives_back(

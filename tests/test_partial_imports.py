@@ -214,7 +214,7 @@ def test_values_no_store_gives_back_go_to_the_rejects_and_every_read_works(
     rows = table(CENTRES)[1:11]
     users: list[object] = [1000 + i for i in range(10)]
     users[2], users[4] = 1e20, 2**70  # features 3 and 5
-    features = [
+    features: list[dict[str, Any]] = [
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [float(r[2]), float(r[1])]},
