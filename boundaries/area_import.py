@@ -130,7 +130,7 @@ def import_areas(store: Store, path: str | Path, opts: AreaImportOptions) -> Imp
     stored = store.areas(opts.city)
 
     def read(rows: FeatureSource) -> tuple[list[Problem], list[tuple[int, Area]]]:
-        batch: pipeline.Batch[Area] = pipeline.Batch.of(rows)
+        batch: pipeline.Batch[Area] = pipeline.Batch.of(rows, cols)
         if town_list:
             areas = _from_town_list(store, batch, rows, cols, opts, report)
         else:
@@ -167,8 +167,9 @@ def _from_town_list(
     then its areas."""
     report.what = "town rows"
 
-    def make(row: Row) -> Area | None:
-        return _area_of(batch, row, cols, opts, MultiPolygon())
+    def make(row: Row) -> Area | None:  # not kept in the batch: asks it whether it can be
+        area = _area_of(batch, row, cols, opts, MultiPolygon())
+        return area if area is None or batch.storable(row.number, area) else None
 
     wards = {w.code for w in municipal_wards(opts.city)}
     drawn: dict[str, MultiPolygon] = {}

@@ -89,9 +89,14 @@ def import_population(
             "メッシュコード; towns: " + ", ".join(TOWN_NAME_FIELDS),
         )  # fmt: skip
     guessed = {"town": name_col, "mesh": mesh_col, **columns.guessed()}
+    cell_columns = {  # a cell's fields by the column they come from, to name a refused value
+        "code": mesh_col or name_col, "name": name_col,
+        **{f: c[0] for f, c in vars(columns).items() if f != "labels" and len(c) == 1},
+    }  # fmt: skip
 
     def read(rows: FeatureSource) -> tuple[list[Problem], list[PopulationCell]]:
-        file = PopulationFile(store, rows, columns, opts, report, pipeline.Batch.of(rows), named)
+        batch: pipeline.Batch[PopulationCell] = pipeline.Batch.of(rows, cell_columns)
+        file = PopulationFile(store, rows, columns, opts, report, batch, named)
         if name_col is not None:
             cells = town_cells(file, name_col)
         else:

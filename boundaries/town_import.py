@@ -74,7 +74,7 @@ def import_towns(store: Store, path: str | Path, opts: TownImportOptions) -> Imp
     geo_field = "/".join(src.geometry_columns) or "geometry"
 
     def read(rows: FeatureSource) -> tuple[list[Problem], list[Town]]:
-        batch: pipeline.Batch[Town] = pipeline.Batch.of(rows)
+        batch: pipeline.Batch[Town] = pipeline.Batch.of(rows, cols)
         for row in rows.rows:
             town = _row_town(batch, row, name_col, geo_field, outside)
             if town is not None:

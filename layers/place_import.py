@@ -361,7 +361,7 @@ class _PlaceReader:
 
     def read(self) -> pipeline.Batch[Place]:
         """Every row as a Place, or its problems; then one problem per repeated id."""
-        batch: pipeline.Batch[Place] = pipeline.Batch.of(self.src)
+        batch: pipeline.Batch[Place] = pipeline.Batch.of(self.src, self.place_columns())
         flagged = {p.row for p in self.src.problems}
         for row in self.src.rows:
             cells = {f: pipeline.text_of(row.props, c) for f, c in self.cols.items()}
@@ -371,6 +371,14 @@ class _PlaceReader:
                 batch.keep(row.number, place)
         batch.refuse_repeats(self.cols.get("id") or "id")
         return batch
+
+    def place_columns(self) -> dict[str, str | None]:
+        """Each Place field's column, where its name differs from the field's."""
+        c = self.cols
+        return {
+            **c, "source_id": c["id"], "source": c["place_source"],
+            "description": c["description"] or c["note"], "url": c["url"] or c["reference"],
+        }  # fmt: skip
 
     def place(self, r: _Reading, reader_flagged: bool) -> Place | None:
         """The row's Place; None when any of its cells is wrong (the batch's problems say why)."""

@@ -9,6 +9,7 @@ from typing import Annotated, Any, NoReturn
 from fastapi import Depends, Request
 
 from geo.errors import InputError, Problem
+from geo.storable import unstorable
 
 BODY = "request body"
 MAX_BODY_BYTES = 1_000_000  # one place or one area's contacts: far below this
@@ -29,51 +30,10 @@ async def json_body(request: Request) -> Any:
         value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError([Problem(BODY, f"not JSON (UTF-8): {exc}")]) from None
-    bad = _unstorable(value, "")
+    bad = unstorable(value)  # valid JSON that no store gives back (geo.storable)
     if bad is not None:
-        where, reason = bad
-        raise InputError([Problem(BODY, reason, field=where or None)])
+        raise InputError([Problem(BODY, bad.reason, field=bad.where or None)])
     return value
-
-
-MAX_INTEGER = 2**53 - 1  # the integers JSON carries exactly everywhere (RFC 7493, I-JSON)
-SURROGATE = "a \\u escape of half a surrogate pair is not text (it cannot be stored as UTF-8)"
-HUGE = f"a number beyond ±{MAX_INTEGER:,} (2^53 - 1) cannot be stored and read back exactly"
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _unstorable(value: Any, path: str) -> tuple[str, str] | None:
-    """Where (``a.b[0]``) and why a part of the value is valid JSON but not storable: a lone
-    surrogate (``"\\ud800"``) in a string or key, or a number no store nor JSON encoder
-    takes back (``1e400``; ``1e20``, which jsonb reads back as a 21-digit integer); None
-    when all is well. These were 500s from the stores."""
-    if isinstance(value, str):
-        return None if _encodable(value) else (path, SURROGATE)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):  # float: PostgreSQL's jsonb gives 1e20 back as an int
-        return None if abs(value) <= MAX_INTEGER else (path, HUGE)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            inner = f"{path}.{key}" if path else str(key)
-            if not _encodable(key):
-                return inner.encode("utf-8", "backslashreplace").decode(), SURROGATE
-            found = _unstorable(item, inner)
-            if found is not None:
-                return found
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _unstorable(item, f"{path}[{i}]")
-            if found is not None:
-                return found
-    return None
 
 
 JsonBody = Annotated[Any, Depends(json_body)]

@@ -11,6 +11,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
 from boundaries.area_import import AreaImportOptions, import_areas
@@ -18,8 +19,13 @@ from boundaries.population_import import PopulationImportOptions, import_populat
 from boundaries.town_import import TownImportOptions, import_towns
 from geo.errors import InputError
 from geo.ingest.rejects import SkipOptions, rejects_path, source_name
+from geo.japan.municipalities import get_city
+from geo.model import City
 from geo.store.base import PlaceQuery, Store
 from layers.place_import import PlaceImportOptions, import_places
+from service.app import create_app
+from service.fast_json import json_bytes
+from service.serialize import place_feature
 from tests.csv_tables import rejects_of, table, write_csv
 
 DATA = Path(__file__).parent / "data"
@@ -197,6 +203,94 @@ def test_population_skips_a_bad_count_and_the_total_row(store: Store, tmp_path: 
     again = import_population(store, tmp_path / "population.rejected.csv", opts)
     assert (again.added, again.missing) == (2, [])
     assert len(store.population(TAKAMATSU)) == 235
+
+
+def test_values_no_store_gives_back_go_to_the_rejects_and_every_read_works(
+    store: Store, tmp_path: Path
+) -> None:
+    """A GeoJSON property of 1e20 (jsonb gives it back as a 21-digit integer), of 2**70 (no
+    answer can hold it) or a lone surrogate (no UTF-8 text) was stored, and every later read
+    of the place failed; now its feature is refused, and goes to the rejects file."""
+    rows = table(CENTRES)[1:11]
+    users: list[object] = [1000 + i for i in range(10)]
+    users[2], users[4] = 1e20, 2**70  # features 3 and 5
+    features: list[dict[str, Any]] = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [float(r[2]), float(r[1])]},
+            "properties": {"id": r[0], "name": r[3], "利用者数": n, "メモ": "二階"},
+        }
+        for r, n in zip(rows, users, strict=True)
+    ]
+    features[6]["properties"]["メモ"] = "二階\ud800"  # feature 7: a \ud800 escape in the file
+    path = tmp_path / "centres.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    before = store.revision()
+
+    with pytest.raises(InputError) as caught:  # without the flag: all or nothing
+        import_places(store, path, hall())
+    assert [(p.row, p.field) for p in caught.value.problems] == [
+        (3, "利用者数"), (5, "利用者数"), (7, "メモ"),
+    ]  # fmt: skip
+    assert str(caught.value.problems[0]).startswith(
+        "centres.geojson, feature 3, field '利用者数': a number beyond ±9,007,199,254,740,991"
+    )
+    assert places(store) == [] and store.revision() == before
+
+    report = import_places(store, path, hall(skip=SKIP))
+
+    assert (report.added, report.rejected) == (7, 3)
+    back = rejects_of(tmp_path / "centres.rejected.csv")
+    assert back[0] == ["id", "name", "利用者数", "メモ", "latitude", "longitude", "reason"]
+    assert [(r[0], r[2], r[3]) for r in back[1:]] == [
+        (rows[2][0], "1e+20", "二階"), (rows[4][0], str(2**70), "二階"),
+        (rows[6][0], "1006", "二階\\ud800"),  # written as its escape, to be fixed
+    ]  # fmt: skip
+    assert back[1][-1].startswith("利用者数: a number beyond") and "(value: 1e+20)" in back[1][-1]
+    assert back[3][-1].startswith("メモ: a \\u escape of half a surrogate pair")
+    stored = places(store)
+    assert sorted((p["source_id"], p["extra"]["利用者数"]) for p in stored) == sorted(
+        (r[0], n) for i, (r, n) in enumerate(zip(rows, users, strict=True)) if i not in (2, 4, 6)
+    )
+    for place in store.places(PlaceQuery(city=TAKAMATSU, kinds=(), statuses=())):
+        json_bytes(place_feature(place, internal=True))  # the editor's answer, extra and all
+    store.put_city(City(TAKAMATSU, "高松市", "香川県", get_city(TAKAMATSU).crs_epsg))
+    with TestClient(create_app(store)) as client:
+        listing = client.get(f"/api/cities/{TAKAMATSU}/places?kind=venue")
+        assert listing.status_code == 200 and len(listing.json()["features"]) == 7
+        for p in stored:
+            assert client.get(f"/api/places/{p['id']}").status_code == 200
+
+
+def test_numbers_beyond_2_53_in_a_geopackage_go_to_the_rejects(
+    store: Store, tmp_path: Path
+) -> None:
+    """A GeoPackage's real and 64-bit integer columns carry them too."""
+    geopandas = pytest.importorskip("geopandas")
+    rows = table(CENTRES)[1:6]
+    frame = geopandas.GeoDataFrame(
+        {
+            "name": [r[3] for r in rows],
+            "延床面積": [120.5, 1e20, 98.0, 210.25, 77.0],  # row 2: a real of 1e20
+            "登録番号": [1, 2, 2**60, 4, 5],  # row 3: an int64 beyond 2^53
+        },
+        geometry=geopandas.points_from_xy([float(r[2]) for r in rows], [float(r[1]) for r in rows]),
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "centres.gpkg"
+    frame.to_file(path, layer="centres", driver="GPKG")
+
+    with pytest.raises(InputError) as caught:
+        import_places(store, path, hall())
+    assert [(p.row, p.field) for p in caught.value.problems] == [(2, "延床面積"), (3, "登録番号")]
+    assert places(store) == []
+
+    report = import_places(store, path, hall(skip=SKIP))
+    assert (report.added, report.rejected) == (3, 2)
+    back = rejects_of(tmp_path / "centres.rejected.csv")
+    assert [r[0] for r in back[1:]] == [rows[1][3], rows[2][3]]
+    assert all("a number beyond" in r[-1] for r in back[1:])
+    assert sorted(p["extra"]["延床面積"] for p in places(store)) == [77.0, 120.5, 210.25]
 
 
 def test_a_problem_of_the_whole_file_still_refuses_it(store: Store, tmp_path: Path) -> None:

@@ -51,14 +51,15 @@ def mesh_cells(file: PopulationFile, code_col: str) -> list[PopulationCell]:
         )  # fmt: skip
         return []
     _note(file, main, len(found), kept)
-    return [
-        PopulationCell(
+    cells = [
+        (n, PopulationCell(
             id=population_id(opts.city, "mesh", m.code, m.code), city=opts.city, kind="mesh",
             code=m.code, total=c.total, age65=c.age65, age75=c.age75, geometry=m.polygon,
             year=opts.year, source=file.src.name,
-        )
-        for _, m, c in kept
+        ))
+        for n, m, c in kept
     ]  # fmt: skip
+    return [cell for n, cell in cells if batch.storable(n, cell)]
 
 
 def _read_rows(file: PopulationFile, code_col: str) -> list[tuple[int, mesh.Mesh, Counted]]:

@@ -4,7 +4,10 @@ An importer maps its file's rows to records (its own columns, its own model) and
 problems in a `Batch`; from there every import is the same:
 
 1. `accept`: any problem refuses the whole file and the store is left untouched (with
-   --skip-invalid, `geo.ingest.rejects` takes the refused rows out first);
+   --skip-invalid, `geo.ingest.rejects` takes the refused rows out first); a value no store
+   gives back (`geo.storable`) is such a problem of its row: text that is no UTF-8 in any cell,
+   found before the importer reads the row (`Rejects.collect`), a number beyond 2^53 in a
+   record, found as the batch keeps it;
 2. `apply`: the records are compared with the stored ones (`geo.ingest.changes`), the report
    counts, for the import's source, added, updated and unchanged, lists the stored records the
    file no longer holds and the records of other sources that look like the same place
@@ -21,7 +24,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from geo.errors import InputError, Problem, UsageError
@@ -29,6 +32,7 @@ from geo.ingest.changes import ChangeSet, Record, compare
 from geo.ingest.duplicates import Located, possible_duplicates
 from geo.ingest.report import ImportReport
 from geo.io.columns import find_column, problems_for_duplicates
+from geo.storable import SURROGATE, Unstorable, is_text, shown, unstorable
 from geo.store.base import Store
 from geo.text import clean
 
@@ -58,11 +62,14 @@ class Batch(Generic[R]):
     row_label: str
     problems: list[Problem] = field(default_factory=list)
     rows: list[tuple[int, R]] = field(default_factory=list)
+    # record field → the file's column it was read from, to name a refused value as the user
+    # sees it; a field without one is named itself, a dict without one by its keys (extra)
+    columns: Mapping[str, str | None] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, src: SourceFile) -> Batch[R]:
+    def of(cls, src: SourceFile, columns: Mapping[str, str | None] | None = None) -> Batch[R]:
         """An empty batch for a file, starting with the problems its reader found."""
-        return cls(src.name, src.row_label, list(src.problems))
+        return cls(src.name, src.row_label, list(src.problems), columns=dict(columns or {}))
 
     @property
     def records(self) -> list[R]:
@@ -91,7 +98,22 @@ class Batch(Generic[R]):
         )
 
     def keep(self, row: int, record: R) -> None:
-        self.rows.append((row, record))
+        """Keep the row's record, unless it holds a value no store gives back (then the row
+        is refused, as any other bad row)."""
+        if self.storable(row, record):
+            self.rows.append((row, record))
+
+    def storable(self, row: int, record: object) -> bool:
+        """Whether every value of the record comes back from a store as given; if not, the
+        row is refused naming the column the value came from. `keep` asks it; an importer
+        whose records do not go through `keep` asks it itself."""
+        found = _unstorable_field(record, self.columns)
+        if found is None:
+            return True
+        column, bad = found
+        reason = f"{bad.reason} (at {bad.where})" if bad.where else bad.reason
+        self.refuse(row, reason, field=column, value=bad.value)
+        return False
 
     def refuse_repeats(self, field: str, keyed: Iterable[tuple[int, str]] | None = None) -> None:
         """One problem per row whose id repeats an earlier row's; `keyed` gives other keys
@@ -99,6 +121,32 @@ class Batch(Generic[R]):
         if keyed is None:
             keyed = [(n, r.id) for n, r in self.rows]
         self.problems.extend(problems_for_duplicates(self.file, self.row_label, keyed, field))
+
+
+def _unstorable_field(
+    record: object, columns: Mapping[str, str | None]
+) -> tuple[str, Unstorable] | None:
+    """The column a record's first value no store gives back was read from, and why; None
+    when there is none. The record is a dataclass; a field the importer read from no one
+    column and holding a dict (a place's ``extra``) holds the row's other columns by name."""
+    if not is_dataclass(record):
+        return None
+    # the id last: made from other fields, a problem in it is best named by theirs
+    for f in sorted(fields(record), key=lambda f: f.name == "id"):
+        value = getattr(record, f.name)
+        column = columns.get(f.name)
+        if column is None and isinstance(value, dict):
+            for key, item in value.items():
+                if not is_text(str(key)):
+                    return shown(str(key)), Unstorable("", SURROGATE)
+                bad = unstorable(item)
+                if bad is not None:
+                    return str(key), bad
+            continue
+        bad = unstorable(value)
+        if bad is not None:
+            return shown(column or f.name), bad
+    return None
 
 
 def find_columns(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -27,6 +28,7 @@ from geo.errors import Problem
 from geo.ingest import pipeline
 from geo.ingest.report import ImportReport
 from geo.io.source import FeatureSource, Row
+from geo.storable import SURROGATE, Unstorable, is_text, shown, unstorable
 
 T = TypeVar("T")
 REASON = "reason"
@@ -84,24 +86,31 @@ class Rejects(Generic[T]):
     def collect(self, read: Callable[[FeatureSource], tuple[list[Problem], T]]) -> T:
         """Read the file's rows with ``read`` (problems and what they became); with
         --skip-invalid, again without the refused rows until none is left, or a problem
-        concerns the whole file."""
+        concerns the whole file.
+
+        A row holding text that is no UTF-8 (a lone surrogate, which a GeoJSON escape can
+        carry) is refused before ``read`` sees it: no store takes such text, and ids and hashes
+        made from it would fail on the way."""
         notes, repaired = list(self.report.notes), list(self.report.repaired)
-        current = self.src
+        untext = [self._stamped(p) for p in not_text(self.src)]
+        current = _without(self.src, {p.row for p in untext})
+        if self.opts.skip_invalid:
+            for p in untext:
+                self.refused.setdefault(p.row or 0, []).append(p)
+            untext = []
         for _ in range(_PASSES):
             self.report.notes, self.report.repaired = list(notes), list(repaired)
             problems, result = read(current)
             self.problems = [self._stamped(p) for p in problems]
+            if untext:  # in the file's order
+                self.problems = sorted([*untext, *self.problems], key=lambda p: p.row or 0)
             rows = {p.row for p in self.problems if p.row is not None}
             if not self.opts.skip_invalid or not rows or any(p.row is None for p in self.problems):
                 return result
             for p in self.problems:
                 if p.row is not None:
                     self.refused.setdefault(p.row, []).append(p)
-            current = replace(
-                current,
-                rows=[r for r in current.rows if r.number not in rows],
-                problems=[p for p in current.problems if p.row not in rows],
-            )
+            current = _without(current, rows)
         return result
 
     def accept(self) -> None:
@@ -124,12 +133,41 @@ class Rejects(Generic[T]):
         return p
 
 
+def not_text(src: FeatureSource) -> list[Problem]:
+    """One problem per row whose cells (keys, text, text inside lists and objects) hold a lone
+    surrogate, naming its column (`geo.storable`)."""
+    found: list[Problem] = []
+    for row in src.rows:
+        for key, value in row.props.items():
+            text = str(key)
+            bad = unstorable(value, text_only=True) if is_text(text) else Unstorable("", SURROGATE)
+            if bad is not None:
+                found.append(Problem(
+                    src.name, bad.reason + (f" (at {bad.where})" if bad.where else ""),
+                    row=row.number, row_label=src.row_label, field=shown(text), value=bad.value,
+                ))  # fmt: skip
+                break
+    return found
+
+
+def _without(src: FeatureSource, rows: AbstractSet[int | None]) -> FeatureSource:
+    """The file without some of its rows (and their reader's problems)."""
+    if not rows:
+        return src
+    return replace(
+        src,
+        rows=[r for r in src.rows if r.number not in rows],
+        problems=[p for p in src.problems if p.row not in rows],
+    )
+
+
 def write_rejects(path: Path, src: FeatureSource, refused: dict[int, list[Problem]]) -> None:
-    """The refused rows, every original column plus ``reason``, as a CSV Excel opens."""
+    """The refused rows, every original column plus ``reason``, as a CSV Excel opens; text that
+    is no UTF-8 (a lone surrogate, refused for that) is written as its escape, ``\\ud800``."""
     geometry = _geometry_columns(src)
     reason = REASON if REASON not in src.columns else "rejected_" + REASON
     header = [*src.columns, *geometry, reason]
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+    with path.open("w", encoding="utf-8-sig", errors="backslashreplace", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(header)
         for row in src.rows:

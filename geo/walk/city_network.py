@@ -23,6 +23,7 @@ from geo.ingest.extent import OUTLINE_TOLERANCE_M, geometry_outside_outline_m
 from geo.io.lines import vector_layer
 from geo.io.osm import ProgressFn, WalkRules
 from geo.japan.municipalities import outline
+from geo.storable import shown, unstorable
 from geo.store.base import Store
 from geo.store.shared import now_iso
 from geo.walk.network import (
@@ -110,6 +111,9 @@ def build_network(
         untagged_trunk=untagged_trunk,
         build_seconds=seconds,
     )
+    bad = unstorable(meta)  # the file's and layer's names are the caller's text (geo.storable)
+    if bad is not None:
+        raise InputError([Problem(shown(name), bad.reason, field=bad.where, value=bad.value)])
     return BuiltNetwork(network=net, meta=meta, notes=notes)
 
 
