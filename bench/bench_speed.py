@@ -19,8 +19,9 @@ Then, from the repository root with the project's venv:
 It loads the same 12,497 real town points (bench/speed_data.py) into both stores, serves them
 with one worker each — Tsudoi on PostGIS, Tsudoi on the GeoPackage, tipg on the same PostGIS
 table — and runs wrk -t2 -c16 against each in turn, every request a different query (a 0.01°
-bbox with limit 50 around a random town point, or a nearby search from a different point),
-``--runs`` times. It prints, per target, the median req/s, p50 and p99 latency, the ratio to
+bbox with limit 50 around a random town point; a nearby search from a different point; the
+map page's list, 50 places by distance from a different point; a city's coverage for a
+different walk in minutes), ``--runs`` times (``--kinds`` picks which). It prints, per target, the median req/s, p50 and p99 latency, the ratio to
 tipg's bbox rate and the PostgreSQL sessions opened during the run (pg_stat_database.sessions).
 Last, a fault run: a Python load generator (4 threads) on Tsudoi-on-PostGIS bbox while
 ``--restart`` restarts PostgreSQL half-way; it reports every error with its time relative to
@@ -87,7 +88,7 @@ def write_paths(folder: Path) -> dict[str, Path]:
     """The request paths, one per line, the same boxes and points for every server."""
     points = speed_data.town_points()
     rng = random.Random(1)
-    files = {k: folder / f"{k}.txt" for k in ("bbox", "tipg", "nearby")}
+    files = {k: folder / f"{k}.txt" for k in ("bbox", "tipg", "nearby", "page", "coverage")}
     with ExitStack() as stack:
         out = {k: stack.enter_context(p.open("w")) for k, p in files.items()}
         for _ in range(PATHS_PER_FILE):
@@ -99,6 +100,14 @@ def write_paths(folder: Path) -> dict[str, Path]:
             out["nearby"].write(
                 f"/api/places/nearby?lat={y + 0.005:.5f}&lon={x + 0.005:.5f}&city={CITY}&limit=10\n"
             )
+            # the map page's list as a resident pans or asks "near me": 50 by distance
+            out["page"].write(
+                f"/api/cities/{CITY}/places?sort=distance&lat={y + 0.005:.5f}"
+                f"&lon={x + 0.005:.5f}&limit=50\n"
+            )
+            # a coordinator's coverage, each request another walk (2,501 different minutes)
+            minutes = rng.randint(500, 3000) / 100
+            out["coverage"].write(f"/api/cities/{CITY}/coverage?minutes={minutes:.2f}\n")
     return files
 
 
@@ -333,6 +342,14 @@ def main() -> None:
         help="another copy of Tsudoi (e.g. `git archive main`), served beside this one on the "
         "same stores, for before/after figures from one run",
     )
+    parser.add_argument(
+        "--kinds",
+        nargs="+",
+        default=["bbox", "nearby", "page", "coverage"],
+        choices=["bbox", "nearby", "page", "coverage"],
+        help="what to load: the uncached bbox listing, nearby, the map page's list by "
+        "distance, a city's coverage (default: all four)",
+    )
     args = parser.parse_args()
     if not args.no_load:
         for db in (args.pg_url, args.gpkg):
@@ -348,7 +365,7 @@ def main() -> None:
     tsudoi = [sys.executable, "-m", "service.cli", "serve", "--log-level", "warning"]
     ports = free_ports(["pg", "gpkg", "tipg", "pg-before", "gpkg-before"])
     targets = []
-    for kind in ("bbox", "nearby"):  # before and after side by side, under the same load
+    for kind in args.kinds:  # before and after side by side, under the same load
         for store in ("postgis", "gpkg"):
             for stage in ("before", "") if args.before else ("",):
                 suffix = f"-{stage}" if stage else ""

@@ -4,7 +4,8 @@ Not a test. ``python bench/speed_data.py --db URL_OR_GPKG`` fills a store with t
 points of 新潟県, 群馬県 and 富山県 from the Geolonia gazetteer (../shared/data/japan; CC BY 4.0
 © Geolonia), 12,501 points, as active gathering places of one city (新潟市, 15100) with
 新潟市's 8 wards as its areas, so a listing does everything it does for a real city (area
-membership, 次回開催 for the places with a schedule). One city holds them all so that
+membership, 次回開催 for the places with a schedule), and a population point at each of
+新潟市's 1,862 town points (counts made up from the index, flagged demo) for coverage. One city holds them all so that
 Tsudoi's bbox query (city and box) selects the same rows as a peer's box over the whole table.
 The points are stand-ins: flagged demo, as the data README asks.
 """
@@ -19,13 +20,13 @@ import sys
 from pathlib import Path
 
 import shapely
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from geo.japan.municipalities import get_city  # noqa: E402
-from geo.model import Area, Place  # noqa: E402
+from geo.model import Area, Place, PopulationCell  # noqa: E402
 from geo.store import open_store  # noqa: E402
 from geo.store.base import AreaChanges, PlaceChanges, PlaceQuery  # noqa: E402
 from layers.categories import ensure_default_categories  # noqa: E402
@@ -91,6 +92,30 @@ def wards() -> list[Area]:
     ]
 
 
+def population() -> list[PopulationCell]:
+    """A made-up count at each of 新潟市's town points (demo): coverage has people to count."""
+    data = json.loads((DATA / "niigata" / "town_points.geojson").read_text(encoding="utf-8"))
+    cells = []
+    for i, f in enumerate(data["features"]):
+        total = float(200 + (i * 37) % 900)
+        cells.append(
+            PopulationCell(
+                id=f"{CITY}-bench-pop-{i:05d}",
+                city=CITY,
+                kind="town",
+                code=f["properties"]["town"],
+                total=total,
+                age65=round(total * 0.31),
+                age75=round(total * 0.17),
+                geometry=Point(*f["geometry"]["coordinates"]),
+                name=f["properties"]["town"],
+                source="bench",
+                demo=True,
+            )
+        )
+    return cells
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="a .gpkg path or a postgresql+psycopg:// URL")
@@ -101,6 +126,7 @@ def main() -> None:
         ensure_default_categories(store)
         store.apply_areas(AreaChanges(upsert=wards()))
         store.apply_places(PlaceChanges(upsert=places()))
+        store.put_population(population())
         n = store.count_places(PlaceQuery(city=CITY))
         print(f"{store.url}: {n} places in city {CITY}")
     finally:
