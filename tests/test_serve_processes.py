@@ -149,6 +149,25 @@ def test_postgis_reads_recover_from_dropped_connections(
 
 
 @pytest.mark.postgis
+def test_postgis_network_read_recovers_from_dropped_connections(
+    postgis_store: PostgisStore, postgis_url: str
+) -> None:
+    """The network blob is fetched in binary format through a hook of its own; a restart must
+    still cost only the read under way, even with every pooled connection dead."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    blob = os.urandom(4 << 20) + bytes(range(256))  # toasted, every byte value
+    postgis_store.put_network(NIIGATA, blob, {"nodes": 7})
+    with ThreadPoolExecutor(4) as ex:  # several connections in the pool, all to die
+        assert all(ex.map(lambda _: postgis_store.network(NIIGATA), range(40)))
+    pool_: Any = postgis_store._reader.pool
+    assert pool_.checkedin() >= 2
+    assert _drop_connections(postgis_url) >= 2
+    assert postgis_store.network(NIIGATA) == (blob, {"nodes": 7})
+    assert postgis_store.network("15202") is None
+
+
+@pytest.mark.postgis
 def test_postgis_opens_no_more_connections_than_its_pool(postgis_url: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
