@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import as_file, files
@@ -60,10 +61,27 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if pool_size:
         to_thread.current_default_thread_limiter().total_tokens = pool_size
     await store.open_async()
+    if getattr(app.state, "server_process", False):
+        settle_heap()
     try:
         yield
     finally:
         await store.close_async()
+
+
+GC_FIRST_GENERATION = 50_000  # allocations between the young generation's collections
+
+
+def settle_heap() -> None:
+    """For a server process, once started: what start-up made (modules, the app, its caches)
+    lives as long as the process, so the collector is told to leave it (gc.freeze), and it
+    runs on the young objects less often. Each full collection had walked the whole heap in
+    the middle of some request — the slowest answers under load (measured: p99 82–90 ms →
+    58–79 ms, and 8–40 % more answers a second on nearby). Not for tests' many apps in one
+    process, whose frozen objects would never be collected."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_FIRST_GENERATION, *gc.get_threshold()[1:])
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:

@@ -22,4 +22,6 @@ def app_from_env() -> FastAPI:
     """An app on the store TSUDOI_DATABASE_URL names (./tsudoi.gpkg when unset)."""
     from service.app import create_app  # the command line imports this module: FastAPI on use
 
-    return create_app(open_store(os.environ.get(STORE_ENV)))
+    app = create_app(open_store(os.environ.get(STORE_ENV)))
+    app.state.server_process = True  # settles its heap once started (service.app)
+    return app

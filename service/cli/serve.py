@@ -81,7 +81,9 @@ def _serve(
         "forwarded_allow_ips": forwarded_allow_ips or None,
     }
     if workers == 1:
-        uvicorn.run(create_app(store), **options)
+        app = create_app(store)
+        app.state.server_process = True  # settles its heap once started (service.app)
+        uvicorn.run(app, **options)
         return
     if isinstance(store, GpkgStore):
         store.use_wal()  # readers in other processes go on while one of them writes
