@@ -6,15 +6,16 @@ zoomed-out view covers the whole city, and building 20,000 full records costs a 
 (several on a busy machine). So the places matching the filters other than the kinds (kind,
 status, search, area) are read once per store revision, as the public sees them (private homes
 at their town's point), in reading order, with their areas and their points as numpy columns;
-the kinds ticked and the view are masks over those columns, a page is a slice, a distance order
-one vectorised pass. Both stores give the same places, so the same answers.
+the kinds ticked and the view are masks over those columns, a page is a slice, a page by
+distance a k-d tree's few candidates measured (geo.store.near_index). Both stores give the
+same places, so the same answers.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from starlette.requests import Request
 from boundaries.area_membership import AreaIndex
 from geo.model import Place
 from geo.store.base import PlaceQuery, Store
+from geo.store.near_index import SpherePoints
 from geo.text import fold
 from geo.walk.distance import geodesic_many_m
 from layers.place_privacy import published
@@ -43,6 +45,7 @@ class CityPlaces:
     lons: NDArray[np.float64]
     lats: NDArray[np.float64]
     categories: NDArray[Any]
+    _points: SpherePoints | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def read(cls, store: Store, query: PlaceQuery, index: AreaIndex) -> CityPlaces:
@@ -86,6 +89,14 @@ class CityPlaces:
         straight line to where the place is shown) and ``walking_min`` at 50 m a minute."""
         if not len(chosen):
             return []
+        if limit is not None:  # the page's nearest from the tree: a few measured, not all
+            mask = np.zeros(len(self.places), dtype=bool)
+            mask[chosen] = True
+            near, metres = self.points().nearest(lon, lat, offset + limit, mask, len(chosen))
+            return [
+                self._feature(i, d, now)
+                for i, d in zip(near[offset:].tolist(), metres[offset:].tolist(), strict=True)
+            ]
         dist = np.asarray(
             geodesic_many_m(lon, lat, self.lons[chosen], self.lats[chosen]), dtype=float
         )
@@ -94,6 +105,12 @@ class CityPlaces:
         return [
             self._feature(int(chosen[k]), float(dist[k]), now) for k in order[offset:end].tolist()
         ]
+
+    def points(self) -> SpherePoints:
+        """The shown points on a k-d tree, ties in reading order (made on first use)."""
+        if self._points is None:
+            self._points = SpherePoints(self.lons, self.lats, np.arange(len(self.places)))
+        return self._points
 
     def _feature(self, i: int, distance_m: float | None, now: datetime) -> dict[str, Any]:
         return place_feature(self.places[i], distance_m, areas=self.areas[i], now=now)

@@ -234,3 +234,45 @@ def test_a_small_city_keeps_its_whole_listing_on_the_map(client: TestClient) -> 
     assert config["paged"] is False
     assert f'<link rel="preload" href="{config["api"]["places"]}"' in html
     assert config["api"]["clusters"] == CLUSTERS
+
+
+def test_a_page_by_distance_is_a_full_ranking_sliced() -> None:
+    """The page's nearest come from a k-d tree and a few measured: the same places, metres
+    and order (ties in reading order) as measuring every place and sorting, on every page."""
+    import random
+    from datetime import datetime
+
+    import numpy as np
+
+    from geo.model import Place
+    from service.city_places import CityPlaces
+
+    rng = random.Random(5)
+    places = [
+        Place(id=f"{CITY}-p{i:04}", city=CITY, kind="gathering", name=f"場所{i:04}",
+              category=rng.choice(["salon", "cafe"]),
+              lon=139.0 + rng.random() * 0.2, lat=37.85 + rng.random() * 0.1)
+        for i in range(600)
+    ]  # fmt: skip
+    places += [  # twins on one point: their tie goes by reading order
+        Place(id=f"{CITY}-twin{i}", city=CITY, kind="gathering", name=f"双子{i}",
+              category="salon", lon=places[10].lon, lat=places[10].lat)
+        for i in range(3)
+    ]  # fmt: skip
+    held = CityPlaces(
+        places, [[] for _ in places], np.array([p.lon for p in places]),
+        np.array([p.lat for p in places]), np.array([p.category for p in places], dtype=object),
+    )  # fmt: skip
+    now = datetime(2026, 11, 28, 10, 0)
+    for cats in [(), ("salon",)]:
+        chosen = held.select(cats)
+        for lon, lat in [(places[10].lon, places[10].lat), (139.1, 37.9), (140.0, 39.0)]:
+            every = sorted(
+                (geodesic_m(lon, lat, places[i].lon, places[i].lat), i) for i in chosen.tolist()
+            )
+            for offset, limit in [(0, 1), (0, 5), (3, 50), (590, 50)]:
+                page = held.by_distance(chosen, lon, lat, offset, limit, now)
+                want = every[offset : offset + limit]
+                assert [f["id"] for f in page] == [places[i].id for _, i in want]
+                for f, (d, _) in zip(page, want, strict=True):
+                    assert f["properties"]["distance_m"] == pytest.approx(d, abs=0.05)

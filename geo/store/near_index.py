@@ -53,6 +53,55 @@ def _codes(values: Sequence[str | None]) -> tuple[NDArray[np.int32], dict[str | 
     return codes, table
 
 
+class SpherePoints:
+    """Points with a k-d tree on the unit sphere, ranked nearest first by (geodesic metres,
+    then ``tie``: a rank per point, e.g. of its id or its place in reading order)."""
+
+    def __init__(
+        self, lon: NDArray[np.float64], lat: NDArray[np.float64], tie: NDArray[np.int64]
+    ) -> None:
+        self.lon, self.lat, self.tie = lon, lat, tie
+        self._tree = cKDTree(_unit_vectors(lon, lat)) if len(lon) else None
+
+    def nearest(
+        self, lon: float, lat: float, k: int, mask: NDArray[np.bool_] | None, matches: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Positions of the ``k`` nearest points the mask keeps (None: all; ``matches`` of
+        them), and their metres, as a full scan would rank them."""
+        if k <= 0 or self._tree is None or matches == 0:
+            return np.zeros(0, np.int64), np.zeros(0)
+        n = len(self.lon)
+        if matches <= k:
+            chosen = np.arange(n) if mask is None else np.flatnonzero(mask)
+            return self._ranked(lon, lat, chosen, math.inf, k)
+        centre = _unit_vectors(np.array([lon]), np.array([lat]))[0]
+        q = min(n, max(2 * k, 16))
+        while True:  # the nearest by angle until `k` of them match: they give a radius
+            _, found = self._tree.query(centre, k=q)
+            found = np.atleast_1d(found)
+            if mask is not None:
+                found = found[mask[found]]
+            if len(found) >= k or q == n:
+                break
+            q = min(n, q * 4)
+        first = found[:k]
+        radius = float(geodesic_many_m(lon, lat, self.lon[first], self.lat[first]).max())
+        angle = min(math.pi, radius * (1 + 1e-9) / _MIN_CURVATURE_M + 1e-12)
+        ball = np.asarray(self._tree.query_ball_point(centre, 2 * math.sin(angle / 2)), int)
+        if mask is not None:
+            ball = ball[mask[ball]]
+        return self._ranked(lon, lat, ball, radius, k)
+
+    def _ranked(
+        self, lon: float, lat: float, chosen: NDArray[np.int_], radius: float, k: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        dist = geodesic_many_m(lon, lat, self.lon[chosen], self.lat[chosen])
+        within = dist <= radius
+        chosen, dist = chosen[within], dist[within]
+        order = np.lexsort((self.tie[chosen], dist))[:k]
+        return chosen[order].astype(np.int64), dist[order]
+
+
 @dataclass(frozen=True)
 class Row:
     """What an index holds of a place: its key in the store, id and point."""
@@ -80,7 +129,10 @@ class NearIndex:
         self._fields = {
             name: _codes([r[4 + i] for r in rows]) for i, name in enumerate(FILTERED)
         }
-        self._tree = cKDTree(_unit_vectors(self.lon, self.lat)) if rows else None
+        by_id = np.argsort(np.array(self.ids, dtype=object), kind="stable")
+        tie = np.empty(len(rows), np.int64)
+        tie[by_id] = np.arange(len(rows))
+        self._points = SpherePoints(self.lon, self.lat, tie)
         self._masks: dict[tuple[Any, ...], tuple[NDArray[np.bool_] | None, int]] = {}
 
     def __len__(self) -> int:
@@ -120,44 +172,11 @@ class NearIndex:
         self, lon: float, lat: float, limit: int, query: PlaceQuery
     ) -> list[tuple[Row, float]]:
         """The ``limit`` nearest matches by (geodesic metres, id): exactly a full scan's."""
-        if limit <= 0 or self._tree is None:
-            return []
         mask, matches = self._mask(query)
-        if matches == 0:
-            return []
-        if matches <= limit:
-            chosen = np.arange(len(self)) if mask is None else np.flatnonzero(mask)
-            return self._ranked(lon, lat, chosen, math.inf, limit)
-        centre = _unit_vectors(np.array([lon]), np.array([lat]))[0]
-        k = min(len(self), max(2 * limit, 16))
-        while True:  # the nearest by angle until `limit` of them match: they give a radius
-            _, found = self._tree.query(centre, k=k)
-            found = np.atleast_1d(found)
-            if mask is not None:
-                found = found[mask[found]]
-            if len(found) >= limit or k == len(self):
-                break
-            k = min(len(self), k * 4)
-        first = found[:limit]
-        radius = float(geodesic_many_m(lon, lat, self.lon[first], self.lat[first]).max())
-        angle = min(math.pi, radius * (1 + 1e-9) / _MIN_CURVATURE_M + 1e-12)
-        ball = np.asarray(self._tree.query_ball_point(centre, 2 * math.sin(angle / 2)), int)
-        if mask is not None:
-            ball = ball[mask[ball]]
-        return self._ranked(lon, lat, ball, radius, limit)
-
-    def _ranked(
-        self, lon: float, lat: float, chosen: NDArray[np.int_], radius: float, limit: int
-    ) -> list[tuple[Row, float]]:
-        dist = geodesic_many_m(lon, lat, self.lon[chosen], self.lat[chosen])
-        ranked = sorted(
-            (float(d), self.ids[i], int(i))
-            for i, d in zip(chosen.tolist(), dist.tolist(), strict=True)
-            if d <= radius
-        )[:limit]
+        chosen, dist = self._points.nearest(lon, lat, limit, mask, matches)
         return [
-            (Row(self.keys[i], self.ids[i], float(self.lon[i]), float(self.lat[i])), d)
-            for d, _, i in ranked
+            (Row(self.keys[i], self.ids[i], float(self.lon[i]), float(self.lat[i])), float(d))
+            for i, d in zip(chosen.tolist(), dist.tolist(), strict=True)
         ]
 
 
