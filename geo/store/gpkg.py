@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-from shapely.geometry import Point, box
+from shapely.geometry import Point
 
 from geo.accounts import ApiToken, User
 from geo.analysis.stored import SUMMARY_FIELDS, StoredCoverage, from_row
@@ -301,9 +301,9 @@ class GpkgStore(Store):
             lats = [float(r["lat"]) for r in rows]
             inside = in_area(area, self._city_areas(area.city), lons, lats)
             rows = [r for r, ok in zip(rows, inside, strict=True) if ok]
-        if query.bbox:  # the SQL range test is the box itself; keep shapely for the edges
-            b = box(*query.bbox)
-            rows = [r for r in rows if b.covers(Point(r["lon"], r["lat"]))]
+        # a bbox needs nothing more: the SQL range test on the exact lon and lat columns,
+        # bounds included, is what covers() of the box would say (shapely here was 14 % of
+        # an uncached bbox answer)
         return rows
 
     def places(self, query: PlaceQuery) -> list[Place]:
