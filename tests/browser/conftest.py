@@ -14,7 +14,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,44 @@ def _serve(store: GpkgStore, settings: Settings) -> tuple[str, Any, threading.Th
     raise RuntimeError("the test server did not start")
 
 
+@contextmanager
+def demo_server(
+    folder: Path, prepare: Callable[[GpkgStore], object] | None = None
+) -> Iterator[Server]:
+    """The demo in a GeoPackage of its own, served without tiles until the block ends;
+    ``prepare`` adds what a test needs (users, more places) before it is served."""
+    store = GpkgStore(folder / "demo.gpkg")
+    load_demo(store)
+    if prepare is not None:
+        prepare(store)
+    url, srv, thread = _serve(store, Settings.from_env({"TSUDOI_BASEMAP": "none"}))
+    try:
+        yield Server(url, store)
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+
+def sign_in_to_editor(page: Any, url: str, city: str, email: str, password: str) -> None:
+    """Open the editor: sent to /login, sign in there, come back to the editor."""
+    page.goto(f"{url}/edit/{city}")
+    assert "/login" in page.url
+    page.fill("#login-email", email)
+    page.fill("#login-password", password)
+    page.click(".login-form button[type=submit]")
+    page.wait_for_url(f"{url}/edit/{city}")
+    page.wait_for_selector("html[data-ready=true]", state="attached", timeout=60000)
+
+
+def assert_stayed_here(watch: Watch) -> None:
+    """Nothing left 127.0.0.1, no dialog fired, no console error but the expected ones."""
+    assert watch.blocked == [], f"requests off this machine were attempted: {watch.blocked}"
+    assert watch.dialogs == [], f"a dialog fired: {watch.dialogs}"
+    unexpected = [e for e in watch.errors if not expected_errors(e)]
+    assert unexpected == [], f"console errors: {unexpected}"
+
+
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GpkgStore]:
     folder = tmp_path_factory.mktemp("browser")
@@ -218,10 +257,7 @@ def page(browser: Any, server: Server, watch: Watch) -> Iterator[Any]:
     watch_page(pg, watch)
     yield pg
     context.close()
-    assert watch.blocked == [], f"requests off this machine were attempted: {watch.blocked}"
-    assert watch.dialogs == [], f"a dialog fired: {watch.dialogs}"
-    unexpected = [e for e in watch.errors if not expected_errors(e)]
-    assert unexpected == [], f"console errors: {unexpected}"
+    assert_stayed_here(watch)
 
 
 @pytest.fixture(scope="session")

@@ -22,9 +22,15 @@ from geo.store.base import PlaceQuery
 from geo.store.gpkg import GpkgStore
 from layers.verification import today_in_japan
 from service.auth.passwords import hash_password
-from service.demo import load_demo
-from service.settings import Settings
-from tests.browser.conftest import Server, Watch, _serve, expected_errors, open_context, watch_page
+from tests.browser.conftest import (
+    Server,
+    Watch,
+    assert_stayed_here,
+    demo_server,
+    open_context,
+    sign_in_to_editor,
+    watch_page,
+)
 from tests.browser.test_map_page import run_axe
 
 pytestmark = pytest.mark.browser
@@ -37,14 +43,11 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    store = GpkgStore(tmp_path_factory.mktemp("editor") / "demo.gpkg")
-    load_demo(store)
-    store.put_user(User(EMAIL, CITY, "admin", hash_password(PASSWORD)))
-    url, srv, thread = _serve(store, Settings.from_env({"TSUDOI_BASEMAP": "none"}))
-    yield Server(url, store)
-    srv.should_exit = True
-    thread.join(timeout=10)
-    store.close()
+    def admin(store: GpkgStore) -> None:
+        store.put_user(User(EMAIL, CITY, "admin", hash_password(PASSWORD)))
+
+    with demo_server(tmp_path_factory.mktemp("editor"), admin) as server:
+        yield server
 
 
 @pytest.fixture
@@ -56,21 +59,12 @@ def epage(browser: Any, editor_server: Server, watch: Watch) -> Iterator[Any]:
     watch_page(pg, watch)
     yield pg
     context.close()
-    assert watch.blocked == [], f"requests off this machine were attempted: {watch.blocked}"
-    assert watch.dialogs == [], f"a dialog fired: {watch.dialogs}"
-    unexpected = [e for e in watch.errors if not expected_errors(e)]
-    assert unexpected == [], f"console errors: {unexpected}"
+    assert_stayed_here(watch)
 
 
 def sign_in(page: Any, server: Server) -> None:
     """Open the editor: sent to /login, sign in there, come back to the editor."""
-    page.goto(f"{server.url}/edit/{CITY}")
-    assert "/login" in page.url
-    page.fill("#login-email", EMAIL)
-    page.fill("#login-password", PASSWORD)
-    page.click(".login-form button[type=submit]")
-    page.wait_for_url(f"{server.url}/edit/{CITY}")
-    page.wait_for_selector("html[data-ready=true]", state="attached", timeout=60000)
+    sign_in_to_editor(page, server.url, CITY, EMAIL, PASSWORD)
 
 
 def sample(server: Server) -> Place:

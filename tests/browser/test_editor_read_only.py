@@ -17,9 +17,15 @@ from geo.model import Place
 from geo.store.base import PlaceQuery
 from geo.store.gpkg import GpkgStore
 from service.auth.passwords import hash_password
-from service.demo import load_demo
-from service.settings import Settings
-from tests.browser.conftest import Server, Watch, _serve, expected_errors, open_context, watch_page
+from tests.browser.conftest import (
+    Server,
+    Watch,
+    assert_stayed_here,
+    demo_server,
+    open_context,
+    sign_in_to_editor,
+    watch_page,
+)
 from tests.browser.test_map_page import run_axe
 
 pytestmark = pytest.mark.browser
@@ -31,14 +37,11 @@ DESKTOP = {"width": 1280, "height": 800}
 
 @pytest.fixture(scope="module")
 def viewer_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    store = GpkgStore(tmp_path_factory.mktemp("viewer") / "demo.gpkg")
-    load_demo(store)
-    store.put_user(User(EMAIL, CITY, "viewer", hash_password(PASSWORD)))
-    url, srv, thread = _serve(store, Settings.from_env({"TSUDOI_BASEMAP": "none"}))
-    yield Server(url, store)
-    srv.should_exit = True
-    thread.join(timeout=10)
-    store.close()
+    def viewer(store: GpkgStore) -> None:
+        store.put_user(User(EMAIL, CITY, "viewer", hash_password(PASSWORD)))
+
+    with demo_server(tmp_path_factory.mktemp("viewer"), viewer) as server:
+        yield server
 
 
 @pytest.fixture
@@ -47,19 +50,10 @@ def vpage(browser: Any, viewer_server: Server, watch: Watch) -> Iterator[Any]:
     context = open_context(browser, watch, viewport=DESKTOP)
     pg = context.new_page()
     watch_page(pg, watch)
-    pg.goto(f"{viewer_server.url}/edit/{CITY}")
-    assert "/login" in pg.url
-    pg.fill("#login-email", EMAIL)
-    pg.fill("#login-password", PASSWORD)
-    pg.click(".login-form button[type=submit]")
-    pg.wait_for_url(f"{viewer_server.url}/edit/{CITY}")
-    pg.wait_for_selector("html[data-ready=true]", state="attached", timeout=60000)
+    sign_in_to_editor(pg, viewer_server.url, CITY, EMAIL, PASSWORD)
     yield pg
     context.close()
-    assert watch.blocked == [], f"requests off this machine were attempted: {watch.blocked}"
-    assert watch.dialogs == [], f"a dialog fired: {watch.dialogs}"
-    unexpected = [e for e in watch.errors if not expected_errors(e)]
-    assert unexpected == [], f"console errors: {unexpected}"
+    assert_stayed_here(watch)
 
 
 def sample(server: Server) -> Place:

@@ -19,14 +19,12 @@ import pytest
 from geo.model import Place
 from geo.store.base import PlaceChanges, PlaceQuery
 from geo.store.gpkg import GpkgStore
-from service.demo import load_demo
 from service.routes.pages import PAGED_OVER
-from service.settings import Settings
 from tests.browser.conftest import (
     HOSTILE_NAME,
     Server,
     Watch,
-    _serve,
+    demo_server,
     expected_errors,
     open_context,
     watch_page,
@@ -78,14 +76,11 @@ def _many_places(store: GpkgStore) -> int:
 
 @pytest.fixture(scope="module")
 def many(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    store = GpkgStore(tmp_path_factory.mktemp("many") / "many.gpkg")
-    load_demo(store)
-    assert _many_places(store) == MANY > PAGED_OVER
-    url, srv, thread = _serve(store, Settings.from_env({"TSUDOI_BASEMAP": "none"}))
-    yield Server(url, store)
-    srv.should_exit = True
-    thread.join(timeout=10)
-    store.close()
+    def more(store: GpkgStore) -> None:
+        assert _many_places(store) == MANY > PAGED_OVER
+
+    with demo_server(tmp_path_factory.mktemp("many"), more) as server:
+        yield server
 
 
 @pytest.fixture
