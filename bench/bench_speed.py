@@ -19,13 +19,14 @@ Then, from the repository root with the project's venv:
 It loads the same 12,497 real town points (bench/speed_data.py) into both stores, serves them
 with one worker each — Tsudoi on PostGIS, Tsudoi on the GeoPackage, tipg on the same PostGIS
 table — and runs wrk -t2 -c16 against each in turn, every request a different query (a 0.01°
-bbox with limit 50 around a random town point; a nearby search from a different point; the
-map page's list, 50 places by distance from a different point; a city's coverage for a
-different walk in minutes), ``--runs`` times (``--kinds`` picks which). It prints, per target, the median req/s, p50 and p99 latency, the ratio to
-tipg's bbox rate and the PostgreSQL sessions opened during the run (pg_stat_database.sessions).
-Last, a fault run: a Python load generator (4 threads) on Tsudoi-on-PostGIS bbox while
-``--restart`` restarts PostgreSQL half-way; it reports every error with its time relative to
-the restart, and when answers came back, without restarting Tsudoi.
+bbox with limit 50 around a random town point; a nearby search from a different point; the map
+page's list, 50 places by distance from a different point; a city's coverage for a different
+walk in minutes), ``--runs`` times (``--kinds`` picks which). It prints, per target, the median
+req/s, p50 and p99 latency, the ratio to tipg's bbox rate and the PostgreSQL sessions opened
+during the run (pg_stat_database.sessions). Last, a fault run: a Python load generator (4
+threads) on Tsudoi-on-PostGIS bbox while ``--restart`` restarts PostgreSQL half-way; it reports
+every error with its time relative to the restart, and when answers came back, without
+restarting Tsudoi.
 """
 
 from __future__ import annotations

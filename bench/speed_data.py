@@ -1,13 +1,14 @@
 """The load bench's data: ~12,500 real town points as places, the same in both stores.
 
-Not a test. ``python bench/speed_data.py --db URL_OR_GPKG`` fills a store with the 町丁目/大字
-points of 新潟県, 群馬県 and 富山県 from the Geolonia gazetteer (../shared/data/japan; CC BY 4.0
-© Geolonia), 12,501 points, as active gathering places of one city (新潟市, 15100) with
-新潟市's 8 wards as its areas, so a listing does everything it does for a real city (area
-membership, 次回開催 for the places with a schedule), and a population point at each of
-新潟市's 1,862 town points (counts made up from the index, flagged demo) for coverage. One city holds them all so that
-Tsudoi's bbox query (city and box) selects the same rows as a peer's box over the whole table.
-The points are stand-ins: flagged demo, as the data README asks.
+Not a test. ``python bench/speed_data.py --db URL_OR_GPKG`` fills a store with the
+町丁目/大字 points of 新潟県, 群馬県 and 富山県 from the Geolonia gazetteer (../shared/data/japan;
+CC BY 4.0 © Geolonia), 12,501 points, as active gathering places of one city (新潟市,
+15100) with 新潟市's 8 wards as its areas, so a listing does everything it does for a
+real city (area membership, 次回開催 for the places with a schedule), and a population
+point at each of 新潟市's 1,862 town points (counts made up from the index, flagged
+demo) for coverage. One city holds them all so that Tsudoi's bbox query (city and
+box) selects the same rows as a peer's box over the whole table. The points are
+stand-ins: flagged demo, as the data README asks.
 """
 
 from __future__ import annotations

@@ -13,9 +13,8 @@ import dataclasses
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-import psycopg
 from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
@@ -38,7 +37,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
-from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from geo.analysis.stored import SUMMARY_FIELDS, StoredCoverage, from_row
@@ -50,6 +48,7 @@ from geo.store import migrate, near_index, shared
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
 from geo.store.postgis_accounts import AccountRecords
 from geo.store.postgis_async import AsyncReads
+from geo.store.postgis_binary import BINARY, execute_binary
 from geo.store.postgis_tables import (
     areas_t,
     categories_t,
@@ -85,7 +84,6 @@ POOL_SIZE = 20
 _WRITERS = 2  # connections for writes, beside the readers' pool
 _RECYCLE_S = 1800  # replace a pooled connection after 30 minutes, before idle time-outs bite
 _REVISION = text("SELECT rev FROM store_revision WHERE id = 1")
-_BINARY = "tsudoi_binary"  # execution option: fetch this statement's rows in binary format
 T = TypeVar("T")
 
 
@@ -104,23 +102,6 @@ def _envelope(box: tuple[float, float, float, float]) -> ColumnElement[Any]:
 
 def _wkb(geom: BaseGeometry) -> WKBElement:
     return from_shape(geom, srid=_SRID)
-
-
-def _execute_binary(
-    cursor: DBAPICursor, statement: str, parameters: Any, context: ExecutionContext
-) -> bool | None:
-    """Run a statement marked with the ``tsudoi_binary`` option asking for binary results.
-
-    psycopg asks for text unless told otherwise, and in text the server sends a bytea as hex
-    (twice its bytes) for the client to decode again: 0.7-0.8 s against 0.26-0.30 s for a
-    62 MB network blob (bench/bench_network_blob.py). Done in SQLAlchemy's own execute hook,
-    so its error handling (a dead connection invalidating the pool, see ``_read``) applies.
-    """
-    if not context.execution_options.get(_BINARY):
-        return None  # SQLAlchemy executes it as usual
-    driver = cast("psycopg.Cursor[Any]", cursor)  # migrate.database_url pins psycopg 3
-    driver.execute(statement, parameters, binary=True)
-    return True
 
 
 class PostgisStore(AccountRecords, Store):
@@ -145,7 +126,7 @@ class PostgisStore(AccountRecords, Store):
             max_overflow=0,
             pool_recycle=_RECYCLE_S,
         )
-        event.listen(self._reader, "do_execute", _execute_binary)
+        event.listen(self._reader, "do_execute", execute_binary)
         # writes (imports, a few at a time) have their own small pool, opened when first used
         self._engine = create_engine(
             target, pool_size=_WRITERS, max_overflow=0, pool_recycle=_RECYCLE_S
@@ -670,7 +651,7 @@ class PostgisStore(AccountRecords, Store):
 
     def network(self, city: str) -> tuple[bytes, dict[str, Any]] | None:
         n = networks_t.c
-        stmt = select(n.blob, n.meta).where(n.city == city).execution_options(**{_BINARY: True})
+        stmt = select(n.blob, n.meta).where(n.city == city).execution_options(**{BINARY: True})
         rows = self._rows(stmt)
         if not rows:
             return None
