@@ -71,6 +71,10 @@ def _create_database(admin: Engine, name: str) -> None:
 def postgis_url() -> Iterator[str]:
     """A database migrated to head; created here and dropped afterwards unless given by env."""
     given = os.environ.get(URL_ENV)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if given and worker:  # pytest -n: each worker empties tables of a database of its own
+        yield from _worker_database(given, worker)
+        return
     if given:
         try:
             upgrade(given)
@@ -97,6 +101,35 @@ def postgis_url() -> Iterator[str]:
         except StoreError as exc:
             _unavailable(f"cannot create the postgis extension in a fresh database: {exc}")
         yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _worker_database(given: str, worker: str) -> Iterator[str]:
+    """A database beside the given one for one xdist worker (``<name>_gw0``), migrated to
+    head, dropped at the end: two workers emptying one database's tables would see each
+    other's rows come and go."""
+    url = database_url(given)
+    admin = create_engine(
+        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=pool.NullPool
+    )
+    name = f"{url.database}_{worker}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _create_database(admin, name)
+    except SQLAlchemyError as exc:
+        admin.dispose()
+        _unavailable(f"cannot create the worker's database {name} beside {url.database}: {exc}")
+    mine = url.set(database=name).render_as_string(hide_password=False)
+    try:
+        try:
+            upgrade(mine)
+        except StoreError as exc:
+            _unavailable(f"cannot migrate the worker's database {name}: {exc}")
+        yield mine
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
