@@ -16,6 +16,7 @@ from geo.store.base import Store
 from service.app import create_app
 from service.auth.tokens import PREFIX, token_hash
 from service.cli import app as cli
+from service.cli import common
 from tests.auth_setup import NIIGATA, app_with_probe, seed, sign_in
 from tests.conftest import Tsudoi
 
@@ -39,8 +40,13 @@ def db(seeded: Store, request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def run(db: str) -> Run:
-    """``run(*args, input=…)``: the command in this process on the test's store."""
+def run(db: str, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``run(*args, input=…)``: the command in this process on the test's store, its tables
+    200 columns wide. The CLI's Rich consoles were made when the module was first imported,
+    and a console made where COLUMNS was set keeps that width (so the invoke's COLUMNS alone
+    does not do: under pytest-xdist the tables were cut at 80)."""
+    for console in (common.out, common.err):
+        monkeypatch.setattr(console, "_width", 200)
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None) -> Result:
