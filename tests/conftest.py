@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -107,33 +108,38 @@ def postgis_url() -> Iterator[str]:
         admin.dispose()
 
 
-def _worker_database(given: str, worker: str) -> Iterator[str]:
-    """A database beside the given one for one xdist worker (``<name>_gw0``), migrated to
-    head, dropped at the end: two workers emptying one database's tables would see each
-    other's rows come and go."""
+@contextmanager
+def _database_beside(given: str, name: str, what: str) -> Iterator[str]:
+    """A new database ``name`` on the server of ``given``, dropped when the block ends."""
     url = database_url(given)
     admin = create_engine(
         url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=pool.NullPool
     )
-    name = f"{url.database}_{worker}"
     try:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         _create_database(admin, name)
     except SQLAlchemyError as exc:
         admin.dispose()
-        _unavailable(f"cannot create the worker's database {name} beside {url.database}: {exc}")
-    mine = url.set(database=name).render_as_string(hide_password=False)
+        _unavailable(f"cannot create {what} {name} beside {url.database}: {exc.args[0]}")
     try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _worker_database(given: str, worker: str) -> Iterator[str]:
+    """A database beside the given one for one xdist worker (``<name>_gw0``), migrated to
+    head: two workers emptying one database's tables would see each other's rows come and go."""
+    name = f"{database_url(given).database}_{worker}"
+    with _database_beside(given, name, "the worker's database") as mine:
         try:
             upgrade(mine)
         except StoreError as exc:
             _unavailable(f"cannot migrate the worker's database {name}: {exc}")
         yield mine
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -162,23 +168,9 @@ def postgis_store(postgis_engine: Engine, postgis_url: str) -> Iterator[PostgisS
 @pytest.fixture
 def blank_database_url(postgis_url: str) -> Iterator[str]:
     """A new database on the same server with no Tsudoi schema, for the migration checks."""
-    url = database_url(postgis_url)
-    admin = create_engine(
-        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=pool.NullPool
-    )
     name = f"tsudoi_blank_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except SQLAlchemyError as exc:
-        admin.dispose()
-        _unavailable(f"cannot create a second database next to {url.database}: {exc.args[0]}")
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with _database_beside(postgis_url, name, "a second database") as blank:
+        yield blank
 
 
 @pytest.fixture
