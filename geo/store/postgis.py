@@ -15,17 +15,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from geoalchemy2.elements import WKBElement
-from geoalchemy2.shape import from_shape, to_shape
+from geoalchemy2.shape import to_shape
 from shapely.geometry import Point
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     ColumnElement,
     Row,
     Select,
     Table,
-    Text,
-    any_,
     bindparam,
     create_engine,
     event,
@@ -34,7 +30,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -49,17 +44,22 @@ from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, St
 from geo.store.postgis_accounts import AccountRecords
 from geo.store.postgis_async import AsyncReads
 from geo.store.postgis_binary import BINARY, execute_binary
+from geo.store.postgis_statistics import refresh_statistics
 from geo.store.postgis_tables import (
     areas_t,
     categories_t,
     changes_t,
     cities_t,
     coverage_t,
+    envelope,
     id_aliases_t,
     networks_t,
+    one_of,
     places_t,
+    point_sql,
     population_t,
     towns_t,
+    wkb,
 )
 from geo.store.postgis_tables import upsert as _upsert
 from geo.store.shared import now_iso
@@ -69,8 +69,6 @@ from geo.walk.distance import geodesic_many_m
 __all__ = ["PostgisStore", "upgrade"]
 
 upgrade = migrate.upgrade  # `tsudoi db upgrade` may import it from here or from geo.store.migrate
-
-_SRID = 4326
 
 _AREA_COLUMNS = [c for c in areas_t.c if c.name != "content_hash"]
 _PLACE_COLUMNS = [c for c in places_t.c if c.name not in ("content_hash", "search")]
@@ -85,23 +83,6 @@ _WRITERS = 2  # connections for writes, beside the readers' pool
 _RECYCLE_S = 1800  # replace a pooled connection after 30 minutes, before idle time-outs bite
 _REVISION = text("SELECT rev FROM store_revision WHERE id = 1")
 T = TypeVar("T")
-
-
-def _point(lon: float, lat: float) -> ColumnElement[Any]:
-    return func.ST_SetSRID(func.ST_MakePoint(lon, lat), _SRID)
-
-
-def _one_of(column: ColumnElement[str], values: list[str]) -> ColumnElement[bool]:
-    """``column = ANY(array)``: one parameter however many ids an import brings (IN has a cap)."""
-    return column == any_(bindparam(None, values, type_=ARRAY(Text)))
-
-
-def _envelope(box: tuple[float, float, float, float]) -> ColumnElement[Any]:
-    return func.ST_MakeEnvelope(*box, _SRID)
-
-
-def _wkb(geom: BaseGeometry) -> WKBElement:
-    return from_shape(geom, srid=_SRID)
 
 
 class PostgisStore(AccountRecords, Store):
@@ -310,7 +291,7 @@ class PostgisStore(AccountRecords, Store):
 
     def areas_at(self, city: str, lon: float, lat: float) -> list[Area]:
         m = NEAR_DEGREES  # the areas that may hold the point, border included; the rule decides
-        near = _envelope((lon - m, lat - m, lon + m, lat + m))
+        near = envelope((lon - m, lat - m, lon + m, lat + m))
         candidates = self._areas(areas_t.c.city == city, areas_t.c.geom.op("&&")(near))
         return assign_point(city, candidates, lon, lat)
 
@@ -326,11 +307,12 @@ class PostgisStore(AccountRecords, Store):
         if not changes.upsert:
             return
         rows = [
-            shared.area_values(a) | {"geom": _wkb(shared.as_multipolygon(a.geometry))}
+            shared.area_values(a) | {"geom": wkb(shared.as_multipolygon(a.geometry))}
             for a in changes.upsert
         ]
         with self._tx() as conn:
             conn.execute(_upsert(areas_t, "id"), shared.last_wins(rows, "id"))
+        refresh_statistics(self._engine, areas_t, len(rows))
 
     # -- places ----------------------------------------------------------------------------
     @staticmethod
@@ -356,7 +338,7 @@ class PostgisStore(AccountRecords, Store):
             near = func.ST_Expand(area_geom.scalar_subquery(), NEAR_DEGREES)
             where.append(p.geom.op("&&")(near))
         if query.bbox:
-            env = _envelope(query.bbox)
+            env = envelope(query.bbox)
             where.append(p.geom.op("&&")(env))
             where.append(func.ST_Intersects(p.geom, env))
         text = fold(query.q)  # fold is idempotent: a query folded by the caller is unchanged
@@ -423,7 +405,7 @@ class PostgisStore(AccountRecords, Store):
             knn = conn.execute(  # only the coordinates: they give the radius
                 select(x, y)
                 .where(*where)
-                .order_by(places_t.c.geom.op("<->")(_point(lon, lat)))
+                .order_by(places_t.c.geom.op("<->")(point_sql(lon, lat)))
                 .limit(limit)
             ).all()
             radius = math.inf
@@ -432,7 +414,7 @@ class PostgisStore(AccountRecords, Store):
                     geodesic_many_m(lon, lat, [r.x for r in knn], [r.y for r in knn]).max()
                 )
             box = shared.search_box(lon, lat, radius) if math.isfinite(radius) else None
-            near = [] if box is None else [places_t.c.geom.op("&&")(_envelope(box))]
+            near = [] if box is None else [places_t.c.geom.op("&&")(envelope(box))]
             rows = conn.execute(select(*_PLACE_COLUMNS, x, y).where(*where, *near)).all()
             return rows, radius
 
@@ -469,7 +451,7 @@ class PostgisStore(AccountRecords, Store):
                     r.id: (r.content_hash, self._place(r))
                     for r in conn.execute(
                         select(*_PLACE_HASHED)
-                        .where(_one_of(p.id, list(latest)))
+                        .where(one_of(p.id, list(latest)))
                         .with_for_update()
                     )
                 }
@@ -480,7 +462,7 @@ class PostgisStore(AccountRecords, Store):
                 if old is not None and old[0] == digest:
                     continue
                 row = shared.place_values(place, _PLACE_FIELDS, stamp=stamp, digest=digest)
-                row["geom"] = _wkb(Point(place.lon, place.lat))
+                row["geom"] = wkb(Point(place.lon, place.lat))
                 rows.append(row)
                 before = old[1] if old is not None else None
                 change = shared.import_change(before, place, changes.source)
@@ -493,7 +475,7 @@ class PostgisStore(AccountRecords, Store):
                     self._place(r)
                     for r in conn.execute(
                         select(*_PLACE_COLUMNS)
-                        .where(_one_of(p.id, list(changes.close)), p.status != "closed")
+                        .where(one_of(p.id, list(changes.close)), p.status != "closed")
                         .with_for_update()
                     )
                 ]
@@ -520,6 +502,7 @@ class PostgisStore(AccountRecords, Store):
                 conn.execute(
                     pg_insert(changes_t), [shared.change_values(c) for c in history]
                 )
+        refresh_statistics(self._engine, places_t, len(rows) + len(changes.close))
 
     # -- writes one record at a time, with their history ----------------------------------
     @staticmethod
@@ -556,7 +539,7 @@ class PostgisStore(AccountRecords, Store):
                 row = shared.place_values(
                     place, _PLACE_FIELDS, stamp=stamp, digest=place.content_hash()
                 )
-                row["geom"] = _wkb(Point(place.lon, place.lat))
+                row["geom"] = wkb(Point(place.lon, place.lat))
                 if old is None:  # a creator racing another for the same id loses here
                     done = conn.execute(
                         pg_insert(places_t).values(row).on_conflict_do_nothing(
@@ -637,11 +620,12 @@ class PostgisStore(AccountRecords, Store):
         if not towns:
             return
         rows = [
-            shared.town_values(t, "lon", "lat") | {"geom": _wkb(Point(t.lon, t.lat))}
+            shared.town_values(t, "lon", "lat") | {"geom": wkb(Point(t.lon, t.lat))}
             for t in towns
         ]
         with self._tx() as conn:
             conn.execute(_upsert(towns_t, "id"), rows)
+        refresh_statistics(self._engine, towns_t, len(rows))
 
     # -- walking networks --------------------------------------------------------------------
     def put_network(self, city: str, blob: bytes, meta: dict[str, Any]) -> None:
@@ -667,10 +651,11 @@ class PostgisStore(AccountRecords, Store):
         if not cells:
             return
         rows = [
-            shared.population_values(c) | {"geom": _wkb(c.geometry)} for c in cells
+            shared.population_values(c) | {"geom": wkb(c.geometry)} for c in cells
         ]
         with self._tx() as conn:
             conn.execute(_upsert(population_t, "id"), shared.last_wins(rows, "id"))
+        refresh_statistics(self._engine, population_t, len(rows))
 
     def population(self, city: str) -> list[PopulationCell]:
         p = population_t.c

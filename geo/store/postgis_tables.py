@@ -1,21 +1,30 @@
 """The PostGIS store's tables as the Alembic revisions create them (geo/store/migrations):
-used to build statements, never to create tables."""
+used to build statements, never to create tables; and the expressions for their geometries."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from geoalchemy2 import Geometry
+from geoalchemy2.elements import WKBElement
+from geoalchemy2.shape import from_shape
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     Float,
     Integer,
     LargeBinary,
     MetaData,
     Table,
     Text,
+    any_,
+    bindparam,
+    func,
 )
-from sqlalchemy.dialects.postgresql import JSONB, Insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 SRID = 4326
@@ -143,3 +152,20 @@ def upsert(table: Table, *key: str, keep: tuple[str, ...] = ()) -> Insert:
             c.name: stmt.excluded[c.name] for c in table.c if c.name not in (*key, *keep)
         },
     )
+
+
+def point_sql(lon: float, lat: float) -> ColumnElement[Any]:
+    return func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
+
+
+def one_of(column: ColumnElement[str], values: list[str]) -> ColumnElement[bool]:
+    """``column = ANY(array)``: one parameter however many ids an import brings (IN has a cap)."""
+    return column == any_(bindparam(None, values, type_=ARRAY(Text)))
+
+
+def envelope(box: tuple[float, float, float, float]) -> ColumnElement[Any]:
+    return func.ST_MakeEnvelope(*box, SRID)
+
+
+def wkb(geom: BaseGeometry) -> WKBElement:
+    return from_shape(geom, srid=SRID)
