@@ -104,6 +104,32 @@ def test_the_sphere_alone_would_rank_wrong() -> None:
     assert [p.id for p in by_sphere[:40]] != [p.id for p in by_metres[:40]]
 
 
+def east_and_north() -> list[Place]:
+    """Twenty places 1,000 m east of CENTRE and five 998 m north. Here a metre north-south
+    is a larger angle on the unit sphere than a metre east-west (the meridian curves more
+    tightly than the prime vertical), so the north ones are farther by angle but nearer in
+    metres: the tree's first sixteen by angle are all east, and the answer is all north."""
+    out = [
+        _place(f"{NIIGATA}-east{i:02}", "東", *GEOD.fwd(*CENTRE, 88 + i * 0.2, 1000.0)[:2])
+        for i in range(20)
+    ]
+    out += [
+        _place(f"{NIIGATA}-north{i}", "北", *GEOD.fwd(*CENTRE, -1 + i * 0.5, 998.0)[:2])
+        for i in range(5)
+    ]
+    return out
+
+
+def test_nearer_in_metres_beyond_the_first_by_angle_are_found() -> None:
+    """The tree's first few by angle give a radius only; what lies within it and beyond them
+    by angle is searched too (the ball). Fails if the first few are taken as every candidate."""
+    given = east_and_north()
+    query = PlaceQuery(city=NIIGATA)
+    got = [(row.id, d) for row, d in index_of(given, NIIGATA).nearest(*CENTRE, 5, query)]
+    assert got == full_scan(given, *CENTRE, 5, query)
+    assert sorted(i for i, _ in got) == [f"{NIIGATA}-north{i}" for i in range(5)]
+
+
 def test_texts_areas_and_boxes_are_not_the_indexs() -> None:
     assert handles(PlaceQuery(city=NIIGATA, kinds=(), statuses=()))
     assert not handles(PlaceQuery())  # every city: the store's own search

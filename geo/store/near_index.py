@@ -74,20 +74,25 @@ class SpherePoints:
         if matches <= k:
             chosen = np.arange(n) if mask is None else np.flatnonzero(mask)
             return self._ranked(lon, lat, chosen, math.inf, k)
-        centre = _unit_vectors(np.array([lon]), np.array([lat]))[0]
+        lam, phi = math.radians(lon), math.radians(lat)
+        centre = (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
         q = min(n, max(2 * k, 16))
         while True:  # the nearest by angle until `k` of them match: they give a radius
-            _, found = self._tree.query(centre, k=q)
-            found = np.atleast_1d(found)
-            if mask is not None:
-                found = found[mask[found]]
-            if len(found) >= k or q == n:
+            chords, found = self._tree.query(centre, k=q)
+            chords, found = np.atleast_1d(chords), np.atleast_1d(found)
+            kept = found if mask is None else found[mask[found]]
+            if len(kept) >= k or q == n:
                 break
             q = min(n, q * 4)
-        first = found[:k]
-        radius = float(geodesic_many_m(lon, lat, self.lon[first], self.lat[first]).max())
+        dist = geodesic_many_m(lon, lat, self.lon[kept], self.lat[kept])
+        radius = float(np.partition(dist, k - 1)[k - 1])  # k matches lie within it
         angle = min(math.pi, radius * (1 + 1e-9) / _MIN_CURVATURE_M + 1e-12)
-        ball = np.asarray(self._tree.query_ball_point(centre, 2 * math.sin(angle / 2)), int)
+        chord = 2 * math.sin(angle / 2)
+        if q == n or chord < float(chords[-1]):
+            # every point the tree did not give is farther by angle than the last it gave,
+            # so beyond the chord, so beyond the radius: the ones in hand are every candidate
+            return self._order(kept, dist, radius, k)
+        ball = np.asarray(self._tree.query_ball_point(centre, chord), int)
         if mask is not None:
             ball = ball[mask[ball]]
         return self._ranked(lon, lat, ball, radius, k)
@@ -96,6 +101,12 @@ class SpherePoints:
         self, lon: float, lat: float, chosen: NDArray[np.int_], radius: float, k: int
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         dist = geodesic_many_m(lon, lat, self.lon[chosen], self.lat[chosen])
+        return self._order(chosen, dist, radius, k)
+
+    def _order(
+        self, chosen: NDArray[np.int_], dist: NDArray[np.float64], radius: float, k: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The first ``k`` of ``chosen`` within ``radius`` metres by (metres, tie)."""
         within = dist <= radius
         chosen, dist = chosen[within], dist[within]
         order = np.lexsort((self.tie[chosen], dist))[:k]
