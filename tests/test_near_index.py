@@ -5,6 +5,7 @@ ties, under filters — and follow every write, on both stores and on the event 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 from pyproj import Geod
@@ -174,3 +175,25 @@ def test_both_stores_answer_as_a_full_scan_and_follow_writes(store: Store) -> No
             now, *CENTRE, limit, query
         )
     assert _both_paths(store, *CENTRE, 1, query)[0][0] == new.id
+
+
+def test_places_kept_by_the_index_follow_a_rename(store: Store) -> None:
+    """The index keeps the places it answered with, for its revision only: asked again, it
+    reads none of them; after a write that renames one (its point unchanged) the answer
+    carries the new name, on both paths."""
+    given = ring_places()
+    store.apply_places(PlaceChanges(upsert=given))
+    query = PlaceQuery(city=NIIGATA, kinds=(), statuses=())
+    first = _both_paths(store, *CENTRE, 6, query)
+    index = store._near.get(NIIGATA)  # noqa: SLF001 - the store's own index, looked into
+    assert index is not None
+    assert index.unread(index.nearest(*CENTRE, 6, query)) == []
+    assert _both_paths(store, *CENTRE, 6, query) == first
+
+    old = next(p for p in given if p.id == first[0][0])
+    renamed = replace(old, name="改名したサロン", phone="025-999-0000")
+    store.apply_places(PlaceChanges(upsert=[renamed]))
+    places = store.nearby(*CENTRE, 6, query)
+    assert places[0][0].name == "改名したサロン" and places[0][0].phone == "025-999-0000"
+    assert [(p.id, d) for p, d in places] == first
+    _both_paths(store, *CENTRE, 6, query)  # the event loop's read agrees

@@ -80,16 +80,17 @@ class NearbyReads(Store):
             index = near_index.NearIndex(revision, [tuple(r) for r in rows])
             self._near.put(city, index)
         found = index.nearest(lon, lat, limit, query)
-        if not found:
-            return []
-        full = {
-            r["fid"]: r
-            for r in self._db.execute(
-                f"SELECT * FROM places WHERE fid IN ({','.join('?' * len(found))})",
-                [row.key for row, _ in found],
-            )
-        }
-        return [(self._place_from_row(full[row.key]), d) for row, d in found]
+        unread = index.unread(found)
+        read = {}
+        if unread:
+            read = {
+                r["fid"]: self._place_from_row(r)
+                for r in self._db.execute(
+                    f"SELECT * FROM places WHERE fid IN ({','.join('?' * len(unread))})",
+                    unread,
+                )
+            }
+        return index.answer(found, read)
 
     def nearby(
         self, lon: float, lat: float, limit: int, query: PlaceQuery

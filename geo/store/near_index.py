@@ -3,7 +3,9 @@
 Residents ask "what is near me" from a different point every time; asking the database for
 candidates costs a statement (PostGIS: two) and rows decoded by the dozen for every request.
 A city's points change only with the store's revision, so each store keeps one index per city
-and revision, and a request costs a k-d tree query here and one read of the ``limit`` rows.
+and revision, and a request costs a k-d tree query here and one read of the ``limit`` rows —
+or of the revision alone once those places have been read at it: the index keeps the places
+it has answered with, which at its revision cannot change.
 
 The tree holds the points on the unit sphere (geodetic latitude as latitude), which orders by
 angle, not by ellipsoidal metres; it only finds a radius. On the WGS84 ellipsoid every path is
@@ -24,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from geo.model import Place
 from geo.store.base import PlaceQuery
 from geo.walk.distance import geodesic_many_m
 
@@ -32,6 +35,7 @@ _B = 6_356_752.314245  # semi-minor axis
 _MIN_CURVATURE_M = _B * _B / _A  # the least radius of curvature anywhere on the ellipsoid
 FILTERED = ("category", "kind", "status", "source")  # the query fields an index can answer
 _MASKS_KEPT = 64  # filters' masks kept per index (then forgotten all at once)
+_PLACES_KEPT = 20_000  # places kept per index for later answers (about 1.3 KB each)
 
 
 def handles(query: PlaceQuery) -> bool:
@@ -145,6 +149,7 @@ class NearIndex:
         tie[by_id] = np.arange(len(rows))
         self._points = SpherePoints(self.lon, self.lat, tie)
         self._masks: dict[tuple[Any, ...], tuple[NDArray[np.bool_] | None, int]] = {}
+        self._places: dict[Any, Place] = {}  # by key: read at this revision, so never stale
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -178,6 +183,21 @@ class NearIndex:
             keep = np.isin(codes, wanted)
             mask = keep if mask is None else mask & keep
         return None if mask is not None and mask.all() else mask  # all kept: nothing to test
+
+    def unread(self, found: list[tuple[Row, float]]) -> list[Any]:
+        """The keys of the places in ``found`` the index does not keep: the ones to read."""
+        return [row.key for row, _ in found if row.key not in self._places]
+
+    def answer(
+        self, found: list[tuple[Row, float]], read: dict[Any, Place]
+    ) -> list[tuple[Place, float]]:
+        """``found`` as places: those just ``read`` (at this index's revision, kept for
+        later answers while there is room) and those kept. Kept places are shared between
+        answers, as the listing cache shares its own: readers never change them."""
+        room = _PLACES_KEPT - len(self._places)
+        if room > 0:
+            self._places.update(list(read.items())[:room])
+        return [(read.get(row.key) or self._places[row.key], d) for row, d in found]
 
     def nearest(
         self, lon: float, lat: float, limit: int, query: PlaceQuery

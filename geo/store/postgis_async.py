@@ -183,9 +183,10 @@ class AsyncReads:
             if index is None:
                 index = await self._index(city)
             found = index.nearest(lon, lat, limit, query)
-            revision, rows = await self._rows_by_id(index, [row.key for row, _ in found])
+            revision, rows = await self._rows_by_id(index, index.unread(found))
             if revision == index.revision:  # the rows are those the index was made from
-                return revision, [(_candidate(rows[row.key]), d) for row, d in found]
+                read = {key: _candidate(row) for key, row in rows.items()}
+                return revision, index.answer(found, read)
             index = None
         return await self.nearby_in_sql(lon, lat, limit, query)  # writes keep coming
 
@@ -216,7 +217,8 @@ class AsyncReads:
     async def _rows_by_id(
         self, index: near_index.NearIndex, ids: list[Any]
     ) -> tuple[int, dict[Any, dict[str, Any]]]:
-        """The store's revision and the rows of ``ids``, from one statement."""
+        """The store's revision and the rows of ``ids`` (none: the revision alone), from one
+        statement."""
         sql = (
             "SELECT r.rev AS _rev, p.* FROM store_revision r LEFT JOIN LATERAL ("
             f"SELECT {_CANDIDATE_COLUMNS} FROM places WHERE id = ANY(%(ids)s)) p ON true"
