@@ -28,6 +28,7 @@ from geo.errors import StoreError
 from geo.model import Place
 from geo.store import near_index, shared
 from geo.store.base import PlaceQuery
+from geo.store.coalesced import Coalesced
 from geo.text import fold
 from geo.walk.distance import geodesic_many_m
 
@@ -45,6 +46,7 @@ _COLUMNS = (
 _CANDIDATE_COLUMNS = _COLUMNS.replace(
     "schedule_rules, extra,", "schedule_rules::text AS schedule_rules, extra::text AS extra,"
 )
+_REVISION = "SELECT rev FROM store_revision WHERE id = 1"
 _ENVELOPE = "ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)"
 
 
@@ -122,6 +124,14 @@ class AsyncReads:
             open=False,
             name="tsudoi-reads",
         )
+        self._revision = Coalesced(self._read_revision)  # shared by requests at one moment
+
+    async def _read_revision(self) -> int:
+        async def read(conn: psycopg.AsyncConnection[Any]) -> int:
+            rows = await (await conn.execute(_REVISION)).fetchall()
+            return int(rows[0]["rev"])
+
+        return await self._run(read)
 
     async def open(self) -> None:
         await self.pool.open(wait=True, timeout=30)
@@ -183,7 +193,11 @@ class AsyncReads:
             if index is None:
                 index = await self._index(city)
             found = index.nearest(lon, lat, limit, query)
-            revision, rows = await self._rows_by_id(index, index.unread(found))
+            unread = index.unread(found)
+            if unread:
+                revision, rows = await self._rows_by_id(index, unread)
+            else:  # every place is the index's: the revision alone, read with others waiting
+                revision, rows = await self._revision(), {}
             if revision == index.revision:  # the rows are those the index was made from
                 read = {key: _candidate(row) for key, row in rows.items()}
                 return revision, index.answer(found, read)
