@@ -51,9 +51,11 @@ async def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def store_revision(store: StoreDep) -> int:
-    """The store's revision, read once per request (every dependency that asks shares it)."""
-    return store.revision()
+async def store_revision(store: StoreDep) -> int:
+    """The store's revision, read once per request (every dependency that asks shares it), on
+    the event loop: no hop to a worker thread, and on PostGIS one read for the requests that
+    ask at one moment (Store.revision_now)."""
+    return await store.revision_now()
 
 
 async def get_read_cache(request: Request) -> RevisionCache:

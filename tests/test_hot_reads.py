@@ -126,6 +126,24 @@ def test_the_revision_read_with_the_rows_moves_with_a_write(loaded: Store) -> No
     assert "15100-0100" in [p.id for p in found2] and n2 == n1 + 1
 
 
+def test_revision_now_sees_every_write_before_it(loaded: Store) -> None:
+    """The revision on the loop (PostGIS: shared by the requests asking at one moment) is
+    the threaded one, and moves with a write committed before the call, with or without the
+    loop's reads opened."""
+
+    async def before_and_after() -> list[int]:
+        together = await asyncio.gather(*(loaded.revision_now() for _ in range(8)))
+        await asyncio.to_thread(
+            loaded.apply_places,
+            PlaceChanges(upsert=[_place("15100-0100", "新しいサロン", 139.05, 37.91)]),
+        )
+        return [*together, await loaded.revision_now()]
+
+    *first, after = on_loop(loaded, before_and_after)
+    assert set(first) == {after - 1} and after == loaded.revision()
+    assert fresh_loop(loaded.revision_now()) == loaded.revision()  # no pool on this loop
+
+
 # -- through the API ------------------------------------------------------------------------
 
 PATHS = [
@@ -252,6 +270,9 @@ def test_loop_reads_recover_from_dropped_connections(
         second = await postgis_store.page_now(query)
         _, near = await postgis_store.nearby_now(139.04, 37.91, 2, query)
         assert [p.id for p, _ in near] == ["15100-0001", "15100-0003"]
+        # asked again, the index keeps both places: the revision alone is read (coalesced)
+        assert await asyncio.to_thread(_drop_connections, postgis_url) >= 1
+        assert (await postgis_store.nearby_now(139.04, 37.91, 2, query))[1] == near
         return [first, second]
 
     first, second = on_loop(postgis_store, read_drop_read)

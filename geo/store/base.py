@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +101,11 @@ class Store(ABC):
     ) -> tuple[int, list[tuple[Place, float]]]:
         """The revision and :meth:`nearby`, the revision read first."""
         return self.revision(), self.nearby(lon, lat, limit, query)
+
+    async def revision_now(self) -> int:
+        """:meth:`revision` for a request on the event loop, from a read that begins after
+        the call (so it sees every write committed before). This default reads in a thread."""
+        return await asyncio.to_thread(self.revision)
 
     async def page_now(self, query: PlaceQuery) -> tuple[int, list[Place], int]:
         """:meth:`read_page` for a request on the event loop: a small page (a bbox, a limit)

@@ -105,6 +105,9 @@ class GpkgStore(NearbyReads, Store):
                 self._lock.release()
         return await asyncio.to_thread(read)
 
+    async def revision_now(self) -> int:
+        return await self._on_loop(self.revision)
+
     async def page_now(self, query: PlaceQuery) -> tuple[int, list[Place], int]:
         return await self._on_loop(lambda: self.read_page(query))
 

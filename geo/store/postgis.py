@@ -202,6 +202,10 @@ class PostgisStore(AccountRecords, Store):
     def _reads(self) -> AsyncReads | None:
         return self._async.get(asyncio.get_running_loop())
 
+    async def revision_now(self) -> int:
+        reads = self._reads()
+        return await (reads.revision() if reads else asyncio.to_thread(self.revision))
+
     async def page_now(self, query: PlaceQuery) -> tuple[int, list[Place], int]:
         reads = self._reads()
         if reads is None or query.area is not None:  # no pool on this loop, or a border rule

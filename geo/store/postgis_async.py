@@ -133,6 +133,11 @@ class AsyncReads:
 
         return await self._run(read)
 
+    async def revision(self) -> int:
+        """The store's revision, from a read shared by the requests asking at one moment
+        (:mod:`geo.store.coalesced`): one begun after this call."""
+        return await self._revision()
+
     async def open(self) -> None:
         await self.pool.open(wait=True, timeout=30)
 
@@ -197,7 +202,7 @@ class AsyncReads:
             if unread:
                 revision, rows = await self._rows_by_id(index, unread)
             else:  # every place is the index's: the revision alone, read with others waiting
-                revision, rows = await self._revision(), {}
+                revision, rows = await self.revision(), {}
             if revision == index.revision:  # the rows are those the index was made from
                 read = {key: _candidate(row) for key, row in rows.items()}
                 return revision, index.answer(found, read)

@@ -107,7 +107,7 @@ async def list_places(
     fast = format == "json" and sort == "id" and area is None and small and not internal
     if fast and seems_held(read_cache, code):
         return await _page(code, request, filters, bbox, paging, store, read_cache)
-    revision = await run_in_threadpool(store.revision)
+    revision = await store.revision_now()
     city = await city_at(store, code, revision, read_cache)
     return await run_in_threadpool(
         _list_places, city, request, filters, bbox, paging, store, revision, read_cache,
@@ -316,7 +316,7 @@ async def nearby(
     """
     code = city or None
     if code and not seems_held(read_cache, code):  # an unknown city: its 404 before anything
-        await city_at(store, code, await run_in_threadpool(store.revision), read_cache)
+        await city_at(store, code, await store.revision_now(), read_cache)
     query = filters.query(code)
     # one read on the event loop: the revision and the straight-line nearest, with a few more
     # for walks to re-rank should the city have a network (the first `limit` of the nearest
