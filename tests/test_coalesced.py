@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from geo.store.coalesced import Coalesced
+from tests.test_hot_reads import fresh_loop
 
 
 class Database:
@@ -35,7 +36,7 @@ def test_callers_at_one_moment_share_a_read() -> None:
         shared = Coalesced(db.read)
         return await asyncio.gather(*(shared() for _ in range(20)))
 
-    assert asyncio.run(main()) == [0] * 20
+    assert fresh_loop(main()) == [0] * 20
     assert db.reads == 1
 
 
@@ -60,7 +61,7 @@ def test_no_caller_gets_a_read_begun_before_it_arrived() -> None:
         results = await asyncio.gather(writer(), *work)
         return results[1:]  # type: ignore[return-value]
 
-    answers = asyncio.run(main())
+    answers = fresh_loop(main())
     assert all(seen >= arrived for arrived, seen in answers), answers
     assert 2 <= db.reads < 50  # shared, yet more than one: callers came during reads
 
@@ -76,7 +77,7 @@ def test_a_failed_read_fails_its_waiters_and_the_next_read_runs() -> None:
         db.committed = 3
         assert await shared() == 3
 
-    asyncio.run(main())
+    fresh_loop(main())
     assert db.reads == 2
 
 
@@ -93,5 +94,5 @@ def test_a_caller_that_gives_up_leaves_the_others_read() -> None:
         with pytest.raises(asyncio.CancelledError):
             await impatient
 
-    asyncio.run(main())
+    fresh_loop(main())
     assert db.reads == 1
