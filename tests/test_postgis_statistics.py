@@ -79,6 +79,9 @@ def test_a_file_of_places_is_analysed_as_it_lands(
     store.apply_places(PlaceChanges(upsert=grid(480, 20), close=closing))
     assert known_rows(postgis_engine, "places") == 500
     assert store.count_places(PlaceQuery(city=NIIGATA, statuses=("active",))) == 400
+    # closed already: asked to close again, they are not written, so they count for nothing
+    store.apply_places(PlaceChanges(upsert=grid(500, 60), close=closing))
+    assert known_rows(postgis_engine, "places") == 500
 
 
 def test_population_is_analysed_too(store: PostgisStore, postgis_engine: Engine) -> None:

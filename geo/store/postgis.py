@@ -42,7 +42,7 @@ from geo.model import Area, Category, City, Place, PopulationCell, Town
 from geo.store import migrate, near_index, shared
 from geo.store.base import AreaChanges, CityCounts, PlaceChanges, PlaceQuery, Store
 from geo.store.postgis_accounts import AccountRecords
-from geo.store.postgis_async import AsyncReads
+from geo.store.postgis_async import REVISION_SQL, AsyncReads
 from geo.store.postgis_binary import BINARY, execute_binary
 from geo.store.postgis_statistics import refresh_statistics
 from geo.store.postgis_tables import (
@@ -81,7 +81,7 @@ _AREA_HASHED = [*_AREA_COLUMNS, areas_t.c.content_hash]
 POOL_SIZE = 20
 _WRITERS = 2  # connections for writes, beside the readers' pool
 _RECYCLE_S = 1800  # replace a pooled connection after 30 minutes, before idle time-outs bite
-_REVISION = text("SELECT rev FROM store_revision WHERE id = 1")
+_REVISION = text(REVISION_SQL)
 T = TypeVar("T")
 
 
@@ -474,6 +474,7 @@ class PostgisStore(AccountRecords, Store):
                     history.append(change)
             if rows:
                 conn.execute(_upsert(places_t, "id"), rows)
+            closing: list[Place] = []
             if changes.close:
                 closing = [
                     self._place(r)
@@ -506,7 +507,7 @@ class PostgisStore(AccountRecords, Store):
                 conn.execute(
                     pg_insert(changes_t), [shared.change_values(c) for c in history]
                 )
-        refresh_statistics(self._engine, places_t, len(rows) + len(changes.close))
+        refresh_statistics(self._engine, places_t, len(rows) + len(closing))
 
     # -- writes one record at a time, with their history ----------------------------------
     @staticmethod

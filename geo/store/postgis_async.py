@@ -46,7 +46,7 @@ _COLUMNS = (
 _CANDIDATE_COLUMNS = _COLUMNS.replace(
     "schedule_rules, extra,", "schedule_rules::text AS schedule_rules, extra::text AS extra,"
 )
-_REVISION = "SELECT rev FROM store_revision WHERE id = 1"
+REVISION_SQL = "SELECT rev FROM store_revision WHERE id = 1"  # the threaded reads' too
 _ENVELOPE = "ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)"
 
 
@@ -128,7 +128,7 @@ class AsyncReads:
 
     async def _read_revision(self) -> int:
         async def read(conn: psycopg.AsyncConnection[Any]) -> int:
-            rows = await (await conn.execute(_REVISION)).fetchall()
+            rows = await (await conn.execute(REVISION_SQL)).fetchall()
             return int(rows[0]["rev"])
 
         return await self._run(read)
